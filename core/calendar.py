@@ -1,0 +1,55 @@
+"""Business calendar of a profile: its working days, opening hours and national holidays, in its own timezone.
+
+Callback tasks may only fall due while the hotline is open (REQUIREMENTS §5): :func:`next_business_moment` moves a
+moment forward to the next one inside the profile's ``business_hours`` on a working day that is not a public
+holiday of the profile's country (the ``holidays`` package knows the LT and LV calendars).
+"""
+from __future__ import annotations
+
+import datetime as dt
+import functools
+from zoneinfo import ZoneInfo
+
+import holidays
+
+from core.policy import PolicyProfile
+
+_MAX_DAYS_AHEAD = 400   # a profile with no open day at all would otherwise loop for ever
+
+
+@functools.lru_cache(maxsize=8)
+def _country_holidays(country: str) -> holidays.HolidayBase:
+    # the object expands year by year as dates are looked up, so one instance per country serves every year
+    return holidays.country_holidays(country)
+
+
+def is_holiday(day: dt.date, country: str) -> bool:
+    return day in _country_holidays(country)
+
+
+def opening_hours(day: dt.date, profile: PolicyProfile) -> tuple[dt.time, dt.time] | None:
+    """The day's (opening, closing) local times, or None when the hotline is closed that day."""
+    hours = profile.business_hours.days.get(day.isoweekday())
+    if hours is None or is_holiday(day, profile.country):
+        return None
+    return hours
+
+
+def next_business_moment(at: dt.datetime, profile: PolicyProfile) -> dt.datetime:
+    """The earliest moment not before ``at`` (timezone-aware) inside business hours, in UTC."""
+    if at.tzinfo is None:
+        raise ValueError("next_business_moment needs a timezone-aware datetime")
+    zone = ZoneInfo(profile.timezone)
+    local = at.astimezone(zone)
+    day = local.date()
+    for _ in range(_MAX_DAYS_AHEAD):
+        hours = opening_hours(day, profile)
+        if hours is not None:
+            opens = dt.datetime.combine(day, hours[0], tzinfo=zone)
+            closes = dt.datetime.combine(day, hours[1], tzinfo=zone)
+            if local < opens:
+                return opens.astimezone(dt.timezone.utc)
+            if local < closes:
+                return at.astimezone(dt.timezone.utc)
+        day += dt.timedelta(days=1)
+    raise ValueError(f"profile {profile.name} has no business hours within {_MAX_DAYS_AHEAD} days")

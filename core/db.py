@@ -1,0 +1,148 @@
+"""Database plumbing shared by every package: the declarative Base, engines, sessions and a UTC column type.
+
+One code path serves SQLite (the default, a file under ``var/``) and PostgreSQL (for scale); everything that
+differs between the two lives here so models and queries stay dialect-free.
+"""
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+from pathlib import Path
+from typing import Any, TypeVar
+
+from sqlalchemy import MetaData, Select, event, text
+from sqlalchemy.engine import URL, Dialect, make_url
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.types import DateTime, TypeDecorator
+
+# Named constraints let Alembic drop and alter them on both dialects (SQLite batch mode needs names to find them).
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+SQLITE_BUSY_TIMEOUT_MS = 5000
+
+# Async drivers for URLs given without one, so operators may write postgresql://… or sqlite:///….
+_ASYNC_DRIVERS = {"sqlite": "sqlite+aiosqlite", "postgresql": "postgresql+asyncpg", "postgres": "postgresql+asyncpg"}
+
+S = TypeVar("S", bound=Select)
+
+
+class Base(DeclarativeBase):
+    """Declarative base of every hotline table; one metadata so Alembic sees all of them."""
+
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class UTCDateTime(TypeDecorator):
+    """A timezone-aware timestamp stored as UTC on every dialect and always returned aware (UTC).
+
+    SQLite has no timezone type and silently drops ``tzinfo``; storing UTC there keeps ordering and range queries
+    correct. Naive datetimes are refused: their meaning would depend on the server's clock settings.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: dt.datetime | None, dialect: Dialect) -> dt.datetime | None:
+        if value is None:
+            return None
+        if not isinstance(value, dt.datetime):
+            raise TypeError(f"expected a datetime, got {type(value).__name__}")
+        if value.tzinfo is None or value.utcoffset() is None:
+            raise ValueError("naive datetime refused: give a timezone-aware datetime (e.g. datetime.now(UTC))")
+        value = value.astimezone(dt.UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: dt.datetime | None, dialect: Dialect) -> dt.datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=dt.UTC)
+        return value.astimezone(dt.UTC)
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def async_url(url: str | URL) -> URL:
+    """The URL with an async driver (aiosqlite, asyncpg) filled in when it was given without one."""
+    parsed = make_url(url)
+    if parsed.drivername in _ASYNC_DRIVERS:
+        parsed = parsed.set(drivername=_ASYNC_DRIVERS[parsed.drivername])
+    return parsed
+
+
+def _sqlite_file(url: URL) -> Path | None:
+    database = url.database or ""
+    if database in ("", ":memory:") or database.startswith("file:"):
+        return None
+    return Path(database)
+
+
+def _on_sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
+    # WAL lets readers (web API) proceed while the call store writes; foreign keys are off by default in SQLite;
+    # busy_timeout makes a second writer wait instead of failing at once.
+    cursor = dbapi_connection.cursor()
+    try:
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.execute("PRAGMA synchronous=NORMAL")  # safe with WAL, and far fewer fsyncs per event
+    finally:
+        cursor.close()
+
+
+def make_engine(url: str | URL, **engine_kwargs: Any) -> AsyncEngine:
+    """An async engine for ``url``: SQLite (file, WAL, foreign keys) or PostgreSQL via asyncpg."""
+    parsed = async_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        path = _sqlite_file(parsed)
+        if path is not None:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        engine = create_async_engine(parsed, **engine_kwargs)
+        event.listen(engine.sync_engine, "connect", _on_sqlite_connect)
+        return engine
+    if parsed.get_backend_name() == "postgresql":
+        engine_kwargs.setdefault("pool_pre_ping", True)  # a restarted server must not break the next request
+        return create_async_engine(parsed, **engine_kwargs)
+    raise ValueError(f"unsupported database {parsed.get_backend_name()!r}: use sqlite or postgresql")
+
+
+def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    # expire_on_commit=False: objects stay readable after commit without a hidden (async-incompatible) reload.
+    return async_sessionmaker(engine, expire_on_commit=False)
+
+
+async def ping(engine: AsyncEngine, timeout: float = 3.0) -> tuple[bool, str]:
+    """Readiness probe: ``(True, "ok")`` when the database answers ``SELECT 1`` within ``timeout`` seconds."""
+
+    async def probe() -> None:
+        async with engine.connect() as conn:
+            await conn.execute(text("SELECT 1"))
+
+    try:
+        await asyncio.wait_for(probe(), timeout)
+    except TimeoutError:
+        return False, f"database did not answer within {timeout:g} s"
+    except Exception as exc:  # any driver error means "not ready"; the type is enough to diagnose
+        return False, f"database unreachable: {type(exc).__name__}"
+    return True, "ok"
+
+
+def claim_for_update(stmt: S, dialect: Dialect | str) -> S:
+    """Lock the selected rows so concurrent service instances never take the same work item.
+
+    PostgreSQL gets ``FOR UPDATE SKIP LOCKED``: other instances skip rows already claimed. SQLite has no row
+    locks and serves a single instance (one file, one writer at a time), so the statement is returned unchanged.
+    """
+    name = dialect if isinstance(dialect, str) else dialect.name
+    if name == "postgresql":
+        return stmt.with_for_update(skip_locked=True)
+    return stmt

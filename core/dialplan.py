@@ -1,0 +1,55 @@
+"""Names the dialplan in ``docker/asterisk/`` and our code share: contexts, channel variables, AstDB keys.
+
+One place, so the AGI flows, the AMI call model and the PBX sandbox never spell them differently from the
+dialplan files (tests check that every name here appears in ``docker/asterisk/extensions.conf``).
+"""
+from __future__ import annotations
+
+# Contexts
+CONTEXT_FROM_PSTN = "from-pstn"          # public number and direct lines (3-digit extensions 100-199)
+CONTEXT_PUBLIC = "hotline-public"        # the public number's flow: AGI, then Queue(${HOTLINE_QUEUE})
+CONTEXT_AGENTS = "sandbox-agents"        # simulated agents: Local/<ext>@sandbox-agents
+CONTEXT_CALLER = "sandbox-caller"        # simulated caller side of an Originate (exten "s")
+CONTEXT_AGENT_REACH = "agent-reach"      # queue members Local/<ext>@agent-reach: softphone, else fallback number
+CONTEXT_MOBILE = "sandbox-mobile"        # the sandbox's stand-in for the public network (fallback numbers)
+CONTEXT_QUEUE_EXIT = "hotline-queue-exit"  # queues.conf context: a waiting caller's key 1 asks for a callback
+
+# Channel variables set by our AGI flows (read by the dialplan after AGI returns)
+VAR_QUEUE = "HOTLINE_QUEUE"              # queue the caller joins; preset to the profile's default queue
+VAR_FALLBACK = "HOTLINE_FALLBACK"        # set by the AGI when it fell back after a failure (dialplan ignores it)
+VAR_TOPIC = "HOTLINE_TOPIC"              # the call's topic chosen in the menu (informational)
+
+# Dialplan globals rendered from settings and the policy profile
+GLOBAL_AGI_URL = "HOTLINE_AGI_URL"       # agi://127.0.0.1:<agi_port>/ivr
+GLOBAL_DEFAULT_QUEUE = "HOTLINE_DEFAULT_QUEUE"
+GLOBAL_PROFILE = "HOTLINE_PROFILE"
+GLOBAL_OVERFLOW_PREFIX = "HOTLINE_OVERFLOW_"              # + queue name: the queue a waiting caller overflows to
+GLOBAL_OVERFLOW_AFTER_PREFIX = "HOTLINE_OVERFLOW_AFTER_"  # + queue name: seconds of waiting before overflowing
+
+# Simulated caller (channel variables given to Originate)
+VAR_SANDBOX_DTMF = "SANDBOX_DTMF"        # digits sent once answered; "w" = 0.5 s pause
+VAR_SANDBOX_TALK = "SANDBOX_TALK"        # seconds before the caller hangs up (default 10)
+
+# Simulated agents (AstDB family/key), "never" = never answers
+ASTDB_FAMILY = "sandbox"
+ASTDB_ANSWER_AFTER = "answer_after"      # sandbox/<ext>/answer_after, seconds, default 2
+ASTDB_TALK = "talk"                      # sandbox/<ext>/talk, seconds, default 5
+NEVER_ANSWERS = "never"
+ASTDB_UNREACHABLE = "unreachable"        # sandbox/<ext>/unreachable = yes: the softphone answers CHANUNAVAIL
+UNREACHABLE_YES = "yes"
+
+# Written by hotline from the employee directory (AstDB family/key): hotline/<ext>/fallback = fallback number
+ASTDB_HOTLINE_FAMILY = "hotline"
+ASTDB_FALLBACK = "fallback"
+# UserEvent sent by agent-reach after dialling the softphone, with Extension and SoftphoneStatus (DIALSTATUS)
+USEREVENT_AGENT_REACH = "HotlineAgentReach"
+
+AGI_IVR_PATH = "ivr"                     # the FastAGI script name in HOTLINE_AGI_URL
+AGI_CALLBACK_OFFER_PATH = "callback_offer"  # route before Queue(): offers a callback on a long wait
+AGI_CALLBACK_REQUEST_PATH = "callback_request"  # route after key 1 while waiting in a queue: book a callback
+AGI_UNAVAILABLE_PATH = "unavailable"     # route after an unanswered direct line: message or colleague
+
+
+def agent_interface(extension: str) -> str:
+    """The queue-member interface of an agent by default (``Settings.agent_interface_template``)."""
+    return f"Local/{extension}@{CONTEXT_AGENT_REACH}"

@@ -1,0 +1,179 @@
+"""Domain events: what happened on the phone system, in our words, independent of AMI's vocabulary.
+
+Events are immutable dataclasses. Times are timezone-aware UTC datetimes taken from the PBX's event stamps when
+it gives them, so ordering and durations do not depend on how fast we read.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+
+class CallState(StrEnum):
+    OFFERED = "offered"      # the PBX created the call's first channel
+    QUEUED = "queued"        # waiting in a skill queue
+    RINGING = "ringing"      # at least one agent or extension is ringing
+    ANSWERED = "answered"    # talking to an agent or employee
+    ENDED = "ended"
+
+
+class EndCause(StrEnum):
+    COMPLETED = "completed"                  # answered, ended normally
+    ABANDONED = "abandoned"                  # caller hung up before anyone answered
+    DROPPED = "dropped"                      # answered, ended with a network or failure cause
+    UNANSWERED = "unanswered"                # ended by the PBX without an answer (no one available, timeout)
+    LOST_DURING_OUTAGE = "lost_during_outage"  # the PBX no longer knew the call after we reconnected
+
+
+@dataclass(frozen=True, slots=True)
+class DomainEvent:
+    at: dt.datetime
+
+
+@dataclass(frozen=True, slots=True)
+class CallOffered(DomainEvent):
+    call_id: str
+    caller: str          # personal data: never log it
+    dialed: str
+    channel: str
+
+
+@dataclass(frozen=True, slots=True)
+class CallStateChanged(DomainEvent):
+    call_id: str
+    state: CallState
+    queue: str | None = None
+    target: str | None = None   # agent interface / extension when ringing or answered
+    cause: EndCause | None = None
+    detail: str = ""            # e.g. the Asterisk hangup cause text; never personal data
+
+
+@dataclass(frozen=True, slots=True)
+class CallRelinked(DomainEvent):
+    """The PBX changed the call's Linkedid (after a bridge/transfer): ``old_id`` now continues as ``new_id``."""
+
+    old_id: str
+    new_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class PbxConnected(DomainEvent):
+    reconnect: bool
+
+
+@dataclass(frozen=True, slots=True)
+class PbxDisconnected(DomainEvent):
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class PbxResynced(DomainEvent):
+    live_calls: int
+    closed_calls: int = 0
+    details: dict[str, int] = field(default_factory=dict)
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc)
+
+
+# --- rings, agents and SLA (issue 4) -------------------------------------------------------------------------
+class AgentState(StrEnum):
+    LOGGED_OUT = "logged_out"
+    AVAILABLE = "available"
+    PAUSED = "paused"
+    RINGING = "ringing"
+    IN_CALL = "in_call"
+    WRAP_UP = "wrap_up"
+    UNREACHABLE = "unreachable"
+
+
+@dataclass(frozen=True, slots=True)
+class RingStarted(DomainEvent):
+    """One offered ring began: a queue member (AgentCalled) or a direct line (DialBegin)."""
+
+    call_id: str
+    ring_id: str            # the ringing channel's Uniqueid (DestUniqueid)
+    target: str             # device/interface rung, e.g. Local/101@sandbox-agents or PJSIP/101
+    extension: str | None   # the employee's extension when known
+    queue: str | None       # None for a direct line
+
+
+@dataclass(frozen=True, slots=True)
+class RingEnded(DomainEvent):
+    call_id: str
+    ring_id: str
+    target: str
+    extension: str | None
+    queue: str | None
+    started_at: dt.datetime
+    answered: bool
+    ring_count: int         # from the profile's cadence: ring n starts at (n-1) * period
+    within_sla: bool
+
+
+@dataclass(frozen=True, slots=True)
+class AgentStateChanged(DomainEvent):
+    extension: str
+    interface: str
+    state: AgentState
+    reason: str = ""        # pause reason, e.g. "ring_no_answer"; never personal data
+
+
+@dataclass(frozen=True, slots=True)
+class SlaAlert(DomainEvent):
+    """Something a supervisor must see now (e.g. an agent auto-paused after letting calls ring out)."""
+
+    kind: str               # "ring_no_answer_pause", ...
+    message: str            # human-readable, no personal data
+    extension: str | None = None
+    queue: str | None = None
+
+
+class IvrStep(StrEnum):
+    ENTERED = "entered"        # the IVR took the call
+    GREETING = "greeting"
+    CONSENT = "consent"        # the recording-consent announcement played to its end
+    MENU = "menu"              # one menu round: choice = the key pressed ("" none), outcome = queue or "invalid"
+    PREVERIFY = "preverify"    # outcome "provided" / "skipped"; the digits themselves are never in an event
+    QUEUED = "queued"          # the IVR handed the call to a queue (outcome = queue, topic)
+    CALLBACK_OFFER = "callback_offer"  # choice = key; outcome "booked" / "declined" / "no_valid_number"
+    CALLBACK_REQUEST = "callback_request"  # pressed 1 while waiting in a queue; outcome "booked"/"no_valid_number"
+    UNAVAILABLE = "unavailable"        # employee did not answer: choice = key; outcome "message" / "colleague"
+
+
+@dataclass(frozen=True, slots=True)
+class IvrStepRecorded(DomainEvent):
+    """One step of a call through the IVR, for the call's history (never carries personal data)."""
+
+    call_id: str
+    step: IvrStep
+    choice: str = ""           # the menu key, never pre-verification digits
+    outcome: str = ""
+    topic: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class RecordingStarted(DomainEvent):
+    """MixMonitor started on the call (after the consent announcement); paths as the PBX sees them."""
+
+    call_id: str
+    path: str
+    caller_leg: str = ""
+    agent_leg: str = ""
+
+
+# --- callbacks and messages (issue 5: IVR offer and message taking; issue 6: the dialer) ---------------------
+@dataclass(frozen=True, slots=True)
+class MessageLeft(DomainEvent):
+    """A caller left a message for an employee who could not answer (LT-2021 §12.18)."""
+
+    message_id: int
+    extension: str
+    caller: str | None          # personal data: never log it
+    caller_name: str | None = None
+    reason: str = ""
+    has_audio: bool = False
+    call_id: str | None = None
+    callback_id: int | None = None

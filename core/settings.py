@@ -1,0 +1,57 @@
+"""Process settings from the environment (HOTLINE_*), validated by pydantic-settings."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+def default_cache_dir() -> Path:
+    return Path.home() / ".cache" / "hotline"
+
+
+class Settings(BaseSettings):
+    """Everything an operator may set. Defaults run a local sandbox with SQLite under ``var/``."""
+
+    model_config = SettingsConfigDict(env_prefix="HOTLINE_", env_file=".env", extra="ignore")
+
+    profile: str = Field("lt-employment-1883", description="policy profile name or path to a profile file")
+    var_dir: Path = Field(Path("var"), description="runtime files: database, recordings, PBX credentials")
+    database_url: str = Field("", description="SQLAlchemy async URL; empty = SQLite file under var_dir")
+
+    ami_host: str = "127.0.0.1"
+    ami_port: int = 5038
+    ami_username: str = "hotline"
+    ami_secret: str = Field("", description="empty = read the sandbox's generated secret")
+    ami_action_timeout: float = 10.0
+    ami_ping_interval: float = 3.0
+    ami_ping_timeout: float = 5.0
+    ami_reconnect_min: float = 0.5
+    ami_reconnect_max: float = 30.0
+
+    agent_interface_template: str = Field(
+        "Local/{extension}@agent-reach",
+        description="queue-member interface of an employee; the agent-reach dialplan context rings the softphone "
+                    "and, when it is unreachable, the employee's fallback number (LT-2021 §12.14)",
+    )
+
+    ivr_enabled: bool = Field(True, description="serve the IVR over FastAGI; off, every public call goes straight "
+                                                "to the default queue (the dialplan's fallback)")
+    agi_host: str = "127.0.0.1"
+    agi_port: int = 4573
+    agi_allowlist: list[str] = Field(["127.0.0.1", "::1"], description="client IPs/networks allowed to connect")
+    agi_session_timeout: float = Field(120.0, description="longest IVR session before the caller is queued")
+    agi_command_timeout: float = Field(10.0, description="longest wait for one AGI reply (plain commands)")
+
+    http_host: str = "127.0.0.1"
+    http_port: int = 8080
+
+    pbx_cache_dir: Path = Field(default_factory=default_cache_dir)
+    pbx_root: Path | None = Field(None, description="debootstrap root of the sandbox PBX; default under cache")
+    pbx_instance: str = Field("default", description="name of the sandbox instance (tests use their own)")
+
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite+aiosqlite:///{(self.var_dir / 'hotline.sqlite3').resolve()}"

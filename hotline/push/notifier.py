@@ -1,0 +1,148 @@
+"""Turns domain events into push messages: one method per message type, each saying who receives it.
+
+Two bus subscribers feed it (see ``hotline.push.setup``), so the database lookups of a screen pop never hold up
+the live supervisor messages: ``screen_pops`` (CallOffered, RingStarted, CallStateChanged) and ``live``
+(everything supervisors watch). Adding a message type later (``callback_assigned``, ``message``) is one method
+here plus its event in the subscription table.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable, Iterable
+
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from core.events import (AgentStateChanged, CallOffered, CallState, CallStateChanged, MessageLeft, PbxResynced,
+                         RingStarted, SlaAlert, utcnow)
+from core.policy import PolicyProfile
+from hotline.push.contacts import caller_of, follow_ups, previous_contacts
+from hotline.push.hub import Audience, Client, Push, PushHub
+from hotline.push.queue_view import MembersProvider, QueueView
+
+log = logging.getLogger(__name__)
+
+# what each subscriber listens to (read by hotline.push.setup)
+SCREEN_POP_EVENTS = (CallOffered, RingStarted, CallStateChanged)
+LIVE_EVENTS = (CallStateChanged, SlaAlert, AgentStateChanged, RingStarted, PbxResynced, MessageLeft)
+
+HISTORY_TIMEOUT = 1.0   # seconds the caller's history may take before the pop goes without it
+
+LiveCalls = Callable[[], Iterable[tuple[str, CallState, str | None]]]
+
+
+class PushNotifier:
+    def __init__(self, hub: PushHub, engine: AsyncEngine, profile: PolicyProfile,
+                 live_calls: LiveCalls | None = None, members: MembersProvider | None = None,
+                 queue_state_interval: float = 0.5) -> None:
+        self.hub = hub
+        self.engine = engine
+        self.queues = {q.name: q for q in profile.queues}
+        self.country = profile.country
+        self.view = QueueView({q.name: q.label for q in profile.queues}, members)
+        self.live_calls = live_calls
+        self.queue_state_interval = queue_state_interval   # at most 1 / interval queue_state messages a second
+        self._callers: dict[str, str] = {}                 # call id -> caller number, while the call lasts
+        self._queue_state_due = asyncio.Event()
+        hub.on_connect(self.greet)
+
+    # -- bus subscribers -------------------------------------------------------------------------------------
+    async def screen_pops(self, event) -> None:
+        if isinstance(event, CallOffered):
+            self._callers[event.call_id] = event.caller
+        elif isinstance(event, RingStarted):
+            await self.screen_pop(event)
+        elif isinstance(event, CallStateChanged) and event.state is CallState.ENDED:
+            self._callers.pop(event.call_id, None)
+
+    def live(self, event) -> None:
+        if isinstance(event, CallStateChanged):
+            self.view.call_state(event)
+            self.call_state(event)
+        elif isinstance(event, AgentStateChanged):
+            self.view.agent_state(event)
+        elif isinstance(event, RingStarted):
+            self.view.ring_started(event)
+        elif isinstance(event, SlaAlert):
+            self.sla_alert(event)
+            return
+        elif isinstance(event, MessageLeft):
+            self.message(event)
+            return
+        elif isinstance(event, PbxResynced) and self.live_calls is not None:
+            self.view.resynced(self.live_calls(), event.at)
+        self._queue_state_due.set()
+
+    # -- one method per message --------------------------------------------------------------------------------
+    async def screen_pop(self, ring: RingStarted) -> None:
+        """To the agent whose extension rings: who calls, about what, and their history with us."""
+        if not ring.extension:
+            return
+        caller = self._callers.get(ring.call_id)
+        history = None
+        open_items: dict[str, list | None] = {"open_callbacks": None, "messages": None}
+        try:
+            # the pop matters more than its history: a slow or failing database must not hold it back
+            async with asyncio.timeout(HISTORY_TIMEOUT):
+                if caller is None:  # the call began before this process (or its offer was dropped): ask the store
+                    caller = await caller_of(self.engine, ring.call_id) or ""
+                history = (await previous_contacts(self.engine, caller, ring.call_id, ring.at)).as_json()
+                open_items = await follow_ups(self.engine, caller, self.country)
+        except Exception as exc:
+            log.warning("screen pop of call %s without history: %s", ring.call_id, type(exc).__name__)
+        queue = self.queues.get(ring.queue or "")
+        self.hub.publish(Audience.agent(ring.extension), Push("screen_pop", {
+            "call_id": ring.call_id,
+            "ring_id": ring.ring_id,
+            "extension": ring.extension,
+            "caller": caller or None,
+            "queue": ring.queue,
+            "queue_label": queue.label if queue else None,
+            # the IVR choice is the queue the caller picked; a finer topic comes with the IVR issue
+            "topic": queue.topic if queue else None,
+            "previous_contacts": history,   # null when the lookup failed or took too long (so are the next two)
+            "open_callbacks": open_items["open_callbacks"],
+            "messages": open_items["messages"],
+        }, at=ring.at.isoformat(), personal=frozenset({"caller"})))
+
+    def call_state(self, event: CallStateChanged) -> None:
+        self.hub.publish(Audience.supervising(), Push("call_state", {
+            "call_id": event.call_id, "state": event.state.value, "queue": event.queue, "target": event.target,
+            "cause": event.cause.value if event.cause else None, "detail": event.detail,
+        }, at=event.at.isoformat()))
+
+    def sla_alert(self, event: SlaAlert) -> None:
+        self.hub.publish(Audience.supervising(), Push("sla_alert", {
+            "kind": event.kind, "message": event.message, "extension": event.extension, "queue": event.queue,
+        }, at=event.at.isoformat()))
+
+    def message(self, event: MessageLeft) -> None:
+        """To the employee the message is for (their softphone shows it), and to supervisors watching."""
+        self.hub.publish(Audience(supervisors=True, extensions=frozenset({event.extension})), Push("message", {
+            "message_id": event.message_id, "extension": event.extension, "caller": event.caller,
+            "caller_name": event.caller_name, "reason": event.reason, "has_audio": event.has_audio,
+            "call_id": event.call_id, "callback_id": event.callback_id,
+        }, at=event.at.isoformat(), personal=frozenset({"caller"})))
+
+    def queue_state(self) -> None:
+        self.hub.publish(Audience.supervising(), self._queue_state_push())
+
+    def greet(self, client: Client) -> Iterable[tuple[Audience, Push]]:
+        """A new supervisor socket starts from the current picture instead of waiting for the next change."""
+        yield Audience.supervising(), self._queue_state_push()
+
+    def _queue_state_push(self) -> Push:
+        now = utcnow()
+        return Push("queue_state", self.view.snapshot(now), at=now.isoformat())
+
+    # -- throttling ------------------------------------------------------------------------------------------
+    async def run_queue_state(self) -> None:
+        """Publish queue_state after changes, at most once per interval: a burst of events is one message."""
+        while True:
+            await self._queue_state_due.wait()
+            self._queue_state_due.clear()
+            try:
+                self.queue_state()
+            except Exception:  # never let one bad snapshot stop the wallboards' updates
+                log.exception("queue_state push failed")
+            await asyncio.sleep(self.queue_state_interval)

@@ -1,0 +1,65 @@
+"""Wires push into the service: the hub, the notifier as two bus subscribers, and the queue_state throttle."""
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from dataclasses import dataclass, field
+
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from core.bus import EventBus
+from core.events import CallState
+from core.policy import PolicyProfile
+from hotline.push.hub import PushHub
+from hotline.push.notifier import LIVE_EVENTS, SCREEN_POP_EVENTS, LiveCalls, PushNotifier
+from hotline.push.queue_view import MembersProvider
+
+# Bus queue bounds: push is not durable (a client that missed something reloads), so the bus drops the oldest
+# event when a push subscriber falls behind instead of holding up the AMI reader.
+SUBSCRIBER_QUEUE = 5000
+
+
+@dataclass
+class Push:
+    hub: PushHub
+    notifier: PushNotifier
+    _tasks: list[asyncio.Task] = field(default_factory=list)
+
+    def start(self) -> None:
+        self._tasks.append(asyncio.create_task(self.notifier.run_queue_state(), name="push-queue-state"))
+
+    async def close(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        self._tasks.clear()
+        await self.hub.close_all("service stopping")
+
+
+def setup(bus: EventBus, engine: AsyncEngine, profile: PolicyProfile, live_calls: LiveCalls | None = None,
+          members: MembersProvider | None = None, hub: PushHub | None = None) -> Push:
+    hub = hub or PushHub()
+    notifier = PushNotifier(hub, engine, profile, live_calls=live_calls, members=members)
+    bus.subscribe("push_screen_pop", notifier.screen_pops, *SCREEN_POP_EVENTS, maxsize=SUBSCRIBER_QUEUE)
+    bus.subscribe("push_live", notifier.live, *LIVE_EVENTS, maxsize=SUBSCRIBER_QUEUE)
+    return Push(hub, notifier)
+
+
+def live_calls_of(tracker) -> LiveCalls:
+    """The call tracker's live calls as the queue view takes them after a resync."""
+    def live() -> list[tuple[str, CallState, str | None]]:
+        return [(call.call_id, call.state, call.queue) for call in tracker.calls.values()]
+    return live
+
+
+def members_of(agent_tracker) -> MembersProvider:
+    """Queue membership as the agent tracker knows it (``AgentTracker.snapshot()``: views with ``queues``)."""
+    def members() -> dict[str, set[str]]:
+        out: dict[str, set[str]] = {}
+        for agent in agent_tracker.snapshot():
+            for queue in agent.queues:
+                out.setdefault(queue, set()).add(agent.extension)
+        return out
+    return members

@@ -1,0 +1,146 @@
+"""The composition root: builds every part from settings, wires them, starts and stops them in order.
+
+Order matters: the database is migrated before anything writes; bus subscribers exist before the AMI connection
+delivers its first event; the web server starts last and stops first.
+"""
+from __future__ import annotations
+
+import asyncio
+import functools
+import logging
+from dataclasses import dataclass, field
+
+from aiohttp import web
+from aiohttp.abc import AbstractAccessLogger
+
+from core.bus import EventBus
+from core.db import make_engine
+from core.deps import Dependencies
+from core.events import RingEnded
+from core.policy import PolicyProfile, load_profile
+from core.settings import Settings
+from hotline import callback_wiring, migrate
+from hotline.log_privacy import quiet_parameter_loggers
+from hotline.pbx.credentials import ami_credentials
+from hotline.pbx.paths import instance_paths
+from hotline.push import setup as push_setup
+from hotline.web import calls, sla
+from hotline.web import agents as agent_routes, employees
+from hotline.web import wallboard, ws
+from hotline.web.app import create_app
+from hotline.web.deps import WebDeps
+from hotline.web.metrics import HotlineMetrics
+from ivr_flows import setup as ivr_setup
+from ivr_flows.prompts import SoundsDirs
+from telephony import setup as telephony_setup
+from telephony.ami import AmiClient, AmiConfig
+
+log = logging.getLogger(__name__)
+
+
+class PathOnlyAccessLogger(AbstractAccessLogger):
+    """Access log without query strings: ``?token=`` and search terms (numbers) must not reach the logs."""
+
+    def log(self, request: web.BaseRequest, response: web.StreamResponse, time: float) -> None:
+        self.logger.info("%s %s %s %.1fms", request.method, request.path, response.status, time * 1000)
+
+
+def ivr_sounds(settings: Settings) -> SoundsDirs:
+    """Prompts are cached beside the PBX build and placed in the sandbox instance's own lib directory."""
+    paths = instance_paths(settings)
+    return SoundsDirs(cache=settings.pbx_cache_dir / "prompts", host=paths.host(paths.prompts), pbx=paths.prompts)
+
+
+def ami_config(settings: Settings) -> AmiConfig:
+    credentials = ami_credentials(settings)
+    return AmiConfig(
+        host=credentials.host, port=credentials.port, username=credentials.username, secret=credentials.secret,
+        action_timeout=settings.ami_action_timeout, ping_interval=settings.ami_ping_interval,
+        ping_timeout=settings.ami_ping_timeout, reconnect_min=settings.ami_reconnect_min,
+        reconnect_max=settings.ami_reconnect_max,
+    )
+
+
+@dataclass
+class HotlineService:
+    settings: Settings
+    profile: PolicyProfile
+    metrics: HotlineMetrics = field(default_factory=HotlineMetrics)
+    bus: EventBus = field(default_factory=EventBus)
+
+    async def start(self) -> None:
+        quiet_parameter_loggers()
+        url = self.settings.resolved_database_url()
+        await migrate.upgrade(url)
+        self.engine = make_engine(url)
+        self.ami = AmiClient(ami_config(self.settings))
+        deps = Dependencies(self.settings, self.profile, self.bus, self.engine, self.ami)
+        self.telephony = await telephony_setup.setup(deps)
+        agents = self.telephony.agents
+        self.push = push_setup.setup(self.bus, self.engine, self.profile,
+                                     live_calls=push_setup.live_calls_of(self.telephony.tracker),
+                                     members=push_setup.members_of(agents.tracker) if agents else None)
+        self.ivr = await ivr_setup.setup(deps, ivr_sounds(self.settings)) if self.settings.ivr_enabled else None
+        self.callbacks = callback_wiring.setup(deps, self.ivr.server if self.ivr else None,
+                                               self.ivr.prompts if self.ivr else None)
+        self.metrics.watch_bus(self.bus)
+        self.bus.subscribe("ring_metrics", self.metrics.count_ring, RingEnded)
+        await self.bus.start()
+        self.push.start()
+        await self.ami.start()
+        if self.ivr is not None:
+            await self.ivr.start()
+        self._sampler = asyncio.create_task(self._sample_metrics(), name="metrics-sampler")
+        web_deps = WebDeps.create(self.engine, self.metrics.registry, readiness_checks={"pbx": self._pbx_ready})
+        self.app = create_app(web_deps, [
+            calls.register_routes, functools.partial(sla.register_routes, profile=self.profile),
+            ws.routes(self.push.hub), wallboard.routes(self.profile),
+            functools.partial(employees.register_routes, profile=self.profile,
+                              on_change=agents.queues.apply if agents else None),
+            functools.partial(agent_routes.register_routes, agents=agents.tracker.snapshot if agents else list),
+            *self.callbacks.web_routes(),
+        ])
+        self.runner = web.AppRunner(self.app, access_log_class=PathOnlyAccessLogger)
+        await self.runner.setup()
+        site = web.TCPSite(self.runner, self.settings.http_host, self.settings.http_port)
+        await site.start()
+        log.info("hotline serving on %s (profile %s)", self.base_url, self.profile.name)
+
+    @property
+    def base_url(self) -> str:
+        return f"http://{self.settings.http_host}:{self.settings.http_port}"
+
+    async def stop(self) -> None:
+        await self.push.close()  # open sockets would hold the web server's shutdown
+        await self.runner.cleanup()
+        self._sampler.cancel()
+        if self.ivr is not None:
+            await self.ivr.stop()  # calls in the IVR get the shutdown fallback: on to the default queue
+        await self.ami.stop()
+        await self.telephony.handler.close()  # no resync may publish into a stopping bus
+        await self.bus.drain()
+        await self.bus.stop()
+        await self.telephony.close()
+        await self.engine.dispose()
+
+    async def _pbx_ready(self) -> tuple[bool, str]:
+        if self.ami.connected:
+            return True, "AMI connected"
+        return False, self.ami.stats.last_error or "AMI not connected"
+
+    async def _sample_metrics(self, interval: float = 1.0) -> None:
+        """Copy counters into Prometheus once a second instead of touching metrics on every AMI event."""
+        events = reconnects = 0
+        while True:
+            stats = self.ami.stats
+            self.metrics.ami_events.inc(stats.events_received - events)
+            self.metrics.ami_reconnects.inc(stats.reconnects - reconnects)
+            events, reconnects = stats.events_received, stats.reconnects
+            self.metrics.ami_connected.set(1 if self.ami.connected else 0)
+            self.metrics.calls_active.set(self.telephony.tracker.active_calls)
+            await asyncio.sleep(interval)
+
+
+def build_service(settings: Settings | None = None) -> HotlineService:
+    settings = settings or Settings()
+    return HotlineService(settings, load_profile(settings.profile))

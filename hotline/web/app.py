@@ -1,0 +1,28 @@
+"""Build the aiohttp application: middlewares, the system routes, and the routes each package registers."""
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+
+from aiohttp import web
+
+from hotline.web import system
+from hotline.web.auth import auth_middleware
+from hotline.web.deps import DEPS_KEY, WebDeps
+from hotline.web.errors import make_error_middleware
+from hotline.web.routes import ApiRouter
+
+RouteRegistrar = Callable[[ApiRouter], None]
+
+
+def create_app(deps: WebDeps, registrars: Iterable[RouteRegistrar] = ()) -> web.Application:
+    """The web application. Each registrar (``register_routes(router)`` of a package) declares its routes."""
+    router = ApiRouter()
+    system.register_routes(router)
+    for register in registrars:
+        register(router)
+    # Error handling outermost, so authentication failures also leave as the error object.
+    app = web.Application(middlewares=[make_error_middleware(router.error_map), auth_middleware])
+    app[DEPS_KEY] = deps
+    router.install(app)
+    system.publish_openapi(app, router, deps.title, deps.version)
+    return app

@@ -1,0 +1,120 @@
+"""``/api/calls`` and ``/api/calls/{id}``: calls with their state history; numbers masked per role."""
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+
+from aiohttp import web
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+
+from hotline.web.auth import principal_of
+from hotline.web.deps import DEPS_KEY
+from hotline.web.errors import ApiError
+from hotline.web.masking import present_number
+from hotline.web.routes import ApiRouter, path_of, query_of
+from ivr_flows.step_store import IvrStepView, ivr_steps_of, topic_of
+from telephony.call_queries import CallFilter, CallView, get_call, list_calls
+from telephony.ring_queries import RingView, rings_of
+
+
+class CallsQuery(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    since: AwareDatetime | None = Field(None, description="calls started at or after (ISO 8601 with offset)")
+    until: AwareDatetime | None = Field(None, description="calls started before (ISO 8601 with offset)")
+    limit: int = Field(100, ge=1, le=1000)
+    offset: int = Field(0, ge=0)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> "CallsQuery":
+        if self.since and self.until and self.since >= self.until:
+            raise ValueError("since must be before until")
+        return self
+
+
+class CallPath(BaseModel):
+    id: str = Field(..., min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._-]+$")
+
+
+class StateOut(BaseModel):
+    state: str
+    at: dt.datetime
+    queue: str | None = None
+    target: str | None = None
+    cause: str | None = None
+    detail: str = ""
+
+
+class RingOut(BaseModel):
+    target: str
+    extension: str | None = None
+    started_at: dt.datetime
+    ended_at: dt.datetime | None
+    ring_count: int
+    answered: bool
+    within_sla: bool
+
+
+class IvrStepOut(BaseModel):
+    at: dt.datetime
+    step: str = Field(..., description="entered, greeting, consent, menu, preverify, queued")
+    choice: str = Field("", description="the menu key pressed (pre-verification digits never appear)")
+    outcome: str = ""
+    topic: str | None = None
+
+
+class CallOut(BaseModel):
+    id: str
+    caller: str | None
+    dialed: str
+    queue: str | None
+    topic: str | None = None
+    state: str
+    ended_cause: str | None
+    started_at: dt.datetime
+    ended_at: dt.datetime | None
+    states: list[StateOut]
+    rings: list[RingOut] = Field(default_factory=list, description="one entry per offered ring (ring SLA)")
+    ivr: list[IvrStepOut] = Field(default_factory=list, description="the call's steps through the IVR")
+    recording_ids: list[str] = Field(default_factory=list)
+
+
+def _ring_out(ring: RingView) -> RingOut:
+    return RingOut(target=ring.target, extension=ring.extension, started_at=ring.started_at, ended_at=ring.ended_at,
+                   ring_count=ring.ring_count, answered=ring.answered, within_sla=ring.within_sla)
+
+
+def _present(view: CallView, role: str, rings: Sequence[RingView] = (), ivr: Sequence[IvrStepView] = ()) -> CallOut:
+    return CallOut(
+        id=view.id, caller=present_number(view.caller, role), dialed=view.dialed, queue=view.queue,
+        topic=topic_of(ivr),
+        state=view.state, ended_cause=view.ended_cause, started_at=view.started_at, ended_at=view.ended_at,
+        states=[StateOut(**entry.__dict__) for entry in view.states], rings=[_ring_out(r) for r in rings],
+        ivr=[IvrStepOut(**step.__dict__) for step in ivr],
+    )
+
+
+async def list_calls_handler(request: web.Request) -> list[CallOut]:
+    query: CallsQuery = query_of(request)
+    views = await list_calls(request.app[DEPS_KEY].engine,
+                             CallFilter(query.since, query.until, query.limit, query.offset))
+    role = principal_of(request).role
+    rings = await rings_of(request.app[DEPS_KEY].engine, [view.id for view in views])
+    ivr = await ivr_steps_of(request.app[DEPS_KEY].engine, [view.id for view in views])
+    return [_present(view, role, rings[view.id], ivr[view.id]) for view in views]
+
+
+async def get_call_handler(request: web.Request) -> CallOut:
+    call_id = path_of(request).id
+    view = await get_call(request.app[DEPS_KEY].engine, call_id)
+    if view is None:
+        raise ApiError(404, "not_found", f"no call with id {call_id!r}")
+    rings = await rings_of(request.app[DEPS_KEY].engine, [call_id])
+    ivr = await ivr_steps_of(request.app[DEPS_KEY].engine, [call_id])
+    return _present(view, principal_of(request).role, rings[call_id], ivr[call_id])
+
+
+def register_routes(router: ApiRouter) -> None:
+    router.get("/api/calls", list_calls_handler, summary="List calls, newest first", query=CallsQuery,
+               response=list[CallOut], tags=["calls"])
+    router.get("/api/calls/{id}", get_call_handler, summary="One call with its state history, rings and IVR steps",
+               path_params=CallPath, response=CallOut, tags=["calls"])

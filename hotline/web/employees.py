@@ -1,0 +1,98 @@
+"""``/api/employees``: the employee directory — read (supervisor, admin), JSON upsert and CSV import (admin).
+
+A change is applied to the PBX at once (queue membership, fallback numbers) through ``on_change``; if the PBX is
+not reachable the directory is still saved and the next (re)connect applies it. Fallback numbers are shown in
+full: supervisors reach staff on them and admins maintain them; they never reach the logs.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any
+
+from aiohttp import web
+from pydantic import BaseModel, ConfigDict, RootModel
+
+from core.directory import DirectoryError, Employee, list_employees, parse_csv, upsert_employees, validate_rows
+from core.policy import PolicyProfile
+from hotline.web.deps import DEPS_KEY
+from hotline.web.errors import ApiError
+from hotline.web.routes import ApiRouter, body_of
+
+log = logging.getLogger(__name__)
+
+MAX_CSV_BYTES = 1 << 20
+OnChange = Callable[[], Awaitable[Any]]
+
+
+class EmployeeOut(BaseModel):
+    extension: str
+    name: str
+    unit: str
+    competences: list[str]
+    fallback_number: str | None
+    active: bool
+    updated_at: dt.datetime | None
+
+
+class EmployeesIn(RootModel[list[dict[str, Any]]]):
+    """A JSON list of employees: extension, name, unit, competences (queue names), fallback_number, active."""
+
+
+class ImportResult(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    created: int
+    updated: int
+    unchanged: int
+    applied_to_pbx: bool
+
+
+def _out(employee: Employee) -> EmployeeOut:
+    return EmployeeOut(extension=employee.extension, name=employee.name, unit=employee.unit,
+                       competences=list(employee.competences), fallback_number=employee.fallback_number,
+                       active=employee.active, updated_at=employee.updated_at)
+
+
+async def list_handler(request: web.Request) -> list[EmployeeOut]:
+    return [_out(employee) for employee in await list_employees(request.app[DEPS_KEY].engine)]
+
+
+async def _store(request: web.Request, rows: Sequence[dict], profile: PolicyProfile,
+                 on_change: OnChange | None) -> ImportResult:
+    employees = validate_rows(rows, [queue.name for queue in profile.queues])  # DirectoryError -> 400
+    result = await upsert_employees(request.app[DEPS_KEY].engine, employees)
+    applied = False
+    if on_change is not None and (result.created or result.updated):
+        try:
+            await on_change()
+            applied = True
+        except Exception as exc:  # saved; the next (re)connect applies it
+            log.warning("directory saved but not applied to the PBX yet (%s)", type(exc).__name__)
+    return ImportResult(created=result.created, updated=result.updated, unchanged=result.unchanged,
+                        applied_to_pbx=applied)
+
+
+def register_routes(router: ApiRouter, *, profile: PolicyProfile, on_change: OnChange | None = None) -> None:
+    async def upsert_handler(request: web.Request) -> ImportResult:
+        return await _store(request, body_of(request).root, profile, on_change)
+
+    async def import_csv_handler(request: web.Request) -> ImportResult:
+        if request.content_length and request.content_length > MAX_CSV_BYTES:
+            raise ApiError(413, "payload_too_large", f"CSV over {MAX_CSV_BYTES} bytes")
+        try:
+            text = (await request.read()).decode("utf-8-sig")
+        except UnicodeDecodeError:
+            raise ApiError(400, "invalid_import", "CSV must be UTF-8 text") from None
+        return await _store(request, parse_csv(text), profile, on_change)
+
+    router.map_error(DirectoryError, 400, "invalid_import")
+    router.get("/api/employees", list_handler, summary="The employee directory (inactive employees included)",
+               roles=["supervisor", "admin"], response=list[EmployeeOut], tags=["employees"])
+    router.post("/api/employees", upsert_handler, roles=["admin"], body=EmployeesIn, response=ImportResult,
+                summary="Create or update employees by extension (all rows valid, or nothing is stored)",
+                tags=["employees"])
+    router.post("/api/employees/import", import_csv_handler, roles=["admin"], response=ImportResult,
+                summary="Import employees from a CSV body (UTF-8, header row)",
+                description="Columns: extension,name,unit,competences (queue names separated by ;),"
+                            "fallback_number,active. All rows valid, or nothing is stored.", tags=["employees"])

@@ -1,0 +1,68 @@
+"""Prometheus metrics of the service, in one registry that ``/metrics`` exposes.
+
+The composition root creates one ``HotlineMetrics`` and hands its attributes to the parts that update them
+(AMI client, call store). Events per second is ``rate(hotline_ami_events_total[1m])``.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from prometheus_client import CollectorRegistry, Counter, Gauge
+from prometheus_client.core import CounterMetricFamily, Metric
+from prometheus_client.registry import Collector
+
+from core.bus import EventBus
+from core.events import RingEnded
+from telephony.ring_queries import DIRECT_LINE
+
+
+class BusStatsCollector(Collector):
+    """Reads the bus's per-subscriber counters at scrape time, so the bus needs no metrics code of its own."""
+
+    def __init__(self, bus: EventBus) -> None:
+        self._bus = bus
+
+    def collect(self) -> Iterator[Metric]:
+        failures = CounterMetricFamily(
+            "hotline_bus_subscriber_failures", "Events a bus subscriber raised on (logged, then skipped)",
+            labels=["subscriber"],
+        )
+        dropped = CounterMetricFamily(
+            "hotline_bus_events_dropped", "Events dropped for a full non-durable subscriber queue",
+            labels=["subscriber"],
+        )
+        for name, stats in self._bus.stats().items():
+            failures.add_metric([name], stats.failed)
+            dropped.add_metric([name], stats.dropped)
+        yield failures
+        yield dropped
+
+
+class HotlineMetrics:
+    def __init__(self, registry: CollectorRegistry | None = None) -> None:
+        self.registry = registry if registry is not None else CollectorRegistry()
+        self.ami_connected = Gauge(
+            "hotline_ami_connected", "1 while logged in to the PBX's AMI, else 0", registry=self.registry
+        )
+        self.ami_events = Counter(
+            "hotline_ami_events", "AMI events received from the PBX", registry=self.registry
+        )
+        self.ami_reconnects = Counter(
+            "hotline_ami_reconnects", "AMI reconnections after a lost or failed connection", registry=self.registry
+        )
+        self.calls_active = Gauge(
+            "hotline_calls_active", "Calls in progress (offered and not yet ended)", registry=self.registry
+        )
+        self.rings = Counter(
+            "hotline_rings", "Offered rings that ended, by queue ('(direct)' for direct lines), answered, in SLA",
+            ["queue", "answered", "within_sla"], registry=self.registry,
+        )
+
+    def count_ring(self, event: RingEnded) -> None:
+        """Bus subscriber for ``RingEnded``: ``hotline_rings_total{queue,answered,within_sla}``."""
+        self.rings.labels(event.queue or DIRECT_LINE, str(event.answered).lower(),
+                          str(event.within_sla).lower()).inc()
+
+    def watch_bus(self, bus: EventBus) -> None:
+        """Expose ``hotline_bus_subscriber_failures_total`` and ``hotline_bus_events_dropped_total`` of ``bus``."""
+        self.registry.register(BusStatsCollector(bus))

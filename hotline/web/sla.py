@@ -1,0 +1,142 @@
+"""``/api/sla`` and ``/api/sla/export.csv``: ring-SLA figures per queue, agent or day, and the monthly CSV export.
+
+Figures count offered rings (``telephony.ring_queries``): ``within_sla`` = rings answered during a ring not past
+the profile's ``max_ring_count``; ``ratio`` = within_sla / offered; ``histogram`` = answered rings by the ring they
+were answered in (``unanswered_histogram``: rings that ended unanswered, by the ring they reached);
+``longest_wait_seconds`` = longest time from a call being offered to an answer by one of the group's rings.
+Days and months are the profile's timezone's.
+"""
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from functools import partial
+
+from aiohttp import web
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+
+from core.policy import PolicyProfile
+from core.ring_sla import sla_deadline_seconds
+from hotline.web.deps import DEPS_KEY
+from hotline.web.errors import ApiError
+from hotline.web.routes import ApiRouter, query_of
+from telephony.ring_queries import MAX_REPORT_DAYS, GroupBy, SlaFigures, SlaReport, sla_report
+
+SLA_ROLES = ("supervisor", "qa", "admin")
+
+
+class SlaQuery(BaseModel):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+    from_: AwareDatetime | None = Field(None, alias="from",
+                                        description="rings started at or after (ISO 8601 with offset); "
+                                                    "default: start of today in the profile's timezone")
+    to: AwareDatetime | None = Field(None, description="rings started before (ISO 8601 with offset); default: now")
+    by: GroupBy = Field(GroupBy.QUEUE, description="group by queue (direct lines: '(direct)'), agent, or day")
+
+
+
+class SlaExportQuery(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    month: str = Field(..., pattern=r"^\d{4}-(0[1-9]|1[0-2])$", description="YYYY-MM, in the profile's timezone")
+    by: GroupBy = GroupBy.QUEUE
+
+
+class SlaGroupOut(BaseModel):
+    key: str
+    offered: int
+    answered: int
+    within_sla: int
+    ratio: float | None = Field(description="within_sla / offered; null when nothing was offered")
+    histogram: dict[str, int] = Field(description="answered rings by ring number, e.g. {'1': 10, '2': 3}")
+    unanswered_histogram: dict[str, int]
+    longest_wait_seconds: float | None
+
+
+class SlaOut(BaseModel):
+    by: GroupBy
+    start: dt.datetime
+    end: dt.datetime
+    timezone: str
+    max_ring_count: int
+    clause: str
+    sla_seconds: float = Field(description="seconds of ringing after which an answer is late")
+    groups: list[SlaGroupOut]
+    total: SlaGroupOut
+
+
+def _group_out(figures: SlaFigures) -> SlaGroupOut:
+    return SlaGroupOut(
+        key=figures.key, offered=figures.offered, answered=figures.answered, within_sla=figures.within_sla,
+        ratio=figures.ratio, longest_wait_seconds=figures.longest_wait_seconds,
+        histogram={str(n): figures.histogram[n] for n in sorted(figures.histogram)},
+        unanswered_histogram={str(n): figures.unanswered_histogram[n] for n in sorted(figures.unanswered_histogram)},
+    )
+
+
+def month_range(month: str, profile: PolicyProfile) -> tuple[dt.datetime, dt.datetime]:
+    year, number = (int(part) for part in month.split("-"))
+    start = dt.datetime(year, number, 1, tzinfo=profile.tz)
+    end = dt.datetime(year + number // 12, number % 12 + 1, 1, tzinfo=profile.tz)
+    return start, end
+
+
+async def sla_handler(request: web.Request, profile: PolicyProfile) -> SlaOut:
+    query: SlaQuery = query_of(request)
+    now = dt.datetime.now(profile.tz)
+    end = query.to or now
+    start = query.from_ or min(now.replace(hour=0, minute=0, second=0, microsecond=0), end - dt.timedelta(days=1))
+    if start >= end:
+        raise ApiError(400, "invalid_range", "'from' must be before 'to'")
+    if end - start > dt.timedelta(days=MAX_REPORT_DAYS - 1):
+        raise ApiError(400, "invalid_range", f"a report covers at most {MAX_REPORT_DAYS - 1} days; "
+                                             "ask for a shorter range")
+    report = await sla_report(request.app[DEPS_KEY].engine, start, end, query.by, profile.tz)
+    return _report_out(report, query.by, start, end, profile)
+
+
+def _report_out(report: SlaReport, by: GroupBy, start: dt.datetime, end: dt.datetime,
+                profile: PolicyProfile) -> SlaOut:
+    return SlaOut(by=by, start=start, end=end, timezone=profile.timezone,
+                  max_ring_count=profile.ring_sla.max_ring_count, clause=profile.ring_sla.clause,
+                  sla_seconds=sla_deadline_seconds(profile.ring_sla),
+                  groups=[_group_out(g) for g in report.groups], total=_group_out(report.total))
+
+
+def _cell(value: object) -> object:
+    # a spreadsheet runs text starting with these as a formula (CSV injection); keys come from PBX configuration
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
+        return "'" + value
+    return "" if value is None else value
+
+
+def sla_csv(report: SlaReport, month: str, by: GroupBy, profile: PolicyProfile) -> str:
+    rings = max([profile.ring_sla.max_ring_count + 1, *report.total.histogram, *report.total.unanswered_histogram])
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(["month", "by", "key", "offered", "answered", "within_sla", "ratio", "longest_wait_seconds",
+                     *(f"answered_ring_{n}" for n in range(1, rings + 1))])
+    for figures in [*report.groups, report.total]:
+        writer.writerow([_cell(v) for v in (
+            month, by.value, figures.key, figures.offered, figures.answered, figures.within_sla, figures.ratio,
+            figures.longest_wait_seconds, *(figures.histogram.get(n, 0) for n in range(1, rings + 1)))])
+    return out.getvalue()
+
+
+async def export_handler(request: web.Request, profile: PolicyProfile) -> web.Response:
+    query: SlaExportQuery = query_of(request)
+    start, end = month_range(query.month, profile)
+    report = await sla_report(request.app[DEPS_KEY].engine, start, end, query.by, profile.tz)
+    return web.Response(
+        text=sla_csv(report, query.month, query.by, profile), content_type="text/csv", charset="utf-8",
+        headers={"Content-Disposition": f'attachment; filename="sla-{query.month}-{query.by.value}.csv"'},
+    )
+
+
+def register_routes(router: ApiRouter, profile: PolicyProfile) -> None:
+    """Bind with ``functools.partial(sla.register_routes, profile=profile)`` in the composition root."""
+    router.get("/api/sla", partial(sla_handler, profile=profile), summary="Ring-SLA figures per queue, agent or day",
+               roles=SLA_ROLES, query=SlaQuery, response=SlaOut, tags=["sla"], description=__doc__ or "")
+    router.get("/api/sla/export.csv", partial(export_handler, profile=profile),
+               summary="Monthly ring-SLA figures as CSV", roles=SLA_ROLES, query=SlaExportQuery,
+               content_type="text/csv", tags=["sla"])

@@ -1,0 +1,71 @@
+"""``/ws``: the push socket of softphones and wallboards (token in ``Authorization`` or ``?token=``).
+
+Authentication happens before the upgrade (401/403 as JSON, like any route). Once open, the server only sends:
+first ``{"type": "hello", "role", "extension"}``, then what the hub routes to this user (``hotline.push``).
+Messages the client sends are ignored. A dead peer is noticed by WebSocket pings (``HEARTBEAT``).
+"""
+from __future__ import annotations
+
+import asyncio
+import json
+
+from aiohttp import WSCloseCode, WSMsgType, web
+
+from core.events import utcnow
+from hotline.push.hub import PushHub
+from hotline.web.auth import principal_of
+from hotline.web.routes import ApiRouter
+
+HEARTBEAT = 20.0        # seconds between pings; a peer that does not answer is closed
+CLOSE_GRACE = 2.0       # a close frame that cannot be written in this time (peer not reading): drop the TCP link
+PUSH_ROLES = ("agent", "supervisor", "admin")
+
+
+def _hello(role: str, extension: str | None) -> str:
+    return json.dumps({"type": "hello", "at": utcnow().isoformat(), "role": role, "extension": extension})
+
+
+async def websocket(request: web.Request, hub: PushHub) -> web.WebSocketResponse:
+    principal = principal_of(request)
+    ws = web.WebSocketResponse(heartbeat=HEARTBEAT, max_msg_size=4096)
+    await ws.prepare(request)
+    await ws.send_str(_hello(principal.role.value, principal.extension))
+    pump: asyncio.Task | None = None
+
+    async def close(reason: str) -> None:
+        if pump is not None:
+            pump.cancel()
+        try:
+            async with asyncio.timeout(CLOSE_GRACE):
+                await ws.close(code=WSCloseCode.TRY_AGAIN_LATER, message=reason.encode())  # "reconnect and reload"
+        except TimeoutError:
+            if request.transport is not None:
+                request.transport.abort()
+
+    client = hub.connect(principal.role, principal.extension, ws.send_str, close)
+    pump = asyncio.create_task(hub.pump(client), name=f"push-client-{client.id}")
+    try:
+        async for message in ws:
+            if message.type is WSMsgType.ERROR:
+                break
+    finally:
+        hub.disconnect(client)
+        pump.cancel()
+        await asyncio.gather(pump, return_exceptions=True)  # a send that failed on a broken socket ends here
+    return ws
+
+
+def routes(hub: PushHub):
+    """The registrar of ``/ws`` bound to the service's hub."""
+
+    async def ws_handler(request: web.Request) -> web.WebSocketResponse:
+        return await websocket(request, hub)
+
+    def register_routes(router: ApiRouter) -> None:
+        router.get("/ws", ws_handler, summary="Push socket (WebSocket): screen pops, call and queue state, alerts",
+                   roles=PUSH_ROLES, query_token=True, tags=["push"],
+                   description="Upgrade to a WebSocket. Agents receive their own events (screen_pop); supervisors "
+                               "and admins receive call_state, queue_state and sla_alert. A client that falls "
+                               "behind gets {\"type\": \"resync\"} and should reload state.")
+
+    return register_routes

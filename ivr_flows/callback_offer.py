@@ -1,0 +1,179 @@
+"""The callback offer (LT-2021 §12.16.3): a caller facing a long wait may hang up and be called back instead.
+
+The dialplan runs this route just before ``Queue()`` with the queue's state as AGI arguments (queue name, callers
+already waiting, members logged in). When nobody is logged in, or the estimated wait (callers ahead x the profile's
+seconds per caller / logged-in members) exceeds ``callbacks.offer_after_seconds``, the caller hears the offer;
+key 1 accepts. The caller confirms the number they call from (key 1) or keys in another one, checked for the
+profile's country (an invalid number: re-prompt, then the caller politely stays in the queue). The task is stored
+through the ``CallbackRequests`` port, reason ``hold_refused``, due when the caller's turn would have come; the
+caller hears the confirmation and goodbye and the flow hangs up. Declining (or any failure: the server's safety
+net) leaves the call to the dialplan, which queues it. Numbers are never logged.
+
+A caller already waiting in the queue may press 1 (queues.conf ``context``): the ``callback_request`` route
+books the same way without the offer (``CallbackRequestFlow``).
+"""
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+from core.dialplan import AGI_CALLBACK_OFFER_PATH, AGI_CALLBACK_REQUEST_PATH
+from core.events import IvrStep, IvrStepRecorded, utcnow
+from core.phone_numbers import callback_number
+from core.policy import PolicyProfile
+from core.ports import CallbackRequests
+from ivr_flows.agi_session import AgiSession
+from ivr_flows.exceptions import AgiCommandFailed
+from ivr_flows.prompts import PromptSet
+
+log = logging.getLogger(__name__)
+
+ROUTE = AGI_CALLBACK_OFFER_PATH
+REQUEST_ROUTE = AGI_CALLBACK_REQUEST_PATH
+REASON = "hold_refused"
+ACCEPT = "1"
+USE_CALLER_ID = "1"
+MAX_NUMBER_DIGITS = 15
+STEP_TIMEOUT = 1.0   # publishing the step for the call's history must not hold the caller
+Publish = Callable[[object], Awaitable[None]]
+# English core sounds when the profile's prompt is missing (the prompt builder had no text or no voice)
+FALLBACK_SOUNDS = {
+    "callback_offer": "vm-tocallback", "callback_confirm_number": "vm-tocallnum",
+    "callback_enter_number": "vm-enter-num-to-call", "callback_invalid_number": "vm-pls-try-again",
+    "callback_booked": "auth-thankyou", "goodbye": "vm-goodbye",
+}
+
+
+@dataclass(frozen=True)
+class QueueSnapshot:
+    """What the dialplan told us about the queue the caller is about to join."""
+
+    queue: str
+    waiting: int
+    logged_in: int
+
+    @classmethod
+    def from_args(cls, args: tuple[str, ...]) -> QueueSnapshot:
+        """``queue, waiting, logged_in`` as AGI arguments; a malformed count raises (the caller is then queued)."""
+        if len(args) < 3:
+            raise ValueError("callback_offer needs the arguments queue, waiting count, logged-in members")
+        return cls(args[0], max(0, int(args[1] or 0)), max(0, int(args[2] or 0)))
+
+    @classmethod
+    def from_position_args(cls, args: tuple[str, ...]) -> QueueSnapshot:
+        """``queue, position, logged_in`` (position 1 = next in line, empty = unknown: nobody counted ahead)."""
+        if len(args) < 3:
+            raise ValueError("callback_request needs the arguments queue, position, logged-in members")
+        return cls(args[0], max(0, int(args[1] or 1) - 1), max(0, int(args[2] or 0)))
+
+
+def estimated_wait(snapshot: QueueSnapshot, seconds_per_caller: float) -> float | None:
+    """Seconds until the caller's turn; None when nobody is logged in to answer at all."""
+    if snapshot.logged_in == 0:
+        return None
+    return snapshot.waiting * seconds_per_caller / snapshot.logged_in
+
+
+class CallbackOfferFlow:
+    """``await flow(session)`` on the ``callback_offer`` route."""
+
+    STEP = IvrStep.CALLBACK_OFFER
+
+    def __init__(self, profile: PolicyProfile, prompts: PromptSet, callbacks: CallbackRequests,
+                 publish: Publish | None = None) -> None:
+        self.profile = profile
+        self.publish = publish
+        self.policy = profile.callbacks
+        self.prompts = prompts
+        self.callbacks = callbacks
+        self.digit_timeout_ms = int(profile.flow.digit_timeout_seconds * 1000)
+
+    def should_offer(self, snapshot: QueueSnapshot) -> bool:
+        wait = estimated_wait(snapshot, self.policy.seconds_per_waiting_caller)
+        return wait is None or wait > self.policy.offer_after_seconds
+
+    async def __call__(self, session: AgiSession) -> None:
+        snapshot = QueueSnapshot.from_args(session.request.args)
+        if not self.should_offer(snapshot):
+            return
+        call_id = await session.linkedid() or session.request.uniqueid
+        await session.answer()
+        key = await self._ask_on(session, "callback_offer", 1)
+        if key != ACCEPT:
+            await self._step(call_id, key, "declined")
+            return
+        await self._book(session, call_id, snapshot, key)
+
+    async def _book(self, session: AgiSession, call_id: str | None, snapshot: QueueSnapshot, key: str) -> None:
+        """Ask for the number, store the task due when the caller's turn would have come, say goodbye, hang up."""
+        number = await self._number(session)
+        if number is None:  # given up politely: the caller keeps waiting in the queue
+            log.info("call %s: callback accepted but no valid number; queued", call_id)
+            await self._step(call_id, key, "no_valid_number")
+            return
+        wait = estimated_wait(snapshot, self.policy.seconds_per_waiting_caller)
+        due_at = utcnow() + dt.timedelta(seconds=wait or 0)   # when the caller's turn would have come
+        task_id = await self.callbacks.request_callback(number, REASON, due_at=due_at, call_id=call_id,
+                                                        queue=snapshot.queue)
+        log.info("call %s: callback task %s booked for queue %s", call_id, task_id, snapshot.queue)
+        await self._step(call_id, key, "booked")
+        try:
+            await self._play(session, "callback_booked")
+            await self._play(session, "goodbye")
+        except AgiCommandFailed:  # a prompt that will not play must not send a booked caller back to the queue
+            log.warning("call %s: goodbye prompt failed; hanging up anyway", call_id)
+        await session.hangup()
+
+    async def _number(self, session: AgiSession) -> str | None:
+        caller_id = callback_number(session.request.callerid, self.profile.country)
+        if caller_id is not None and await self._ask_on(session, "callback_confirm_number", 1) == USE_CALLER_ID:
+            return caller_id
+        for _ in range(self.policy.number_attempts):
+            digits = await self._ask_on(session, "callback_enter_number", MAX_NUMBER_DIGITS)
+            number = callback_number(digits, self.profile.country)
+            if number is not None:
+                return number
+            await self._play(session, "callback_invalid_number")
+        return None
+
+    async def _step(self, call_id: str | None, choice: str, outcome: str) -> None:
+        if self.publish is None or not call_id:
+            return
+        async with asyncio.timeout(STEP_TIMEOUT):
+            await self.publish(IvrStepRecorded(at=utcnow(), call_id=call_id, step=self.STEP,
+                                               choice=choice[:1], outcome=outcome))
+
+    # -- prompts -----------------------------------------------------------------------------------------------
+    def sound(self, key: str) -> str:
+        return self.prompts.names.get(key) or FALLBACK_SOUNDS[key]
+
+    async def _ask_on(self, session: AgiSession, key: str, max_digits: int) -> str:
+        return await session.get_data(self.sound(key), self.digit_timeout_ms, max_digits,
+                                      prompt_seconds=self._seconds(key))
+
+    async def _play(self, session: AgiSession, key: str) -> None:
+        await session.stream_file(self.sound(key), max_seconds=self._seconds(key))
+
+    def _seconds(self, key: str) -> float | None:
+        known = self.prompts.seconds.get(key)
+        return known + 2.0 if known else None   # unknown length (a core sound): the session's default bound
+
+
+class CallbackRequestFlow(CallbackOfferFlow):
+    """``await flow(session)`` on the ``callback_request`` route: a caller waiting in a queue pressed 1.
+
+    The caller asked, so there is no offer and no threshold: straight to the number. Arguments: the queue, the
+    caller's position when they left it (``QUEUEPOSITION``, 1 = next) and the members logged in; the task is due
+    when their turn would have come. No valid number: the flow returns and the dialplan queues the caller again.
+    """
+
+    STEP = IvrStep.CALLBACK_REQUEST
+
+    async def __call__(self, session: AgiSession) -> None:
+        snapshot = QueueSnapshot.from_position_args(session.request.args)
+        call_id = await session.linkedid() or session.request.uniqueid
+        await session.answer()
+        await self._book(session, call_id, snapshot, ACCEPT)

@@ -1,0 +1,118 @@
+"""The 1883 menu flow, driven by the policy profile: greeting → consent announcement → recording → menu → queue.
+
+What the caller hears and which keys lead where is data (``profile.prompts``, ``profile.flow``, the queues'
+``dtmf``/``topic``/``needs_personal_data``); this module only walks it. Rules that matter:
+
+* Recording (MixMonitor, caller and agent legs apart plus the mix) starts only after the consent announcement
+  returned normally, i.e. played to its end (LT-2021 §17.1). A hang-up during it raises AgiHangup out of
+  ``stream_file`` and nothing is recorded. A profile with ``records_calls = false`` skips both.
+* Invalid or missing keys: ``invalid_choice``, another round; after ``max_attempts`` rounds the default queue.
+* The flow only sets ``HOTLINE_QUEUE``/``HOTLINE_TOPIC`` and returns; the dialplan joins the queue. Any failure or
+  hang is the server's to catch: it sets ``HOTLINE_FALLBACK`` and the dialplan queues the caller anyway. Our own
+  code between AGI commands (publishing steps) is bounded by ``own_code_timeout`` so a stuck part of ours cannot
+  hold the caller for the whole session deadline.
+* Pre-verification digits go to :class:`PreVerifications` only; events carry ``provided``/``skipped``.
+"""
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+
+from core.dialplan import VAR_QUEUE, VAR_TOPIC
+from core.events import IvrStep, IvrStepRecorded, RecordingStarted, utcnow
+from core.policy import PolicyProfile, QueuePolicy
+from ivr_flows.agi_session import AgiSession
+from ivr_flows.preverify import PreVerifications
+from ivr_flows.prompts import PromptSet
+
+Publish = Callable[[object], Awaitable[None]]
+PROMPT_MARGIN = 2.0       # seconds beyond a prompt's length before its STREAM FILE counts as hung
+FALLBACK_PROMPT_SECONDS = 30.0  # an English fallback sound: its length is not known here
+OUTCOME_INVALID = "invalid"
+OUTCOME_NO_CHOICE = "no_choice"
+
+
+def recording_names(call_id: str) -> tuple[str, str, str]:
+    """MixMonitor files (relative: Asterisk puts them in its monitor directory): mix, caller leg, agent leg."""
+    base = f"hotline-{call_id}"
+    return f"{base}.wav", f"{base}-caller.wav", f"{base}-agent.wav"
+
+
+class MenuFlow:
+    """``await flow(session)`` for each call on the ``ivr`` route."""
+
+    def __init__(self, profile: PolicyProfile, prompts: PromptSet, publish: Publish,
+                 preverifications: PreVerifications, *, own_code_timeout: float = 1.0) -> None:
+        self.profile = profile
+        self.prompts = prompts
+        self.publish = publish
+        self.preverifications = preverifications
+        self.own_code_timeout = own_code_timeout
+        self._by_digit = {q.dtmf: q for q in profile.queues if q.dtmf is not None}
+
+    async def __call__(self, session: AgiSession) -> None:
+        call_id = await session.linkedid() or session.request.uniqueid
+        await session.answer()  # before anything is played (and so the caller's side can send keys)
+        await self._step(call_id, IvrStep.ENTERED)
+        await self._play(session, "greeting")
+        await self._step(call_id, IvrStep.GREETING)
+        if self.profile.records_calls:
+            await self._play(session, "consent")   # returns only when played to its end
+            await self._step(call_id, IvrStep.CONSENT)
+            await self._start_recording(session, call_id)
+        queue = await self._menu(session, call_id)
+        if queue.needs_personal_data:
+            await self._preverify(session, call_id)
+        await session.set_variable(VAR_TOPIC, queue.topic)
+        await session.set_variable(VAR_QUEUE, queue.name)
+        await self._step(call_id, IvrStep.QUEUED, outcome=queue.name, topic=queue.topic)
+
+    def choose(self, keys: str) -> QueuePolicy | None:
+        return self._by_digit.get(keys) if len(keys) == 1 else None
+
+    async def _menu(self, session: AgiSession, call_id: str) -> QueuePolicy:
+        timeout_ms = int(self.profile.flow.digit_timeout_seconds * 1000)
+        for _ in range(self.profile.flow.max_attempts):
+            keys = await session.get_data(self.prompts["menu"], timeout_ms, 1,
+                                          prompt_seconds=self._seconds("menu"))
+            queue = self.choose(keys)
+            if queue is not None:
+                await self._step(call_id, IvrStep.MENU, choice=keys, outcome=queue.name, topic=queue.topic)
+                return queue
+            outcome = OUTCOME_INVALID if keys else OUTCOME_NO_CHOICE
+            await self._step(call_id, IvrStep.MENU, choice=keys, outcome=outcome)
+            await self._play(session, "invalid_choice")
+        return self.profile.queue(self.profile.default_queue)
+
+    async def _preverify(self, session: AgiSession, call_id: str) -> None:
+        wanted = self.profile.flow.preverify_digits
+        keys = await session.get_data(self.prompts["preverify"], int(self.profile.flow.digit_timeout_seconds * 1000),
+                                      wanted, prompt_seconds=self._seconds("preverify"))
+        provided = len(keys) == wanted and keys.isdigit()
+        if provided:
+            self.preverifications.put(call_id, keys)
+        await self._step(call_id, IvrStep.PREVERIFY, outcome="provided" if provided else "skipped")
+
+    async def _start_recording(self, session: AgiSession, call_id: str) -> None:
+        mix, caller_leg, agent_leg = recording_names(call_id)
+        # r() = what the channel receives from the caller, t() = what it transmits to them (the agent)
+        await session.exec("MixMonitor", f"{mix},r({caller_leg})t({agent_leg})")
+        await self._bounded(self.publish(RecordingStarted(at=utcnow(), call_id=call_id, path=mix,
+                                                          caller_leg=caller_leg, agent_leg=agent_leg)))
+
+    async def _play(self, session: AgiSession, key: str) -> None:
+        await session.stream_file(self.prompts[key], max_seconds=self._seconds(key))
+
+    def _seconds(self, key: str) -> float:
+        known = self.prompts.seconds.get(key)
+        return known + PROMPT_MARGIN if known else FALLBACK_PROMPT_SECONDS
+
+    async def _step(self, call_id: str, step: IvrStep, *, choice: str = "", outcome: str = "",
+                    topic: str | None = None) -> None:
+        await self._bounded(self.publish(IvrStepRecorded(at=utcnow(), call_id=call_id, step=step, choice=choice,
+                                                         outcome=outcome, topic=topic)))
+
+    async def _bounded(self, work: Awaitable[None]) -> None:
+        async with asyncio.timeout(self.own_code_timeout):
+            await work
+

@@ -1,0 +1,59 @@
+"""Keeps the IVR part of each call's history: writes ``IvrStepRecorded`` events from the bus, reads them back.
+
+Writing happens on the bus subscriber, never inside the AGI session, so a slow database cannot delay a caller.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from core.db import make_sessionmaker
+from core.events import IvrStepRecorded
+from ivr_flows.models import CallIvrStepRow
+
+
+@dataclass(frozen=True)
+class IvrStepView:
+    at: dt.datetime
+    step: str
+    choice: str
+    outcome: str
+    topic: str | None
+
+
+class IvrStepWriter:
+    def __init__(self, engine: AsyncEngine) -> None:
+        self._sessions = make_sessionmaker(engine)
+
+    async def write(self, event: IvrStepRecorded) -> None:
+        async with self._sessions() as session:
+            session.add(CallIvrStepRow(call_id=event.call_id, at=event.at, step=str(event.step),
+                                       choice=event.choice[:8], outcome=event.outcome[:64], topic=event.topic))
+            await session.commit()
+
+
+async def ivr_steps_of(engine: AsyncEngine, call_ids: Iterable[str]) -> dict[str, list[IvrStepView]]:
+    """Every IVR step of each call, in the order they happened."""
+    ids = list(call_ids)
+    out: dict[str, list[IvrStepView]] = {call_id: [] for call_id in ids}
+    if not ids:
+        return out
+    query = (select(CallIvrStepRow).where(CallIvrStepRow.call_id.in_(ids))
+             .order_by(CallIvrStepRow.call_id, CallIvrStepRow.id))
+    async with make_sessionmaker(engine)() as session:
+        for row in (await session.scalars(query)).all():
+            out[row.call_id].append(IvrStepView(row.at, row.step, row.choice, row.outcome, row.topic))
+    return out
+
+
+def topic_of(steps: Iterable[IvrStepView]) -> str | None:
+    """The call's topic: the last one the IVR decided."""
+    topic = None
+    for step in steps:
+        if step.topic:
+            topic = step.topic
+    return topic

@@ -1,0 +1,263 @@
+"""Callback tasks: who must be called back, why, from when — stored, merged one open task per number, listed.
+
+Every part that needs a callback (the IVR offer, message taking, later the missed/abandoned/dropped detector, QA
+corrections, agreed times) asks through :class:`CallbackService.request_callback` (the ``core.ports.CallbackRequests``
+port). A number has at most one *open* task (``pending`` or ``dialing``): a second request adds its reason to that
+task and may bring its due time forward, so one call back settles everything the caller was waiting for. A partial
+unique index enforces the rule even when two requests race. Every change appends a history row (HR-REG §27.11).
+The dialer that works the tasks is issue 6. Numbers are personal data: they are stored, never logged.
+"""
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import datetime as dt
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+
+from sqlalchemy import JSON, BigInteger, ForeignKey, Index, Integer, String, select, text
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+from sqlalchemy.orm import Mapped, mapped_column
+
+from core.db import Base, UTCDateTime, make_sessionmaker, utcnow
+
+log = logging.getLogger(__name__)
+
+AutoId = BigInteger().with_variant(Integer(), "sqlite")
+
+
+class CallbackState(StrEnum):
+    PENDING = "pending"
+    DIALING = "dialing"
+    DONE = "done"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+
+
+class CallbackReason(StrEnum):
+    MISSED = "missed"
+    ABANDONED = "abandoned"
+    DROPPED = "dropped"
+    AGREED_TIME = "agreed_time"
+    HOLD_REFUSED = "hold_refused"
+    QA_CORRECTION = "qa_correction"
+    MESSAGE = "message"
+
+
+OPEN_STATES = (CallbackState.PENDING.value, CallbackState.DIALING.value)
+_OPEN_SQL = text("state IN ('pending', 'dialing')")
+
+
+class CallbackTaskRow(Base):
+    __tablename__ = "callback_tasks"
+    __table_args__ = (
+        # one open task per number, whoever asks and however concurrently
+        Index("uq_callback_tasks_open_number", "number", unique=True,
+              sqlite_where=_OPEN_SQL, postgresql_where=_OPEN_SQL),
+        Index("ix_callback_tasks_state_due_at", "state", "due_at"),
+    )
+
+    id: Mapped[int] = mapped_column(AutoId, primary_key=True, autoincrement=True)
+    number: Mapped[str] = mapped_column(String(32))             # E.164; personal data
+    state: Mapped[str] = mapped_column(String(16))
+    reasons: Mapped[list[str]] = mapped_column(JSON)           # in the order they were asked for
+    due_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    call_id: Mapped[str | None] = mapped_column(String(64))    # the call that first asked for it
+    queue: Mapped[str | None] = mapped_column(String(64))      # the competence that should call back
+    extension: Mapped[str | None] = mapped_column(String(16))  # a specific employee (messages, agreed times)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    # the dialer worker that took the task to `dialing`, and when (telephony.callback_claims, migration 0007)
+    claimed_by: Mapped[str | None] = mapped_column(String(64))
+    claimed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+
+
+class CallbackHistoryRow(Base):
+    """One appended change of a task: created, a reason merged in, a state change (issue 6)."""
+
+    __tablename__ = "callback_task_history"
+
+    id: Mapped[int] = mapped_column(AutoId, primary_key=True, autoincrement=True)
+    task_id: Mapped[int] = mapped_column(ForeignKey("callback_tasks.id", ondelete="CASCADE"), index=True)
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    state: Mapped[str] = mapped_column(String(16))
+    event: Mapped[str] = mapped_column(String(32))             # "created", "merged", ...
+    reason: Mapped[str | None] = mapped_column(String(32))
+    call_id: Mapped[str | None] = mapped_column(String(64))
+
+
+class CallbackSkipRow(Base):
+    """A call that would have needed a callback but got no task, and why (e.g. ``no_usable_number``)."""
+
+    __tablename__ = "callback_skips"
+
+    id: Mapped[int] = mapped_column(AutoId, primary_key=True, autoincrement=True)
+    call_id: Mapped[str] = mapped_column(String(64), index=True)
+    cause: Mapped[str] = mapped_column(String(32))             # the callback reason the call would have had
+    reason: Mapped[str] = mapped_column(String(32))            # why no task: never the number itself
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+
+
+@dataclass(frozen=True)
+class CallbackSkip:
+    call_id: str
+    cause: str
+    reason: str
+    at: dt.datetime
+
+
+@dataclass(frozen=True)
+class CallbackTask:
+    id: int
+    number: str
+    state: str
+    reasons: tuple[str, ...]
+    due_at: dt.datetime
+    attempts: int
+    call_id: str | None
+    queue: str | None
+    extension: str | None
+    created_at: dt.datetime
+    updated_at: dt.datetime
+
+
+@dataclass(frozen=True)
+class CallbackFilter:
+    state: str | None = None
+    reason: str | None = None
+    extension: str | None = None
+    limit: int = 100
+    offset: int = 0
+
+
+def _task(row: CallbackTaskRow) -> CallbackTask:
+    return CallbackTask(row.id, row.number, row.state, tuple(row.reasons or ()), row.due_at, row.attempts,
+                        row.call_id, row.queue, row.extension, row.created_at, row.updated_at)
+
+
+class CallbackService:
+    """The ``CallbackRequests`` port over the database."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self.engine = engine
+        self._sessions = make_sessionmaker(engine)
+        # SQLite has no row locks: two read-merge-writes of one task would lose a reason. SQLite serves a single
+        # service instance, so one lock in this process serialises them; PostgreSQL locks the row instead.
+        self._sqlite_lock = asyncio.Lock() if engine.dialect.name == "sqlite" else None
+
+    async def request_callback(self, number: str, reason: str, *, due_at: dt.datetime | None = None,
+                               call_id: str | None = None, queue: str | None = None,
+                               extension: str | None = None) -> int:
+        """Create a pending task, or merge into the number's open task; the task's id."""
+        reason = CallbackReason(reason).value   # an unknown reason is a bug of the caller: ValueError
+        if not number:
+            raise ValueError("a callback needs a number")
+        now = utcnow()
+        due_at = due_at or now
+        for _ in range(3):  # a concurrent request for the same number may win the insert: merge into it then
+            try:
+                async with (self._sqlite_lock or contextlib.nullcontext()), self._sessions() as session, \
+                        session.begin():
+                    return await self._merge_or_create(session, number, reason, due_at, call_id, queue, extension,
+                                                       now)
+            except IntegrityError:
+                continue
+        raise RuntimeError("could not store the callback request after 3 attempts")
+
+    async def _merge_or_create(self, session: AsyncSession, number: str, reason: str, due_at: dt.datetime,
+                               call_id: str | None, queue: str | None, extension: str | None,
+                               now: dt.datetime) -> int:
+        stmt = select(CallbackTaskRow).where(CallbackTaskRow.number == number,
+                                             CallbackTaskRow.state.in_(OPEN_STATES))
+        if session.bind.dialect.name == "postgresql":
+            stmt = stmt.with_for_update()   # the dialer (issue 6) may be updating it right now
+        row = await session.scalar(stmt)
+        if row is None:
+            row = CallbackTaskRow(number=number, state=CallbackState.PENDING.value, reasons=[reason], due_at=due_at,
+                                  attempts=0, call_id=call_id, queue=queue, extension=extension, created_at=now,
+                                  updated_at=now)
+            session.add(row)
+            await session.flush()
+            event = "created"
+        else:
+            if reason not in row.reasons:
+                row.reasons = [*row.reasons, reason]   # a new list: JSON columns do not track in-place changes
+            row.due_at = min(row.due_at, due_at)        # the earlier promise wins
+            row.queue = row.queue or queue
+            row.extension = row.extension or extension
+            row.updated_at = now
+            event = "merged"
+        session.add(CallbackHistoryRow(task_id=row.id, at=now, state=row.state, event=event, reason=reason,
+                                       call_id=call_id))
+        log.info("callback task %s %s (reason %s, call %s)", row.id, event, reason, call_id)
+        return row.id
+
+    async def get(self, task_id: int) -> CallbackTask | None:
+        async with self._sessions() as session:
+            row = await session.get(CallbackTaskRow, task_id)
+            return _task(row) if row is not None else None
+
+    async def list(self, where: CallbackFilter = CallbackFilter()) -> list[CallbackTask]:
+        """Tasks by due time (soonest first), filtered by state, reason and employee."""
+        stmt = select(CallbackTaskRow)
+        if where.state:
+            stmt = stmt.where(CallbackTaskRow.state == where.state)
+        if where.extension:
+            stmt = stmt.where(CallbackTaskRow.extension == where.extension)
+        stmt = stmt.order_by(CallbackTaskRow.due_at, CallbackTaskRow.id)
+        if not where.reason:
+            stmt = stmt.limit(where.limit).offset(where.offset)
+        async with self._sessions() as session:
+            tasks = [_task(row) for row in (await session.scalars(stmt)).all()]
+        if where.reason:  # reasons are a JSON list: filtered here, portable across SQLite and PostgreSQL
+            tasks = [task for task in tasks if where.reason in task.reasons][where.offset:where.offset + where.limit]
+        return tasks
+
+    async def history(self, task_id: int) -> Sequence[tuple[dt.datetime, str, str, str | None]]:
+        async with self._sessions() as session:
+            rows = await session.scalars(select(CallbackHistoryRow).where(CallbackHistoryRow.task_id == task_id)
+                                         .order_by(CallbackHistoryRow.id))
+            return [(row.at, row.event, row.state, row.reason) for row in rows]
+
+    async def satisfy_open_tasks(self, number: str, *, call_id: str | None = None) -> list[int]:
+        """The number called in and was answered: its ``pending`` tasks become ``done``, history event
+        ``satisfied``. A task already ``dialing`` is left to the dialer, which owns it now."""
+        now = utcnow()
+        async with (self._sqlite_lock or contextlib.nullcontext()), self._sessions() as session, session.begin():
+            stmt = select(CallbackTaskRow).where(CallbackTaskRow.number == number,
+                                                 CallbackTaskRow.state == CallbackState.PENDING.value)
+            if session.bind.dialect.name == "postgresql":
+                stmt = stmt.with_for_update(skip_locked=True)   # a row the dialer is claiming right now is its
+            rows = (await session.scalars(stmt)).all()
+            for row in rows:
+                row.state = CallbackState.DONE.value
+                row.updated_at = now
+                session.add(CallbackHistoryRow(task_id=row.id, at=now, state=row.state, event="satisfied",
+                                               reason=None, call_id=call_id))
+                log.info("callback task %s satisfied by call %s", row.id, call_id)
+            return [row.id for row in rows]
+
+    async def record_skip(self, call_id: str, cause: str, reason: str, *, at: dt.datetime | None = None) -> None:
+        """Remember that call ``call_id`` needed a ``cause`` callback but got no task, and why."""
+        async with self._sessions() as session, session.begin():
+            session.add(CallbackSkipRow(call_id=call_id, cause=CallbackReason(cause).value, reason=reason,
+                                        at=at or utcnow()))
+        log.info("no callback task for call %s (%s: %s)", call_id, cause, reason)
+
+    async def skips(self, call_id: str) -> list[CallbackSkip]:
+        async with self._sessions() as session:
+            rows = await session.scalars(select(CallbackSkipRow).where(CallbackSkipRow.call_id == call_id)
+                                         .order_by(CallbackSkipRow.id))
+            return [CallbackSkip(row.call_id, row.cause, row.reason, row.at) for row in rows]
+
+    async def requested_by_call(self, call_id: str) -> bool:
+        """Whether call ``call_id`` already asked for a callback (IVR offer, a message): its end needs no other."""
+        async with self._sessions() as session:
+            found = await session.scalar(select(CallbackHistoryRow.id).where(
+                CallbackHistoryRow.call_id == call_id,
+                CallbackHistoryRow.event.in_(("created", "merged"))).limit(1))   # not "satisfied" by it
+            return found is not None

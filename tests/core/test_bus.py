@@ -1,0 +1,83 @@
+"""The event bus: subscribers are isolated, ordered, bounded; durable ones get back-pressure, never drops."""
+from __future__ import annotations
+
+import asyncio
+
+from core.bus import EventBus
+
+
+async def test_a_failing_subscriber_is_counted_and_the_others_still_get_every_event():
+    bus = EventBus()
+    got: list[int] = []
+
+    def explode(event):
+        raise ValueError("bug in a subscriber")
+
+    bus.subscribe("broken", explode)
+    bus.subscribe("store", got.append, durable=True)
+    await bus.start()
+    for i in range(5):
+        await bus.publish(i)
+    await bus.drain()
+    assert got == [0, 1, 2, 3, 4]
+    assert bus.stats()["broken"].failed == 5 and bus.stats()["store"].delivered == 5
+    await bus.stop()
+
+
+async def test_subscribers_only_get_the_types_they_asked_for():
+    bus = EventBus()
+    strings: list[str] = []
+    bus.subscribe("strings", strings.append, str)
+    await bus.start()
+    for event in (1, "a", 2.0, "b"):
+        await bus.publish(event)
+    await bus.drain()
+    assert strings == ["a", "b"]
+    await bus.stop()
+
+
+async def test_a_slow_lossy_subscriber_drops_oldest_and_never_blocks_the_publisher():
+    bus = EventBus()
+    release = asyncio.Event()
+    seen: list[int] = []
+
+    async def slow(event):
+        await release.wait()
+        seen.append(event)
+
+    bus.subscribe("wallboard", slow, maxsize=3)
+    await bus.start()
+    await asyncio.sleep(0)
+    for i in range(10):
+        await asyncio.wait_for(bus.publish(i), 0.1)  # would time out if the publisher waited for the reader
+    release.set()
+    await bus.drain()
+    assert bus.stats()["wallboard"].dropped >= 6
+    assert seen[-3:] == [7, 8, 9]  # the newest are kept
+    await bus.stop()
+
+
+async def test_a_slow_durable_subscriber_slows_the_publisher_and_loses_nothing():
+    bus = EventBus()
+    release = asyncio.Event()
+    stored: list[int] = []
+
+    async def store(event):
+        await release.wait()
+        stored.append(event)
+
+    bus.subscribe("store", store, durable=True, maxsize=2)
+    await bus.start()
+    publisher = asyncio.create_task(_publish_all(bus, range(10)))
+    await asyncio.sleep(0.05)
+    assert not publisher.done()  # back-pressure: the queue is full
+    release.set()
+    await publisher
+    await bus.drain()
+    assert stored == list(range(10)) and bus.stats()["store"].dropped == 0
+    await bus.stop()
+
+
+async def _publish_all(bus: EventBus, events) -> None:
+    for event in events:
+        await bus.publish(event)

@@ -1,0 +1,213 @@
+"""Domain events on the bus become push messages: screen pops with the caller's history, supervisor messages,
+the queue picture (throttled), on SQLite and PostgreSQL."""
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from core.bus import EventBus
+from core.db import make_engine, make_sessionmaker
+from core.events import (AgentState, AgentStateChanged, CallOffered, CallState, CallStateChanged, EndCause,
+                         PbxResynced, RingStarted, SlaAlert)
+from core.policy import load_profile
+from hotline.push import setup as push_setup
+from hotline.push.hub import PushHub
+from hotline.push.queue_view import QueueView
+from telephony.callbacks import CallbackService
+from telephony.messages import MessageService
+from telephony.models import CallRow, CallStateRow
+from tests.hotline.test_push_hub import Connected
+
+T0 = dt.datetime(2025, 6, 2, 9, 0, tzinfo=dt.timezone.utc)
+CALLER = "+37060000042"   # made up
+
+
+def at(seconds: float) -> dt.datetime:
+    return T0 + dt.timedelta(seconds=seconds)
+
+
+def ring(call_id: str, extension: str, queue: str = "job_seekers", seconds: float = 2) -> RingStarted:
+    return RingStarted(at=at(seconds), call_id=call_id, ring_id=f"{call_id}.r{extension}",
+                       target=f"Local/{extension}@sandbox-agents", extension=extension, queue=queue)
+
+
+async def store_call(engine, call_id: str, caller: str, started: dt.datetime, states: list[tuple]) -> None:
+    async with make_sessionmaker(engine)() as session:
+        session.add(CallRow(id=call_id, caller=caller, dialed="1883", started_at=started))
+        await session.flush()
+        for state, queue, cause in states:
+            session.add(CallStateRow(call_id=call_id, state=state, at=started, queue=queue, cause=cause))
+        await session.commit()
+
+
+async def test_screen_pop_goes_to_the_rung_agent_with_caller_topic_and_previous_contacts(pushing, db_engine):
+    bus, hub = pushing
+    await store_call(db_engine, "old-1", CALLER, T0 - dt.timedelta(days=3),
+                     [("offered", None, None), ("queued", "employers", None), ("ended", "employers", "abandoned")])
+    await store_call(db_engine, "old-2", CALLER, T0 - dt.timedelta(days=1),
+                     [("offered", None, None), ("queued", "job_seekers", None), ("answered", "job_seekers", None)])
+    await store_call(db_engine, "too-old", CALLER, T0 - dt.timedelta(days=31), [("offered", None, None)])
+    await store_call(db_engine, "someone-else", "+37069999999", T0 - dt.timedelta(days=1), [("offered", None, None)])
+    a, b = Connected(hub, "agent", "101"), Connected(hub, "agent", "102")
+    try:
+        await bus.publish(CallOffered(at=at(0), call_id="c1", caller=CALLER, dialed="1883", channel="Local/x"))
+        await bus.publish(ring("c1", "102"))
+        await bus.publish(ring("c1", "101", seconds=10))
+        pop = await b.next()
+        assert pop["type"] == "screen_pop" and pop["at"] == at(2).isoformat()
+        assert (pop["call_id"], pop["extension"], pop["caller"]) == ("c1", "102", CALLER)
+        assert (pop["queue"], pop["queue_label"], pop["topic"]) == ("job_seekers", "Darbo ieškantiems", "job_seeker")
+        history = pop["previous_contacts"]
+        assert history["days"] == 30 and history["count"] == 2
+        assert [(c["call_id"], c["queue"], c["state"], c["ended_cause"]) for c in history["recent"]] == [
+            ("old-2", "job_seekers", "answered", None), ("old-1", "employers", "ended", "abandoned")]
+        assert pop["open_callbacks"] == [] and pop["messages"] == []
+        first_of_a = await a.next()   # A's own pop, not B's
+        assert (first_of_a["extension"], first_of_a["ring_id"]) == ("101", "c1.r101")
+    finally:
+        await a.stop()
+        await b.stop()
+
+
+async def test_a_ring_of_a_call_offered_before_this_process_finds_the_caller_in_the_store(pushing, db_engine):
+    bus, hub = pushing
+    await store_call(db_engine, "c9", CALLER, T0, [("offered", None, None)])
+    agent = Connected(hub, "agent", "103")
+    try:
+        await bus.publish(ring("c9", "103"))
+        pop = await agent.next()
+        assert pop["caller"] == CALLER and pop["previous_contacts"]["count"] == 0
+    finally:
+        await agent.stop()
+
+
+async def test_without_a_working_database_the_pop_still_goes_out_without_history(tmp_path):
+    broken = make_engine(f"sqlite+aiosqlite:///{tmp_path / 'missing-dir' / 'db.sqlite3'}")
+    bus, hub = EventBus(), PushHub()
+    push_setup.setup(bus, broken, load_profile("lt-employment-1883"), hub=hub)
+    await bus.start()
+    agent = Connected(hub, "agent", "101")
+    try:
+        await bus.publish(CallOffered(at=at(0), call_id="c1", caller=CALLER, dialed="1883", channel="Local/x"))
+        await bus.publish(ring("c1", "101"))
+        pop = await agent.next()
+        assert (pop["call_id"], pop["caller"], pop["previous_contacts"]) == ("c1", CALLER, None)
+    finally:
+        await agent.stop()
+        await bus.stop()
+        await broken.dispose()
+
+
+async def test_supervisors_get_call_state_and_sla_alert_agents_do_not(pushing):
+    bus, hub = pushing
+    sup, agent = Connected(hub, "supervisor"), Connected(hub, "agent", "101")
+    try:
+        assert (await sup.next())["type"] == "queue_state"   # greeted with the current picture
+        await bus.publish(CallStateChanged(at=at(1), call_id="c1", state=CallState.QUEUED, queue="employers"))
+        await bus.publish(SlaAlert(at=at(2), kind="ring_no_answer_pause", message="agent 101 paused",
+                                   extension="101", queue="employers"))
+        await bus.publish(ring("c1", "101"))
+        got = {}
+        while set(got) < {"call_state", "sla_alert"}:
+            message = await sup.next()
+            got.setdefault(message["type"], message)
+        assert got["call_state"] | {} == {"type": "call_state", "at": at(1).isoformat(), "call_id": "c1",
+                                          "state": "queued", "queue": "employers", "target": None, "cause": None,
+                                          "detail": ""}
+        assert (got["sla_alert"]["kind"], got["sla_alert"]["extension"]) == ("ring_no_answer_pause", "101")
+        assert (await agent.next())["type"] == "screen_pop"   # its first message: nothing of the supervisors'
+    finally:
+        await sup.stop()
+        await agent.stop()
+
+
+async def test_queue_state_is_throttled_a_burst_becomes_one_message_with_the_final_picture(db_engine):
+    bus, hub = EventBus(), PushHub()
+    push = push_setup.setup(bus, db_engine, load_profile("lt-employment-1883"), hub=hub)
+    push.notifier.queue_state_interval = 3600    # nothing more until the interval is over
+    await bus.start()
+    push.start()
+    sup = Connected(hub, "supervisor")
+    try:
+        assert (await sup.next())["type"] == "queue_state"   # greeting
+        await bus.publish(CallStateChanged(at=at(0), call_id="c0", state=CallState.QUEUED, queue="employers"))
+        assert [(await sup.next())["type"] for _ in range(2)] == ["call_state", "queue_state"]
+        for n in range(1, 30):
+            await bus.publish(CallStateChanged(at=at(n), call_id=f"c{n}", state=CallState.QUEUED, queue="employers"))
+        await bus.drain()
+        calls = [(await sup.next()) for _ in range(29)]
+        assert all(m["type"] == "call_state" for m in calls)   # each change, but no queue_state in between
+        assert sup.socket.frames.empty() and not sup.client.outbox
+        push.notifier.queue_state()   # what the throttle sends once the interval is over
+        final = await sup.next()
+        employers = next(q for q in final["queues"] if q["queue"] == "employers")
+        assert employers["waiting"] == 30 and employers["longest_wait_since"] == at(0).isoformat()
+    finally:
+        await sup.stop()
+        await push.close()
+        await bus.stop()
+
+
+def test_queue_view_counts_waiting_longest_wait_and_agents_by_state_per_queue():
+    view = QueueView({"job_seekers": "Job seekers", "employers": "Employers"},
+                     members=lambda: {"employers": ["103"]})
+    view.call_state(CallStateChanged(at=at(0), call_id="a", state=CallState.QUEUED, queue="job_seekers"))
+    view.call_state(CallStateChanged(at=at(5), call_id="b", state=CallState.QUEUED, queue="job_seekers"))
+    view.call_state(CallStateChanged(at=at(8), call_id="a", state=CallState.RINGING, target="Local/101"))
+    view.call_state(CallStateChanged(at=at(9), call_id="c", state=CallState.ANSWERED, queue="employers"))
+    view.ring_started(ring("a", "101"))
+    view.ring_started(ring("b", "102"))
+    view.agent_state(AgentStateChanged(at=at(8), extension="101", interface="Local/101", state=AgentState.RINGING))
+    view.agent_state(AgentStateChanged(at=at(1), extension="102", interface="Local/102", state=AgentState.PAUSED,
+                                       reason="ring_no_answer"))
+    view.agent_state(AgentStateChanged(at=at(1), extension="103", interface="Local/103", state=AgentState.IN_CALL))
+    snap = view.snapshot(at(20))
+    jobs, employers = snap["queues"]
+    assert jobs == {"queue": "job_seekers", "label": "Job seekers", "waiting": 2,
+                    "longest_wait_since": at(0).isoformat(), "longest_wait_seconds": 20.0, "in_call": 0,
+                    "agents": {"ringing": 1, "paused": 1}}   # ringing keeps the wait from when it queued
+    assert (employers["waiting"], employers["in_call"], employers["agents"]) == (0, 1, {"in_call": 1})
+    assert [a["reason"] for a in snap["agents"]] == ["", "ring_no_answer", ""]
+    view.call_state(CallStateChanged(at=at(21), call_id="a", state=CallState.ENDED, cause=EndCause.ABANDONED))
+    assert view.snapshot(at(22))["queues"][0]["longest_wait_since"] == at(5).isoformat()
+
+
+async def test_after_a_resync_the_queue_picture_is_the_trackers(db_engine):
+    live = [("kept", CallState.QUEUED, "employers"), ("new", CallState.QUEUED, "employers")]
+    bus, hub = EventBus(), PushHub()
+    push = push_setup.setup(bus, db_engine, load_profile("lt-employment-1883"), live_calls=lambda: live, hub=hub)
+    await bus.start()
+    try:
+        for call_id in ("kept", "gone"):
+            await bus.publish(CallStateChanged(at=at(0), call_id=call_id, state=CallState.QUEUED, queue="employers"))
+        await bus.publish(PbxResynced(at=at(30), live_calls=2))
+        await bus.drain()
+        calls = {c["call_id"]: c["since"] for c in push.notifier.view.snapshot(at(31))["calls"]}
+        assert calls == {"kept": at(0).isoformat(), "new": at(30).isoformat()}
+    finally:
+        await bus.stop()
+        await push.close()
+
+
+async def test_screen_pop_lists_the_callers_open_callbacks_and_unread_messages(pushing, db_engine):
+    bus, hub = pushing
+    callbacks = CallbackService(db_engine)
+    task_id = await callbacks.request_callback(CALLER, "abandoned", due_at=T0, queue="job_seekers")
+    done_elsewhere = await callbacks.request_callback("+37069999999", "missed", due_at=T0)
+    messages = MessageService(db_engine, callbacks)
+    message_id = await messages.leave_message(extension="103", caller=CALLER, reason="dėl pašalpos")
+    read_id = await messages.leave_message(extension="103", caller=CALLER)
+    await messages.mark_read(read_id)
+    agent = Connected(hub, "agent", "102")
+    try:
+        # the caller ID arrives in national form; the stored numbers are E.164
+        await bus.publish(CallOffered(at=at(0), call_id="c2", caller="860000042", dialed="1883", channel="Local/x"))
+        await bus.publish(ring("c2", "102"))
+        pop = await agent.next()
+        assert [(c["id"], c["reasons"], c["state"]) for c in pop["open_callbacks"]] == [
+            (task_id, ["abandoned", "message"], "pending")]   # the message asked for a callback too: merged
+        assert done_elsewhere not in [c["id"] for c in pop["open_callbacks"]]
+        assert [(m["id"], m["extension"], m["has_audio"]) for m in pop["messages"]] == [(message_id, "103", False)]
+    finally:
+        await agent.stop()

@@ -1,0 +1,24 @@
+"""Drives a flow over the fake AGI client: the commands the flow must send, in order, and the PBX's replies."""
+from __future__ import annotations
+
+from tests.ivr_flows.fake_pbx import FakeAgiCall
+
+
+async def converse(call: FakeAgiCall, script: list[tuple[str, str]]) -> list[list[str]]:
+    """For each (expected command start, reply): read the next command, check it, reply; the commands' args."""
+    seen = []
+    for expected, reply in script:
+        line = await call.expect()
+        assert line.startswith(expected), f"expected {expected!r}, the flow sent {line!r}"
+        seen.append(line)
+        await call.reply(reply)
+    return seen
+
+
+def digit_reply(key: str) -> str:
+    """STREAM FILE / WAIT FOR DIGIT reply when ``key`` interrupted it."""
+    return f"200 result={ord(key)} endpos=1000"
+
+
+PLAYED = "200 result=0 endpos=8000"
+OK = "200 result=0"

@@ -1,0 +1,276 @@
+"""The real-PBX test fixture: one sandbox Asterisk instance per test session, on free ports, with helpers.
+
+``pbx`` (session scope) builds the cached root if needed (about a minute, once per machine), starts instance
+``test-<pid>`` and stops and deletes it at the end. Its helpers need no service of ours: calls are placed and
+agents configured over AMI with the sandbox's own one-shot client; events are watched through panoramisk.
+"""
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import socket
+import subprocess
+import uuid
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from typing import AsyncIterator, Callable, Iterator
+
+import pytest
+from panoramisk import Manager
+
+from core import dialplan
+from core.policy import load_profile
+from core.settings import Settings
+from hotline import pbx as sandbox
+from hotline.pbx.lifecycle import wait_ready
+from hotline.pbx.render import DEMO_AGENTS
+
+
+def free_tcp_ports(count: int) -> list[int]:
+    """Ports nobody listens on right now (held open together so they differ)."""
+    sockets = []
+    try:
+        for _ in range(count):
+            sock = socket.socket()
+            sock.bind(("127.0.0.1", 0))
+            sockets.append(sock)
+        return [sock.getsockname()[1] for sock in sockets]
+    finally:
+        for sock in sockets:
+            sock.close()
+
+
+def instance_settings(instance: str, **overrides) -> Settings:
+    ami_port, agi_port = free_tcp_ports(2)
+    return Settings(pbx_instance=instance, ami_port=ami_port, agi_port=agi_port, ami_secret="", **overrides)
+
+
+@dataclass(frozen=True)
+class OriginatedCall:
+    """Unique ids given to the two halves of the caller's Local channel; ``uniqueid`` is also the Linkedid."""
+
+    uniqueid: str
+    other_uniqueid: str
+
+
+class EventLog:
+    """Every AMI event of one panoramisk session, with waiting for the first one that matches."""
+
+    def __init__(self, manager: Manager) -> None:
+        self.manager = manager
+        self.events: list[dict[str, str]] = []
+        self._waiters: list[tuple[Callable[[dict], bool], asyncio.Future]] = []
+        self.disconnected: asyncio.Future = asyncio.get_running_loop().create_future()
+
+    def on_disconnect(self, _manager: Manager, _exc: Exception | None) -> None:
+        if not self.disconnected.done():
+            self.disconnected.set_result(True)
+
+    def on_event(self, _manager: Manager, message) -> None:
+        event = {key: str(value) for key, value in message.items()}
+        self.events.append(event)
+        for matches, future in self._waiters:
+            if not future.done() and matches(event):
+                future.set_result(event)
+
+    def matching(self, name: str, **fields: str) -> list[dict[str, str]]:
+        return [event for event in self.events if _matches(event, name, fields)]
+
+    async def wait_for(self, name: str, timeout: float = 30.0, **fields: str) -> dict[str, str]:
+        """The first event called ``name`` whose fields equal ``fields`` (already received or still to come)."""
+        earlier = self.matching(name, **fields)
+        if earlier:
+            return earlier[0]
+        future = asyncio.get_running_loop().create_future()
+        waiter = (lambda event: _matches(event, name, fields), future)
+        self._waiters.append(waiter)
+        try:
+            return await asyncio.wait_for(future, timeout)
+        except TimeoutError:
+            raise AssertionError(f"no AMI event {name} {fields} within {timeout} s; saw "
+                                 f"{[e.get('Event') for e in self.events][-40:]}") from None
+        finally:
+            self._waiters.remove(waiter)
+
+
+def _matches(event: dict[str, str], name: str, fields: dict[str, str]) -> bool:
+    return event.get("Event") == name and all(event.get(key) == value for key, value in fields.items())
+
+
+@dataclass
+class PbxSandbox:
+    """A running sandbox instance and what tests do with it."""
+
+    settings: Settings  # points at this instance, ami_secret filled in
+
+    @property
+    def paths(self) -> sandbox.InstancePaths:
+        return sandbox.instance_paths(self.settings)
+
+    @property
+    def credentials(self) -> sandbox.AmiCredentials:
+        return sandbox.ami_credentials(self.settings)
+
+    ami_host = property(lambda self: self.settings.ami_host)
+    ami_port = property(lambda self: self.settings.ami_port)
+    ami_username = property(lambda self: self.settings.ami_username)
+    ami_secret = property(lambda self: self.settings.ami_secret)
+    agi_port = property(lambda self: self.settings.agi_port)
+
+    def _cli_command(self, command: str) -> list[str]:
+        return ["chroot", str(self.paths.root), "/usr/sbin/asterisk", "-C", str(self.paths.asterisk_conf),
+                "-rx", command]
+
+    def cli(self, command: str) -> str:
+        """Run one Asterisk CLI command (``asterisk -rx``) and return its output."""
+        result = subprocess.run(self._cli_command(command), capture_output=True, text=True, timeout=15)
+        return result.stdout
+
+    async def acli(self, command: str) -> str:
+        """``cli`` without blocking the event loop."""
+        process = await asyncio.create_subprocess_exec(
+            *self._cli_command(command), stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.DEVNULL
+        )
+        stdout, _ = await asyncio.wait_for(process.communicate(), 15)
+        return stdout.decode()
+
+    def pid(self) -> int | None:
+        return sandbox.running_pid(self.paths)
+
+    def freeze(self) -> None:
+        os.kill(self._require_pid(), signal.SIGSTOP)
+
+    def thaw(self) -> None:
+        os.kill(self._require_pid(), signal.SIGCONT)
+
+    def _require_pid(self) -> int:
+        pid = self.pid()
+        if pid is None:
+            raise RuntimeError(f"sandbox instance {self.paths.name} is not running")
+        return pid
+
+    async def wait_ready(self, timeout: float = 30.0) -> None:
+        """Until AMI accepts a login again (e.g. after ``core restart now``)."""
+        await wait_ready(self.credentials, self.paths, timeout)
+
+    async def action(self, **fields: str | list[str]) -> dict[str, str]:
+        """Send one AMI action on a fresh connection; return its Response."""
+        return await sandbox.send_action(self.credentials, fields)
+
+    async def originate(self, dialed: str, caller_id: str, *, talk: float = 10, dtmf: str = "",
+                        timeout: float = 60) -> OriginatedCall:
+        """Place a simulated call from ``caller_id`` to ``dialed``@from-pstn; returns once Asterisk queued it.
+
+        The caller talks ``talk`` seconds after being answered, sending ``dtmf`` first; unanswered, it gives up
+        after ``timeout`` seconds.
+        """
+        call = OriginatedCall(f"sbx-{uuid.uuid4().hex[:12]}", f"sbx-{uuid.uuid4().hex[:12]}")
+        variables = [f"{dialplan.VAR_SANDBOX_TALK}={talk:g}"]
+        if dtmf:
+            variables.append(f"{dialplan.VAR_SANDBOX_DTMF}={dtmf}")
+        reply = await self.action(
+            Action="Originate", Channel=f"Local/{dialed}@{dialplan.CONTEXT_FROM_PSTN}",
+            Context=dialplan.CONTEXT_CALLER, Exten="s", Priority="1", CallerID=f"<{caller_id}>",
+            Variable=variables, Async="true", Timeout=str(int(timeout * 1000)),
+            ChannelId=call.uniqueid, OtherChannelId=call.other_uniqueid,
+        )
+        if reply.get("Response") != "Success":
+            raise RuntimeError(f"Originate refused: {reply}")
+        return call
+
+    async def set_agent(self, ext: str, *, answer_after: float | str = 2, talk: float = 5,
+                        unreachable: bool = False) -> None:
+        """How simulated agent ``ext`` behaves: seconds before answering (or "never") and seconds of talk;
+        ``unreachable``: the softphone is not registered (dialling it ends in CHANUNAVAIL)."""
+        settings = ((dialplan.ASTDB_ANSWER_AFTER, answer_after), (dialplan.ASTDB_TALK, talk),
+                    (dialplan.ASTDB_UNREACHABLE, dialplan.UNREACHABLE_YES if unreachable else "no"))
+        for key, value in settings:
+            text = value if isinstance(value, str) else f"{value:g}"
+            reply = await self.action(Action="DBPut", Family=dialplan.ASTDB_FAMILY, Key=f"{ext}/{key}", Val=text)
+            if reply.get("Response") != "Success":
+                raise RuntimeError(f"DBPut failed: {reply}")
+
+    async def set_all_agents(self, *, answer_after: float | str = 2, talk: float = 5) -> None:
+        """The same behaviour for every demo queue member (which one a queue rings first is the strategy's)."""
+        for ext in DEMO_AGENTS:
+            await self.set_agent(ext, answer_after=answer_after, talk=talk)
+
+    async def queue_members(self) -> dict[str, dict[str, dict[str, str]]]:
+        """What QueueStatus shows now: queue -> member interface -> its QueueMember entry."""
+        async with self.events() as log:
+            replies = await log.manager.send_action({"Action": "QueueStatus"})
+        members: dict[str, dict[str, dict[str, str]]] = {}
+        for message in replies if isinstance(replies, list) else [replies]:
+            if message.get("Event") == "QueueParams":
+                members.setdefault(message["Queue"], {})
+            elif message.get("Event") == "QueueMember":
+                entry = {key: str(value) for key, value in message.items()}
+                members.setdefault(entry["Queue"], {})[entry.get("Location") or entry["Interface"]] = entry
+        return members
+
+    async def ensure_demo_members(self) -> None:
+        """Every profile queue has exactly the demo agents as unpaused dynamic members, with the interface hotline
+        gives them (``agent_interface_template``) — what hotline itself sets up for the demo directory. Queues are
+        rendered without members (hotline owns membership), so tests that run without the service need this."""
+        wanted = {self.settings.agent_interface_template.format(extension=ext): ext for ext in DEMO_AGENTS}
+        actual = await self.queue_members()
+        for queue in load_profile(self.settings.profile).queues:
+            present = actual.get(queue.name, {})
+            for interface in set(present) - set(wanted):
+                await self._expect_success(Action="QueueRemove", Queue=queue.name, Interface=interface)
+            for interface, ext in wanted.items():
+                if interface not in present:
+                    await self._expect_success(Action="QueueAdd", Queue=queue.name, Interface=interface,
+                                               MemberName=ext, Paused="false")
+                elif present[interface].get("Paused") == "1":
+                    await self._expect_success(Action="QueuePause", Queue=queue.name, Interface=interface,
+                                               Paused="false")
+
+    async def _expect_success(self, **fields: str) -> None:
+        reply = await self.action(**fields)
+        if reply.get("Response") != "Success":
+            raise RuntimeError(f"{fields.get('Action')} failed: {reply}")
+
+    @asynccontextmanager
+    async def events(self, timeout: float = 10.0) -> AsyncIterator[EventLog]:
+        """A panoramisk session logged in as the hotline user, recording every event until the block ends."""
+        loop = asyncio.get_running_loop()
+        logged_in = loop.create_future()
+        manager = Manager(
+            loop=loop, host=self.ami_host, port=self.ami_port, username=self.ami_username, secret=self.ami_secret,
+            ping_delay=3600, on_login=lambda _m: logged_in.done() or logged_in.set_result(True),
+        )
+        log = EventLog(manager)
+        manager.on_disconnect = log.on_disconnect
+        manager.register_event("*", log.on_event)
+        try:
+            await manager.connect()
+            await asyncio.wait_for(logged_in, timeout)
+            yield log
+        finally:
+            manager.close()
+
+
+def start_sandbox(instance: str) -> PbxSandbox:
+    """Build if needed and start ``instance`` on free ports (blocking: for session fixtures)."""
+    settings = instance_settings(instance)
+    asyncio.run(sandbox.up(settings))
+    secret = sandbox.ami_credentials(settings).secret
+    box = PbxSandbox(settings.model_copy(update={"ami_secret": secret}))
+    asyncio.run(box.ensure_demo_members())
+    return box
+
+
+def stop_sandbox(box: PbxSandbox) -> None:
+    asyncio.run(sandbox.down(box.settings, purge=True))
+
+
+@pytest.fixture(scope="session")
+def pbx() -> Iterator[PbxSandbox]:
+    """A real Asterisk for this test session (instance ``test-<pid>``, free ports); stopped and deleted after."""
+    box = start_sandbox(f"test-{os.getpid()}")
+    try:
+        yield box
+    finally:
+        stop_sandbox(box)
