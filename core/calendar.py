@@ -30,7 +30,7 @@ def is_holiday(day: dt.date, country: str) -> bool:
 def opening_hours(day: dt.date, profile: PolicyProfile) -> tuple[dt.time, dt.time] | None:
     """The day's (opening, closing) local times, or None when the hotline is closed that day."""
     hours = profile.business_hours.days.get(day.isoweekday())
-    if hours is None or is_holiday(day, profile.country):
+    if hours is None or (profile.business_hours.observe_holidays and is_holiday(day, profile.country)):
         return None
     return hours
 

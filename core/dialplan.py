@@ -13,6 +13,7 @@ CONTEXT_CALLER = "sandbox-caller"        # simulated caller side of an Originate
 CONTEXT_AGENT_REACH = "agent-reach"      # queue members Local/<ext>@agent-reach: softphone, else fallback number
 CONTEXT_MOBILE = "sandbox-mobile"        # the sandbox's stand-in for the public network (fallback numbers)
 CONTEXT_QUEUE_EXIT = "hotline-queue-exit"  # queues.conf context: a waiting caller's key 1 asks for a callback
+CONTEXT_CALLBACK = "hotline-callback"    # the dialer's agent leg, once answered, dials the client from here
 
 # Channel variables set by our AGI flows (read by the dialplan after AGI returns)
 VAR_QUEUE = "HOTLINE_QUEUE"              # queue the caller joins; preset to the profile's default queue
@@ -43,6 +44,15 @@ ASTDB_HOTLINE_FAMILY = "hotline"
 ASTDB_FALLBACK = "fallback"
 # UserEvent sent by agent-reach after dialling the softphone, with Extension and SoftphoneStatus (DIALSTATUS)
 USEREVENT_AGENT_REACH = "HotlineAgentReach"
+
+# The callback dialer (telephony.callback_dialer): Originate variables of the agent leg, the UserEvent its hangup
+# sends with DialStatus (how the client's phone answered), and the AstDB copy of that status (family/<call id>),
+# which a restarted service reads for a try that ended while it was down
+VAR_CALLBACK_TASK = "HOTLINE_CALLBACK_TASK"
+VAR_CALLBACK_CLI = "HOTLINE_CALLBACK_CLI"        # caller ID the client sees: the public number
+VAR_CLIENT_RING = "HOTLINE_CLIENT_RING"          # seconds the client's phone rings
+USEREVENT_CALLBACK_RESULT = "HotlineCallbackResult"
+ASTDB_CALLBACK_FAMILY = "hotline-callback"
 
 AGI_IVR_PATH = "ivr"                     # the FastAGI script name in HOTLINE_AGI_URL
 AGI_CALLBACK_OFFER_PATH = "callback_offer"  # route before Queue(): offers a callback on a long wait

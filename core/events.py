@@ -177,3 +177,34 @@ class MessageLeft(DomainEvent):
     has_audio: bool = False
     call_id: str | None = None
     callback_id: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CallbackAssigned(DomainEvent):
+    """The dialer gave a callback task to an agent and is ringing them; the client is dialled once they answer.
+
+    The agent's softphone shows why the client is called back and when they called (LT-2021 §12.15.1)."""
+
+    task_id: int
+    extension: str
+    number: str                 # personal data: never log it
+    reasons: tuple[str, ...]
+    call_id: str                # the call this try produces (its Linkedid)
+    origin_call_id: str | None  # the call that asked for the callback
+    queue: str | None
+    requested_at: dt.datetime
+    attempt: int
+    agreed_at: dt.datetime | None = None
+    note: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CallbackResult(DomainEvent):
+    """How one try of a callback task ended, and the task's state after it (``failed``: a supervisor must act)."""
+
+    task_id: int
+    outcome: str                # answered, busy, no_answer, failed, or no_agent (the client was not dialled)
+    state: str                  # pending, done, failed, ...
+    extension: str | None
+    call_id: str | None
+    attempts: int

@@ -87,6 +87,8 @@ class BusinessHours(_Strict):
     """Opening hours per ISO weekday (1 = Monday); a missing day is closed."""
 
     days: dict[int, tuple[dt.time, dt.time]]
+    # national holidays closed (the usual); a round-the-clock line sets false and is open on them too
+    observe_holidays: bool = True
 
     @field_validator("days")
     @classmethod
@@ -150,6 +152,15 @@ class Callbacks(_Strict):
     # the dialer: tries per task before it is `failed`, and the wait before try n+1 (the last entry repeats)
     max_attempts: Annotated[int, Field(ge=1, le=20)] = 3
     retry_backoff_seconds: tuple[Annotated[int, Field(ge=0, le=86400)], ...] = Field((300, 900, 1800), min_length=1)
+    # an agreed callback time (LT-2021 §12.10) is kept within this many seconds either side: the dialer may take
+    # the task this early, and it outranks every task but a dropped conversation once due
+    agreed_time_tolerance_seconds: Annotated[int, Field(ge=0, le=3600)] = 300
+    # agent first: the agent's phone rings this long before the try counts as "no agent" (no client was dialled)
+    agent_ring_seconds: Annotated[int, Field(ge=5, le=120)] = 20
+    # then the client's phone rings this long before the try is `no_answer`
+    client_ring_seconds: Annotated[int, Field(ge=10, le=120)] = 30
+    # a try that found no free agent of the competence, or whose agent did not answer, waits this long
+    no_agent_retry_seconds: Annotated[int, Field(ge=5, le=3600)] = 60
 
 
 class PolicyProfile(_Strict):

@@ -38,6 +38,12 @@ class Settings(BaseSettings):
 
     ivr_enabled: bool = Field(True, description="serve the IVR over FastAGI; off, every public call goes straight "
                                                 "to the default queue (the dialplan's fallback)")
+    callback_dialer: bool = Field(True, description="run the callback dialer (one per SQLite database; any number "
+                                                    "of instances on one PostgreSQL)")
+    dialer_worker: str = Field("", description="this instance's name on claimed callback tasks; empty = "
+                                               "<host>:<http_port> (stable across restarts, so a restart finds "
+                                               "its own tries)")
+    callback_poll_seconds: float = Field(1.0, gt=0, description="how often the dialer looks for due tasks")
     agi_host: str = "127.0.0.1"
     agi_port: int = 4573
     agi_allowlist: list[str] = Field(["127.0.0.1", "::1"], description="client IPs/networks allowed to connect")

@@ -13,7 +13,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from core.deps import Dependencies
 from core.directory import get_employee
 from core.events import CallOffered, CallRelinked, CallStateChanged
-from hotline.web import callbacks as callback_routes, messages as message_routes
+from core.policy import PolicyProfile
+from hotline.web import callbacks as callback_routes, callbacks_page, messages as message_routes
 from ivr_flows import callback_offer, message_flow
 from ivr_flows.agi_server import AgiServer
 from ivr_flows.prompts import PromptSet
@@ -37,9 +38,11 @@ class DirectoryCompetences:
 class CallbackParts:
     callbacks: CallbackService
     messages: MessageService
+    profile: PolicyProfile
 
     def web_routes(self) -> list:
-        return [functools.partial(callback_routes.register_routes, callbacks=self.callbacks),
+        return [functools.partial(callback_routes.register_routes, callbacks=self.callbacks, profile=self.profile),
+                callbacks_page.routes(self.profile),
                 functools.partial(message_routes.register_routes, messages=self.messages)]
 
 
@@ -60,4 +63,4 @@ def setup(deps: Dependencies, server: AgiServer | None = None, prompts: PromptSe
         server.add_route(callback_offer.REQUEST_ROUTE, callback_offer.CallbackRequestFlow(
             deps.profile, prompts, callbacks, deps.bus.publish))
         server.add_route(message_flow.ROUTE, unavailable)
-    return CallbackParts(callbacks, messages)
+    return CallbackParts(callbacks, messages, profile=deps.profile)

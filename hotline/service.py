@@ -19,7 +19,7 @@ from core.deps import Dependencies
 from core.events import RingEnded
 from core.policy import PolicyProfile, load_profile
 from core.settings import Settings
-from hotline import callback_wiring, migrate
+from hotline import callback_wiring, dialer_wiring, migrate
 from hotline.log_privacy import quiet_parameter_loggers
 from hotline.pbx.credentials import ami_credentials
 from hotline.pbx.paths import instance_paths
@@ -83,6 +83,7 @@ class HotlineService:
         self.ivr = await ivr_setup.setup(deps, ivr_sounds(self.settings)) if self.settings.ivr_enabled else None
         self.callbacks = callback_wiring.setup(deps, self.ivr.server if self.ivr else None,
                                                self.ivr.prompts if self.ivr else None)
+        self.dialer = dialer_wiring.setup(deps, agents)
         self.metrics.watch_bus(self.bus)
         self.bus.subscribe("ring_metrics", self.metrics.count_ring, RingEnded)
         await self.bus.start()
@@ -90,6 +91,8 @@ class HotlineService:
         await self.ami.start()
         if self.ivr is not None:
             await self.ivr.start()
+        if self.dialer is not None:
+            self.dialer.start()
         self._sampler = asyncio.create_task(self._sample_metrics(), name="metrics-sampler")
         web_deps = WebDeps.create(self.engine, self.metrics.registry, readiness_checks={"pbx": self._pbx_ready})
         self.app = create_app(web_deps, [
@@ -114,6 +117,8 @@ class HotlineService:
         await self.push.close()  # open sockets would hold the web server's shutdown
         await self.runner.cleanup()
         self._sampler.cancel()
+        if self.dialer is not None:
+            await self.dialer.close()   # running tries stay `dialing`; the next start reconciles them
         if self.ivr is not None:
             await self.ivr.stop()  # calls in the IVR get the shutdown fallback: on to the default queue
         await self.ami.stop()

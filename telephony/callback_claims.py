@@ -13,16 +13,17 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections.abc import Callable
 from enum import StrEnum
 
-from sqlalchemy import case, cast, or_, select
-from sqlalchemy import Text as SqlText
+from dataclasses import dataclass
+
+from sqlalchemy import and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from core.db import claim_for_update, make_sessionmaker, utcnow
 from core.policy import Callbacks
-from telephony.callbacks import CallbackHistoryRow, CallbackReason, CallbackState, CallbackTask, CallbackTaskRow, \
-    _task
+from telephony.callbacks import CallbackHistoryRow, CallbackState, CallbackTask, CallbackTaskRow, _task
 
 log = logging.getLogger(__name__)
 
@@ -34,31 +35,18 @@ class CallbackOutcome(StrEnum):
     FAILED = "failed"
 
 
-# Lower is dialled first (REQUIREMENTS §5): a dropped conversation, then a promised time, then a missed or
-# abandoned call, then everything else. A task with several reasons takes its most urgent one.
-PRIORITY_GROUPS: tuple[tuple[str, ...], ...] = (
-    (CallbackReason.DROPPED.value,),
-    (CallbackReason.AGREED_TIME.value,),
-    (CallbackReason.MISSED.value, CallbackReason.ABANDONED.value),
-)
-OTHER_PRIORITY = len(PRIORITY_GROUPS)
+@dataclass(frozen=True)
+class Servable:
+    """Which tasks the free agents can take now: their extensions (tasks for a specific employee) and the queues
+    they serve (tasks for a competence). A task for nobody in particular suits any free agent."""
 
+    extensions: frozenset[str]
+    queues: frozenset[str]
 
-def priority(reasons: tuple[str, ...] | list[str]) -> int:
-    """The dialling priority of a task with these reasons (0 first); the Python twin of the SQL ordering."""
-    for rank, group in enumerate(PRIORITY_GROUPS):
-        if any(reason in group for reason in reasons):
-            return rank
-    return OTHER_PRIORITY
-
-
-def _priority_sql():
-    # reasons is a JSON list serialised as ["a", "b"] on both dialects; matching the quoted value is portable and
-    # exact, as no reason name is a quoted substring of another. Sorting in SQL lets LIMIT and SKIP LOCKED apply.
-    as_text = cast(CallbackTaskRow.reasons, SqlText)
-    whens = [(or_(*(as_text.like(f'%"{reason}"%') for reason in group)), rank)
-             for rank, group in enumerate(PRIORITY_GROUPS)]
-    return case(*whens, else_=OTHER_PRIORITY)
+    def where(self):
+        anyone = and_(CallbackTaskRow.extension.is_(None),
+                      or_(CallbackTaskRow.queue.is_(None), CallbackTaskRow.queue.in_(self.queues)))
+        return or_(anyone, CallbackTaskRow.extension.in_(self.extensions))
 
 
 def backoff(attempts: int, policy: Callbacks) -> dt.timedelta:
@@ -67,16 +55,19 @@ def backoff(attempts: int, policy: Callbacks) -> dt.timedelta:
     return dt.timedelta(seconds=steps[min(max(attempts, 1), len(steps)) - 1])
 
 
-async def claim_due(engine: AsyncEngine, now: dt.datetime, limit: int, worker: str) -> list[CallbackTask]:
+async def claim_due(engine: AsyncEngine, now: dt.datetime, limit: int, worker: str,
+                    servable: Servable | None = None) -> list[CallbackTask]:
     """Move up to ``limit`` due pending tasks to ``dialing`` for ``worker``; the claimed tasks, most urgent first.
 
-    A task is returned by exactly one call across all instances on PostgreSQL (row locks, SKIP LOCKED). On SQLite
-    only one dialer may call this (see the module docstring).
+    ``servable``: only tasks the free agents can take (else any). A task is returned by exactly one call across all
+    instances on PostgreSQL (row locks, SKIP LOCKED). On SQLite only one dialer may call this (module docstring).
     """
     stmt = (select(CallbackTaskRow)
             .where(CallbackTaskRow.state == CallbackState.PENDING.value, CallbackTaskRow.due_at <= now)
-            .order_by(_priority_sql(), CallbackTaskRow.due_at, CallbackTaskRow.id)
+            .order_by(CallbackTaskRow.priority, CallbackTaskRow.due_at, CallbackTaskRow.id)
             .limit(limit))
+    if servable is not None:
+        stmt = stmt.where(servable.where())
     stmt = claim_for_update(stmt, engine.dialect)
     async with make_sessionmaker(engine)() as session, session.begin():
         rows = list((await session.scalars(stmt)).all())
@@ -95,10 +86,12 @@ async def claim_due(engine: AsyncEngine, now: dt.datetime, limit: int, worker: s
 
 
 async def finish(engine: AsyncEngine, task_id: int, outcome: str, *, policy: Callbacks = Callbacks(),
-                 now: dt.datetime | None = None, call_id: str | None = None) -> str:
+                 now: dt.datetime | None = None, call_id: str | None = None,
+                 open_at: Callable[[dt.datetime], dt.datetime] = lambda at: at) -> str:
     """Record how a try of a ``dialing`` task ended; the task's new state.
 
     A task no longer ``dialing`` (cancelled or closed meanwhile) is left as it is and its state returned.
+    ``open_at`` moves a retry's due time into business hours (``core.calendar.next_business_moment``).
     """
     outcome = CallbackOutcome(outcome).value   # an unknown outcome is a bug of the caller: ValueError
     now = now or utcnow()
@@ -117,10 +110,53 @@ async def finish(engine: AsyncEngine, task_id: int, outcome: str, *, policy: Cal
             row.state = CallbackState.FAILED.value
         else:
             row.state = CallbackState.PENDING.value
-            row.due_at = now + backoff(row.attempts, policy)
+            row.due_at = open_at(now + backoff(row.attempts, policy))
         row.updated_at = now
         session.add(CallbackHistoryRow(task_id=row.id, at=now, state=row.state, event=outcome, reason=None,
                                        call_id=call_id))
         state = row.state
     log.info("callback task %s try %s: %s -> %s", task_id, row.attempts, outcome, state)
     return state
+
+
+async def start_try(engine: AsyncEngine, task_id: int, call_id: str, agent: str,
+                    now: dt.datetime | None = None) -> None:
+    """Note the call a try is about to produce, and its agent, before it is placed: a restart finds it by this."""
+    now = now or utcnow()
+    async with make_sessionmaker(engine)() as session, session.begin():
+        row = await session.get(CallbackTaskRow, task_id)
+        if row is None:
+            raise LookupError(f"no callback task {task_id}")
+        row.dial_call_id, row.agent, row.updated_at = call_id, agent, now
+        session.add(CallbackHistoryRow(task_id=task_id, at=now, state=row.state, event="agent_rung", reason=None,
+                                       call_id=call_id))
+
+
+async def release(engine: AsyncEngine, task_id: int, due_at: dt.datetime, event: str,
+                  now: dt.datetime | None = None, call_id: str | None = None) -> str:
+    """Give a ``dialing`` task back without counting a try: the client was never dialled (no free agent, the agent
+    did not answer, the service stopped before placing the call). Pending again from ``due_at``; its state."""
+    now = now or utcnow()
+    stmt = select(CallbackTaskRow).where(CallbackTaskRow.id == task_id)
+    if engine.dialect.name == "postgresql":
+        stmt = stmt.with_for_update()
+    async with make_sessionmaker(engine)() as session, session.begin():
+        row = await session.scalar(stmt)
+        if row is None:
+            raise LookupError(f"no callback task {task_id}")
+        if row.state != CallbackState.DIALING.value:
+            return row.state
+        row.state = CallbackState.PENDING.value
+        row.attempts = max(row.attempts - 1, 0)
+        row.due_at, row.updated_at = due_at, now
+        session.add(CallbackHistoryRow(task_id=task_id, at=now, state=row.state, event=event, reason=None,
+                                       call_id=call_id))
+        return row.state
+
+
+async def dialing_tasks(engine: AsyncEngine, worker: str) -> list[CallbackTask]:
+    """The tasks ``worker`` holds in ``dialing`` (after a restart: the tries it must reconcile)."""
+    async with make_sessionmaker(engine)() as session:
+        rows = await session.scalars(select(CallbackTaskRow).where(
+            CallbackTaskRow.state == CallbackState.DIALING.value, CallbackTaskRow.claimed_by == worker))
+        return [_task(row) for row in rows]

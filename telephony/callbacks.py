@@ -47,6 +47,24 @@ class CallbackReason(StrEnum):
     MESSAGE = "message"
 
 
+# Lower is dialled first (REQUIREMENTS §5): a dropped conversation, then a promised time, then a missed or
+# abandoned call, then everything else. A task with several reasons takes its most urgent one.
+PRIORITY_GROUPS: tuple[tuple[str, ...], ...] = (
+    (CallbackReason.DROPPED.value,),
+    (CallbackReason.AGREED_TIME.value,),
+    (CallbackReason.MISSED.value, CallbackReason.ABANDONED.value),
+)
+OTHER_PRIORITY = len(PRIORITY_GROUPS)
+
+
+def priority(reasons: tuple[str, ...] | list[str]) -> int:
+    """The dialling priority of a task with these reasons (0 first), stored with the task."""
+    for rank, group in enumerate(PRIORITY_GROUPS):
+        if any(reason in group for reason in reasons):
+            return rank
+    return OTHER_PRIORITY
+
+
 OPEN_STATES = (CallbackState.PENDING.value, CallbackState.DIALING.value)
 _OPEN_SQL = text("state IN ('pending', 'dialing')")
 
@@ -58,6 +76,7 @@ class CallbackTaskRow(Base):
         Index("uq_callback_tasks_open_number", "number", unique=True,
               sqlite_where=_OPEN_SQL, postgresql_where=_OPEN_SQL),
         Index("ix_callback_tasks_state_due_at", "state", "due_at"),
+        Index("ix_callback_tasks_claim_order", "state", "priority", "due_at"),
     )
 
     id: Mapped[int] = mapped_column(AutoId, primary_key=True, autoincrement=True)
@@ -74,6 +93,13 @@ class CallbackTaskRow(Base):
     # the dialer worker that took the task to `dialing`, and when (telephony.callback_claims, migration 0007)
     claimed_by: Mapped[str | None] = mapped_column(String(64))
     claimed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    # migration 0009: dialling order (see ``priority``), the time agreed with the client (§12.10), the channel id
+    # and agent of the latest try (the produced call; how a restart finds the try), the agent's note
+    priority: Mapped[int] = mapped_column(Integer, default=3, server_default="3")
+    agreed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    dial_call_id: Mapped[str | None] = mapped_column(String(64))
+    agent: Mapped[str | None] = mapped_column(String(16))
+    note: Mapped[str | None] = mapped_column(String(500))
 
 
 class CallbackHistoryRow(Base):
@@ -123,6 +149,11 @@ class CallbackTask:
     extension: str | None
     created_at: dt.datetime
     updated_at: dt.datetime
+    priority: int = OTHER_PRIORITY
+    agreed_at: dt.datetime | None = None
+    dial_call_id: str | None = None
+    agent: str | None = None
+    note: str | None = None
 
 
 @dataclass(frozen=True)
@@ -136,7 +167,8 @@ class CallbackFilter:
 
 def _task(row: CallbackTaskRow) -> CallbackTask:
     return CallbackTask(row.id, row.number, row.state, tuple(row.reasons or ()), row.due_at, row.attempts,
-                        row.call_id, row.queue, row.extension, row.created_at, row.updated_at)
+                        row.call_id, row.queue, row.extension, row.created_at, row.updated_at, row.priority,
+                        row.agreed_at, row.dial_call_id, row.agent, row.note)
 
 
 class CallbackService:
@@ -151,8 +183,12 @@ class CallbackService:
 
     async def request_callback(self, number: str, reason: str, *, due_at: dt.datetime | None = None,
                                call_id: str | None = None, queue: str | None = None,
-                               extension: str | None = None) -> int:
-        """Create a pending task, or merge into the number's open task; the task's id."""
+                               extension: str | None = None, agreed_at: dt.datetime | None = None,
+                               note: str | None = None) -> int:
+        """Create a pending task, or merge into the number's open task; the task's id.
+
+        ``agreed_at``: the time promised to the client (reason ``agreed_time``); ``due_at`` is then when the dialer
+        may take it (the agreed time less the profile's tolerance)."""
         reason = CallbackReason(reason).value   # an unknown reason is a bug of the caller: ValueError
         if not number:
             raise ValueError("a callback needs a number")
@@ -163,14 +199,15 @@ class CallbackService:
                 async with (self._sqlite_lock or contextlib.nullcontext()), self._sessions() as session, \
                         session.begin():
                     return await self._merge_or_create(session, number, reason, due_at, call_id, queue, extension,
-                                                       now)
+                                                       now, agreed_at, note)
             except IntegrityError:
                 continue
         raise RuntimeError("could not store the callback request after 3 attempts")
 
     async def _merge_or_create(self, session: AsyncSession, number: str, reason: str, due_at: dt.datetime,
                                call_id: str | None, queue: str | None, extension: str | None,
-                               now: dt.datetime) -> int:
+                               now: dt.datetime, agreed_at: dt.datetime | None = None,
+                               note: str | None = None) -> int:
         stmt = select(CallbackTaskRow).where(CallbackTaskRow.number == number,
                                              CallbackTaskRow.state.in_(OPEN_STATES))
         if session.bind.dialect.name == "postgresql":
@@ -179,7 +216,7 @@ class CallbackService:
         if row is None:
             row = CallbackTaskRow(number=number, state=CallbackState.PENDING.value, reasons=[reason], due_at=due_at,
                                   attempts=0, call_id=call_id, queue=queue, extension=extension, created_at=now,
-                                  updated_at=now)
+                                  updated_at=now, priority=priority([reason]), agreed_at=agreed_at, note=note)
             session.add(row)
             await session.flush()
             event = "created"
@@ -189,6 +226,9 @@ class CallbackService:
             row.due_at = min(row.due_at, due_at)        # the earlier promise wins
             row.queue = row.queue or queue
             row.extension = row.extension or extension
+            row.priority = priority(row.reasons)
+            row.agreed_at = agreed_at or row.agreed_at
+            row.note = note or row.note
             row.updated_at = now
             event = "merged"
         session.add(CallbackHistoryRow(task_id=row.id, at=now, state=row.state, event=event, reason=reason,

@@ -227,6 +227,28 @@ class PbxSandbox:
                     await self._expect_success(Action="QueuePause", Queue=queue.name, Interface=interface,
                                                Paused="false")
 
+    async def live_channels(self) -> list[dict[str, str]]:
+        """The channels the PBX has right now (``CoreShowChannels``)."""
+        async with self.events() as log:
+            replies = await log.manager.send_action({"Action": "CoreShowChannels"})
+        return [{key: str(value) for key, value in message.items()}
+                for message in (replies if isinstance(replies, list) else [replies])
+                if message.get("Event") == "CoreShowChannel"]
+
+    async def reset(self, timeout: float = 10.0) -> None:
+        """A quiet PBX for the next test: every call left by an earlier test hung up (their ends would otherwise
+        land in this test's events), simulated agents and phones back to their defaults, the demo members
+        unpaused."""
+        if await self.live_channels():
+            await self.action(Action="Hangup", Channel="/.*/")
+            deadline = asyncio.get_running_loop().time() + timeout
+            while await self.live_channels():
+                if asyncio.get_running_loop().time() > deadline:
+                    raise RuntimeError("the sandbox PBX still has channels after hanging them all up")
+                await asyncio.sleep(0.2)
+        await self.action(Action="DBDelTree", Family=dialplan.ASTDB_FAMILY)  # "no such family" is fine
+        await self.ensure_demo_members()
+
     async def _expect_success(self, **fields: str) -> None:
         reply = await self.action(**fields)
         if reply.get("Response") != "Success":
@@ -264,6 +286,14 @@ def start_sandbox(instance: str) -> PbxSandbox:
 
 def stop_sandbox(box: PbxSandbox) -> None:
     asyncio.run(sandbox.down(box.settings, purge=True))
+
+
+@pytest.fixture(autouse=True)
+async def _quiet_pbx(request: pytest.FixtureRequest) -> None:
+    """Before every test that uses a sandbox PBX: ``PbxSandbox.reset`` (tests never see each other's calls)."""
+    for name in ("pbx", "pbx_lv"):
+        if name in request.fixturenames:
+            await request.getfixturevalue(name).reset()
 
 
 @pytest.fixture(scope="session")

@@ -11,7 +11,7 @@ import pytest
 
 from core.db import make_sessionmaker
 from hotline.auth.models import Role
-from hotline.auth.service import create_user
+from hotline.auth.service import UserExists, create_user, issue_token
 from hotline.service import HotlineService, build_service
 from tests.pbx_sandbox import free_tcp_ports
 
@@ -52,21 +52,28 @@ async def until(condition: Callable[[], Awaitable[bool]], timeout: float, every:
 
 
 @asynccontextmanager
-async def running_service(pbx, tmp_path, *, ivr: bool = False) -> AsyncIterator[RunningService]:
+async def running_service(pbx, tmp_path, *, ivr: bool = False, dialer: bool = False,
+                          **overrides: Any) -> AsyncIterator[RunningService]:
     """The whole service against sandbox ``pbx`` (SQLite under ``tmp_path``), with a supervisor's HTTP session.
 
     ``ivr``: serve the IVR flow (greeting, consent, menu: tens of seconds per call); off, public calls go straight
     to the default queue as the dialplan's fallback, which is what tests of queues and rings want.
+    ``dialer``: run the callback dialer (off, the callback tasks a test makes stay as they are). ``overrides``:
+    more settings.
     """
     (http_port,) = free_tcp_ports(1)
     settings = pbx.settings.model_copy(update={
         "var_dir": tmp_path, "database_url": "", "http_port": http_port,
         "ami_ping_interval": 1.0, "ami_ping_timeout": 3.0, "ami_reconnect_max": 2.0, "ivr_enabled": ivr,
+        "callback_dialer": dialer, **overrides,
     })
     service = build_service(settings)
     await service.start()
     async with make_sessionmaker(service.engine)() as session:
-        _, token = await create_user(session, "supervisor-1", Role.SUPERVISOR)
+        try:
+            _, token = await create_user(session, "supervisor-1", Role.SUPERVISOR)
+        except UserExists:   # a second run on the same database (a restart within one test)
+            token = await issue_token(session, "supervisor-1")
         await session.commit()
     running = RunningService(service, token)
     try:

@@ -13,8 +13,8 @@ from collections.abc import Callable, Iterable
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from core.events import (AgentStateChanged, CallOffered, CallState, CallStateChanged, MessageLeft, PbxResynced,
-                         RingStarted, SlaAlert, utcnow)
+from core.events import (AgentStateChanged, CallbackAssigned, CallbackResult, CallOffered, CallState,
+                         CallStateChanged, MessageLeft, PbxResynced, RingStarted, SlaAlert, utcnow)
 from core.policy import PolicyProfile
 from hotline.push.contacts import caller_of, follow_ups, previous_contacts
 from hotline.push.hub import Audience, Client, Push, PushHub
@@ -23,8 +23,8 @@ from hotline.push.queue_view import MembersProvider, QueueView
 log = logging.getLogger(__name__)
 
 # what each subscriber listens to (read by hotline.push.setup)
-SCREEN_POP_EVENTS = (CallOffered, RingStarted, CallStateChanged)
-LIVE_EVENTS = (CallStateChanged, SlaAlert, AgentStateChanged, RingStarted, PbxResynced, MessageLeft)
+SCREEN_POP_EVENTS = (CallOffered, RingStarted, CallStateChanged, CallbackAssigned)
+LIVE_EVENTS = (CallStateChanged, SlaAlert, AgentStateChanged, RingStarted, PbxResynced, MessageLeft, CallbackResult)
 
 HISTORY_TIMEOUT = 1.0   # seconds the caller's history may take before the pop goes without it
 
@@ -52,6 +52,8 @@ class PushNotifier:
             self._callers[event.call_id] = event.caller
         elif isinstance(event, RingStarted):
             await self.screen_pop(event)
+        elif isinstance(event, CallbackAssigned):
+            await self.callback_assigned(event)
         elif isinstance(event, CallStateChanged) and event.state is CallState.ENDED:
             self._callers.pop(event.call_id, None)
 
@@ -69,6 +71,9 @@ class PushNotifier:
         elif isinstance(event, MessageLeft):
             self.message(event)
             return
+        elif isinstance(event, CallbackResult):
+            self.callback_result(event)
+            return
         elif isinstance(event, PbxResynced) and self.live_calls is not None:
             self.view.resynced(self.live_calls(), event.at)
         self._queue_state_due.set()
@@ -79,15 +84,13 @@ class PushNotifier:
         if not ring.extension:
             return
         caller = self._callers.get(ring.call_id)
-        history = None
-        open_items: dict[str, list | None] = {"open_callbacks": None, "messages": None}
+        history, open_items = None, {"open_callbacks": None, "messages": None}
         try:
             # the pop matters more than its history: a slow or failing database must not hold it back
             async with asyncio.timeout(HISTORY_TIMEOUT):
                 if caller is None:  # the call began before this process (or its offer was dropped): ask the store
                     caller = await caller_of(self.engine, ring.call_id) or ""
-                history = (await previous_contacts(self.engine, caller, ring.call_id, ring.at)).as_json()
-                open_items = await follow_ups(self.engine, caller, self.country)
+                history, open_items = await self._history(caller, ring.call_id, ring.at)
         except Exception as exc:
             log.warning("screen pop of call %s without history: %s", ring.call_id, type(exc).__name__)
         queue = self.queues.get(ring.queue or "")
@@ -104,6 +107,39 @@ class PushNotifier:
             "open_callbacks": open_items["open_callbacks"],
             "messages": open_items["messages"],
         }, at=ring.at.isoformat(), personal=frozenset({"caller"})))
+
+    async def _history(self, caller: str, call_id: str, at) -> tuple[dict | None, dict[str, list | None]]:
+        history = (await previous_contacts(self.engine, caller, call_id, at)).as_json()
+        return history, await follow_ups(self.engine, caller, self.country)
+
+    async def callback_assigned(self, event: CallbackAssigned) -> None:
+        """To the agent the dialer is ringing for a callback: whom, why, since when, and the client's history
+        (LT-2021 §12.15.1), so they are prepared before the client answers."""
+        history, open_items = None, {"open_callbacks": None, "messages": None}
+        try:
+            async with asyncio.timeout(HISTORY_TIMEOUT):
+                history, open_items = await self._history(event.number, event.origin_call_id or "", event.at)
+        except Exception as exc:
+            log.warning("callback_assigned of task %s without history: %s", event.task_id, type(exc).__name__)
+        queue = self.queues.get(event.queue or "")
+        self.hub.publish(Audience.agent(event.extension), Push("callback_assigned", {
+            "task_id": event.task_id, "extension": event.extension, "number": event.number,
+            "reasons": list(event.reasons), "requested_at": event.requested_at.isoformat(),
+            "agreed_at": event.agreed_at.isoformat() if event.agreed_at else None, "note": event.note,
+            "attempt": event.attempt, "call_id": event.call_id, "origin_call_id": event.origin_call_id,
+            "queue": event.queue, "queue_label": queue.label if queue else None,
+            "topic": queue.topic if queue else None,
+            "previous_contacts": history, "open_callbacks": open_items["open_callbacks"],
+            "messages": open_items["messages"],
+        }, at=event.at.isoformat(), personal=frozenset({"number"})))
+
+    def callback_result(self, event: CallbackResult) -> None:
+        """To supervisors (the callbacks page) and the agent who made the try."""
+        extensions = frozenset({event.extension}) if event.extension else frozenset()
+        self.hub.publish(Audience(supervisors=True, extensions=extensions), Push("callback_result", {
+            "task_id": event.task_id, "outcome": event.outcome, "state": event.state, "extension": event.extension,
+            "call_id": event.call_id, "attempts": event.attempts,
+        }, at=event.at.isoformat()))
 
     def call_state(self, event: CallStateChanged) -> None:
         self.hub.publish(Audience.supervising(), Push("call_state", {

@@ -1,29 +1,74 @@
-"""``/api/callbacks``: callback tasks (why, for whom, when due, how far along); numbers masked per role.
+"""``/api/callbacks``: callback tasks (why, for whom, when due, how far along), their history, and what people do
+to them — promise a callback time, schedule a follow-up, cancel, reschedule; ``/api/calls/{id}/dropped`` (an agent
+says their call dropped) is a callback request too, so it lives here. Numbers are masked per role.
 
-Listing only for now (issue 5 stores the tasks the IVR asks for); creating agreed-time tasks, cancelling and
-rescheduling come with the dialer (issue 6). Agents see the tasks addressed to their own extension.
+Agents see and follow up the tasks addressed to their own extension (or that they dialled); a task they create
+is always theirs. Supervisors and admins see all, and alone may cancel or reschedule. A malformed body is a 400
+like everywhere; a well-formed one that cannot be kept (unusable number, time in the past) is a 422; a task in
+the wrong state is a 409.
 """
 from __future__ import annotations
 
 import datetime as dt
 
 from aiohttp import web
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
+from core.policy import PolicyProfile
 from hotline.auth.models import Role
+from hotline.auth.service import Principal
 from hotline.web.auth import principal_of
+from hotline.web.calls import CallPath
+from hotline.web.jsonutil import json_response
 from hotline.web.masking import present_number
-from hotline.web.routes import ApiRouter, query_of
+from hotline.web.routes import ApiRouter, body_of, path_of, query_of
+from telephony.callback_admin import (AgreedCallback, CallbackAdmin, CallbackConflict, CallbackDetail,
+                                      CallbackNotFound, InvalidCallbackRequest)
 from telephony.callbacks import CallbackFilter, CallbackReason, CallbackService, CallbackState, CallbackTask
+
+EXTENSION = r"^[0-9]{2,8}$"
+STAFF = ["agent", "supervisor", "admin"]
+SUPERVISING = ["supervisor", "admin"]
 
 
 class CallbacksQuery(BaseModel):
     model_config = ConfigDict(extra="forbid")
     state: CallbackState | None = None
     reason: CallbackReason | None = None
-    extension: str | None = Field(None, pattern=r"^[0-9]{2,8}$", description="tasks for one employee")
+    extension: str | None = Field(None, pattern=EXTENSION, description="tasks for one employee")
     limit: int = Field(100, ge=1, le=1000)
     offset: int = Field(0, ge=0)
+
+
+class CallbackPath(BaseModel):
+    id: int = Field(..., ge=1)
+
+
+class CallbackIn(BaseModel):
+    """A callback at a time agreed with the client: for ``number``, or a follow-up of task ``follow_up_of``."""
+
+    model_config = ConfigDict(extra="forbid")
+    agreed_at: AwareDatetime = Field(..., description="the agreed time, ISO 8601 with offset")
+    number: str | None = Field(None, min_length=1, max_length=32, description="the client's number")
+    follow_up_of: int | None = Field(None, ge=1, description="the task whose call this follow-up is agreed in")
+    extension: str | None = Field(None, pattern=EXTENSION, description="who calls (agents: always themselves)")
+    queue: str | None = Field(None, max_length=64, description="the competence that calls back")
+    call_id: str | None = Field(None, max_length=64, pattern=r"^[A-Za-z0-9._-]+$", description="the call it was "
+                                                                                              "agreed in")
+    note: str | None = Field(None, max_length=500, description="what was promised (shown to the caller-back)")
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> "CallbackIn":
+        if (self.number is None) == (self.follow_up_of is None):
+            raise ValueError("give either number (a new agreed time) or follow_up_of (a follow-up), not both")
+        if self.follow_up_of is not None and (self.queue or self.call_id):
+            raise ValueError("a follow-up takes its queue and call from the task it follows up")
+        return self
+
+
+class RescheduleIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    due_at: AwareDatetime = Field(..., description="when to call (moved into business hours), ISO 8601 with offset")
 
 
 class CallbackOut(BaseModel):
@@ -32,33 +77,151 @@ class CallbackOut(BaseModel):
     state: str
     reason: str = Field(..., description="the first reason asked for")
     reasons: list[str] = Field(..., description="every reason merged into this task, in order")
+    priority: int = Field(..., description="dialling order: 0 dropped, 1 agreed time, 2 missed/abandoned, 3 other")
     due_at: dt.datetime
+    agreed_at: dt.datetime | None = Field(None, description="the time promised to the client")
     attempts: int
-    call_id: str | None
+    call_id: str | None = Field(None, description="the call that first asked for it")
+    last_call_id: str | None = Field(None, description="the call the latest try produced")
     queue: str | None
     extension: str | None
+    agent: str | None = Field(None, description="the agent of the latest try")
+    note: str | None
     created_at: dt.datetime
     updated_at: dt.datetime
 
 
+class CreatedOut(CallbackOut):
+    warning: str | None = Field(None, description="e.g. the agreed time is outside business hours (kept)")
+
+
+class HistoryOut(BaseModel):
+    at: dt.datetime
+    event: str
+    state: str
+    reason: str | None
+    call_id: str | None
+
+
+class RequestOut(BaseModel):
+    reason: str
+    call_id: str | None
+    at: dt.datetime
+
+
+class DetailOut(CallbackOut):
+    history: list[HistoryOut]
+    requests: list[RequestOut] = Field(..., description="every request merged into the task (reasons: distinct)")
+
+
+class DroppedOut(BaseModel):
+    callback: CallbackOut | None = Field(None, description="the dropped-call task (null: no usable number)")
+    skipped: str | None = Field(None, description="why no task, e.g. no_usable_number (recorded with the call)")
+
+
 def present(task: CallbackTask, role: str) -> CallbackOut:
     return CallbackOut(id=task.id, number=present_number(task.number, role), state=task.state,
-                       reason=task.reasons[0], reasons=list(task.reasons), due_at=task.due_at,
-                       attempts=task.attempts, call_id=task.call_id, queue=task.queue, extension=task.extension,
-                       created_at=task.created_at, updated_at=task.updated_at)
+                       reason=task.reasons[0], reasons=list(task.reasons), priority=task.priority,
+                       due_at=task.due_at, agreed_at=task.agreed_at, attempts=task.attempts, call_id=task.call_id,
+                       last_call_id=task.dial_call_id, queue=task.queue, extension=task.extension, agent=task.agent,
+                       note=task.note, created_at=task.created_at, updated_at=task.updated_at)
 
 
-def register_routes(router: ApiRouter, *, callbacks: CallbackService) -> None:
+def present_detail(detail: CallbackDetail, role: str) -> DetailOut:
+    return DetailOut(**present(detail.task, role).model_dump(),
+                     history=[HistoryOut(**vars(entry)) for entry in detail.history],
+                     requests=[RequestOut(**vars(request)) for request in detail.requests])
+
+
+def _own_extension(principal: Principal) -> str | None:
+    """None: may see every task; else the only extension whose tasks this user sees (agents: their own)."""
+    if principal.role == Role.AGENT:
+        return principal.extension or "-"   # an agent without an extension has no tasks
+    return None
+
+
+def _visible(task: CallbackTask, principal: Principal) -> bool:
+    own = _own_extension(principal)
+    return own is None or own in (task.extension, task.agent)
+
+
+def register_routes(router: ApiRouter, *, callbacks: CallbackService, profile: PolicyProfile) -> None:
+    admin = CallbackAdmin(callbacks, profile)
+
+    async def visible_task(task_id: int, principal: Principal) -> CallbackTask:
+        task = await callbacks.get(task_id)
+        if task is None or not _visible(task, principal):
+            raise CallbackNotFound(f"no callback task {task_id}")
+        return task
+
     async def list_callbacks(request: web.Request) -> list[CallbackOut]:
         query: CallbacksQuery = query_of(request)
         principal = principal_of(request)
-        extension = query.extension
-        if principal.role == Role.AGENT:  # an agent sees the tasks addressed to them, nobody else's
-            extension = principal.extension or "-"
         tasks = await callbacks.list(CallbackFilter(
             state=query.state.value if query.state else None, reason=query.reason.value if query.reason else None,
-            extension=extension, limit=query.limit, offset=query.offset))
+            extension=_own_extension(principal) or query.extension, limit=query.limit, offset=query.offset))
         return [present(task, principal.role) for task in tasks]
 
+    async def get_callback(request: web.Request) -> DetailOut:
+        principal = principal_of(request)
+        task = await visible_task(path_of(request).id, principal)
+        return present_detail(await admin.detail(task.id), principal.role)
+
+    async def create_callback(request: web.Request) -> web.Response:
+        body: CallbackIn = body_of(request)
+        principal = principal_of(request)
+        extension = principal.extension if principal.role == Role.AGENT else body.extension
+        if principal.role == Role.AGENT and not extension:
+            raise InvalidCallbackRequest("your user has no extension, so a callback cannot be addressed to you; "
+                                         "ask an admin to set one")
+        created: AgreedCallback
+        if body.follow_up_of is not None:
+            try:
+                await visible_task(body.follow_up_of, principal)
+            except CallbackNotFound as exc:
+                raise InvalidCallbackRequest(f"follow_up_of: {exc}") from None
+            created = await admin.follow_up(body.follow_up_of, body.agreed_at, body.note, extension=extension)
+        else:
+            created = await admin.create_agreed(body.number, body.agreed_at, extension=extension, queue=body.queue,
+                                                call_id=body.call_id, note=body.note)
+        task = present(await callbacks.get(created.task_id), principal.role)
+        return json_response(CreatedOut(**task.model_dump(), warning=created.warning), status=201)
+
+    async def cancel_callback(request: web.Request) -> CallbackOut:
+        principal = principal_of(request)
+        return present(await admin.cancel(path_of(request).id, principal.name), principal.role)
+
+    async def reschedule_callback(request: web.Request) -> CallbackOut:
+        principal = principal_of(request)
+        task = await admin.reschedule(path_of(request).id, body_of(request).due_at, principal.name)
+        return present(task, principal.role)
+
+    async def mark_dropped(request: web.Request) -> DroppedOut:
+        principal = principal_of(request)
+        mark = await admin.mark_call_dropped(path_of(request).id, answered_by=_own_extension(principal))
+        task = await callbacks.get(mark.task_id) if mark.task_id is not None else None
+        return DroppedOut(callback=present(task, principal.role) if task else None, skipped=mark.skipped)
+
+    router.map_error(CallbackNotFound, 404, "not_found")
+    router.map_error(CallbackConflict, 409, "conflict")
+    router.map_error(InvalidCallbackRequest, 422, "unprocessable")
     router.get("/api/callbacks", list_callbacks, summary="Callback tasks, soonest due first", query=CallbacksQuery,
-               roles=["agent", "supervisor", "admin"], response=list[CallbackOut], tags=["callbacks"])
+               roles=STAFF, response=list[CallbackOut], tags=["callbacks"])
+    router.get("/api/callbacks/{id}", get_callback, summary="One callback task with its history and requests",
+               path_params=CallbackPath, roles=STAFF, response=DetailOut, tags=["callbacks"])
+    router.post("/api/callbacks", create_callback, summary="Promise a callback at an agreed time (201)",
+                body=CallbackIn, roles=STAFF, response=CreatedOut, tags=["callbacks"],
+                description="Either {number, agreed_at} or {follow_up_of, agreed_at} (a follow-up agreed in the call "
+                            "of that task). The dialer may call up to the profile's tolerance early. An agent's "
+                            "callback is always addressed to the agent. An agreed time outside business hours is "
+                            "kept, with a warning.")
+    router.post("/api/callbacks/{id}/cancel", cancel_callback, summary="Cancel a pending or dialing callback",
+                path_params=CallbackPath, roles=SUPERVISING, response=CallbackOut, tags=["callbacks"])
+    router.post("/api/callbacks/{id}/reschedule", reschedule_callback, body=RescheduleIn,
+                summary="Set a pending or failed callback due again (a failed one gets its tries back)",
+                path_params=CallbackPath, roles=SUPERVISING, response=CallbackOut, tags=["callbacks"])
+    router.post("/api/calls/{id}/dropped", mark_dropped, path_params=CallPath, roles=["agent", "supervisor"],
+                summary="Mark an answered call dropped: a callback request for the caller (dropped task)",
+                response=DroppedOut, tags=["callbacks", "calls"],
+                description="Agents mark only calls they answered. No usable caller number: no task, the reason "
+                            "is recorded with the call and returned in `skipped`.")

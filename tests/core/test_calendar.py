@@ -9,6 +9,7 @@ from hypothesis import given, settings, strategies as st
 
 from core.calendar import is_holiday, next_business_moment, opening_hours
 from core.policy import load_profile
+from tests.profiles import always_open_profile
 
 LT = load_profile("lt-employment-1883")
 LV = load_profile("lv-social-insurance")
@@ -62,3 +63,11 @@ def test_a_national_holiday_moves_to_the_next_working_day_opening(profile, holid
 def test_a_naive_moment_is_refused():
     with pytest.raises(ValueError):
         next_business_moment(dt.datetime(2026, 11, 24, 10, 0), LT)
+
+
+def test_a_round_the_clock_profile_that_ignores_holidays_is_open_on_them(tmp_path):
+    always = load_profile(str(always_open_profile(tmp_path)))
+    christmas = dt.datetime(2026, 12, 25, 3, 0, tzinfo=VILNIUS)   # a holiday, at night
+    assert is_holiday(christmas.date(), "LT")
+    assert next_business_moment(christmas, always) == christmas
+    assert next_business_moment(christmas, LT) > christmas

@@ -1,16 +1,20 @@
-"""``/api/callbacks`` and ``/api/messages`` over a real database: who sees what, masking, filters, marking read."""
+"""``/api/callbacks`` and ``/api/messages`` over a real database: who sees what, masking, filters, marking read;
+agreed-time callbacks and follow-ups, task detail, cancel, reschedule, calls marked dropped."""
 from __future__ import annotations
 
+import datetime as dt
 import functools
 
 import pytest
 
+from core.db import utcnow
 from hotline.auth.service import create_user
 from hotline.web import HotlineMetrics, WebDeps, create_app
 from hotline.web import callbacks as callback_routes, messages as message_routes
 from telephony.callbacks import CallbackService
 from telephony.messages import MessageService
 from tests.api_fixtures import auth
+from tests.telephony.test_callback_admin import PROFILE, business_time, store_call, update_task
 
 NUMBER = "+37060000001"
 OTHER = "+37061234567"
@@ -41,7 +45,7 @@ async def client(aiohttp_client, db_engine, stored, tokens):
     callbacks, messages, _ = stored
     deps = WebDeps.create(db_engine, HotlineMetrics().registry)
     return await aiohttp_client(create_app(deps, [
-        functools.partial(callback_routes.register_routes, callbacks=callbacks),
+        functools.partial(callback_routes.register_routes, callbacks=callbacks, profile=PROFILE),
         functools.partial(message_routes.register_routes, messages=messages),
     ]))
 
@@ -94,3 +98,141 @@ async def test_marking_read_own_messages_only(client, agent_101, stored):
     assert foreign.status == 404
     missing = await client.post("/api/messages/99999/read", json={}, headers=auth(agent_101))
     assert missing.status == 404
+
+
+# --- agreed times, follow-ups, detail, cancel, reschedule, dropped (issue 6) ---------------------------------------
+
+async def test_an_agents_agreed_callback_is_always_their_own_and_a_supervisor_addresses_anyone(
+        client, agent_101, tokens):
+    agreed = business_time()
+    mine = await client.post("/api/callbacks", headers=auth(agent_101), json={
+        "number": "860000009", "agreed_at": agreed.isoformat(), "extension": "102", "note": "call about the form"})
+    assert mine.status == 201
+    task = await mine.json()
+    assert (task["number"], task["extension"], task["reasons"], task["priority"], task["state"]) == (
+        "+37060000009", "101", ["agreed_time"], 1, "pending")
+    assert (dt.datetime.fromisoformat(task["agreed_at"]), task["note"], task["warning"]) == (
+        agreed, "call about the form", None)
+    listed = await (await client.get("/api/callbacks?reason=agreed_time", headers=auth(agent_101))).json()
+    assert [(t["id"], t["agreed_at"], t["priority"], t["agent"], t["last_call_id"]) for t in listed] == [
+        (task["id"], task["agreed_at"], 1, None, None)]
+
+    early = business_time() - dt.timedelta(hours=3)   # before opening: kept, with a warning
+    theirs = await client.post("/api/callbacks", headers=auth(tokens["supervisor"]), json={
+        "number": "+37060000010", "agreed_at": early.isoformat(), "extension": "102", "queue": "employers"})
+    assert theirs.status == 201
+    body = await theirs.json()
+    assert (body["extension"], body["queue"], dt.datetime.fromisoformat(body["agreed_at"])) == ("102", "employers",
+                                                                                                 early)
+    assert "outside business hours" in body["warning"]
+
+
+@pytest.mark.parametrize(("payload", "status", "says"), [
+    ({"number": "+37060000009"}, 400, "agreed_at"),                                       # missing field
+    ({"number": "+37060000009", "agreed_at": "2031-03-04T10:00:00"}, 400, "timezone"),   # naive
+    ({"agreed_at": "2031-03-04T10:00:00+02:00"}, 400, "either number"),
+    ({"number": "+37060000009", "follow_up_of": 1, "agreed_at": "2031-03-04T10:00:00+02:00"}, 400, "either"),
+    ({"number": "+37060000009", "agreed_at": "2031-03-04T10:00:00+02:00", "colour": "red"}, 400, "colour"),
+    ({"number": "12345", "agreed_at": "2031-03-04T10:00:00+02:00"}, 422, "valid LT phone number"),
+    ({"number": "+37060000009", "agreed_at": "2020-03-04T10:00:00+02:00"}, 422, "in the past"),
+    ({"number": "+37060000009", "agreed_at": "2031-03-04T10:00:00+02:00", "queue": "x"}, 422, "unknown queue"),
+    ({"follow_up_of": 99999, "agreed_at": "2031-03-04T10:00:00+02:00"}, 422, "no callback task 99999"),
+])
+async def test_a_bad_callback_request_says_what_is_wrong_and_stores_nothing(client, tokens, payload, status, says):
+    before = await (await client.get("/api/callbacks", headers=auth(tokens["supervisor"]))).json()
+    response = await client.post("/api/callbacks", json=payload, headers=auth(tokens["supervisor"]))
+    assert response.status == status
+    assert says in (await response.json())["error"]["message"]
+    assert await (await client.get("/api/callbacks", headers=auth(tokens["supervisor"]))).json() == before
+
+
+async def test_detail_shows_history_and_every_request_to_those_who_may_see_the_task(client, tokens, agent_101,
+                                                                                    stored):
+    callbacks, _, ids = stored
+    for n in (1, 2):
+        assert await callbacks.request_callback("+37060000001", "abandoned", call_id=f"in.{n}") == ids["hold"]
+    response = await client.get(f"/api/callbacks/{ids['hold']}", headers=auth(tokens["supervisor"]))
+    assert response.status == 200
+    detail = await response.json()
+    assert detail["reasons"] == ["hold_refused", "abandoned"] and detail["number"] == "+37060000001"
+    assert [(h["event"], h["state"], h["reason"], h["call_id"]) for h in detail["history"]] == [
+        ("created", "pending", "hold_refused", None), ("merged", "pending", "abandoned", "in.1"),
+        ("merged", "pending", "abandoned", "in.2")]
+    assert [(r["reason"], r["call_id"]) for r in detail["requests"]] == [
+        ("hold_refused", None), ("abandoned", "in.1"), ("abandoned", "in.2")]
+    masked = await (await client.get(f"/api/callbacks/{ids['hold']}", headers=auth(tokens["admin"]))).json()
+    assert masked["number"] != "+37060000001"
+    # an agent sees only tasks addressed to them: this one is a queue's
+    assert (await client.get(f"/api/callbacks/{ids['hold']}", headers=auth(agent_101))).status == 404
+    assert (await client.get("/api/callbacks/99999", headers=auth(tokens["supervisor"]))).status == 404
+
+
+async def test_the_agent_who_made_the_call_schedules_its_follow_up(client, agent_101, stored, db_engine,
+                                                                   db_sessionmaker):
+    ids = stored[2]
+    await update_task(db_engine, ids["hold"], state="done", dial_call_id="out.5", agent="101")
+    agreed = business_time()
+    follow = await client.post("/api/callbacks", headers=auth(agent_101), json={
+        "follow_up_of": ids["hold"], "agreed_at": agreed.isoformat(), "note": "decision by Friday"})
+    assert follow.status == 201
+    task = await follow.json()
+    assert (task["number"], task["call_id"], task["queue"], task["extension"], task["reasons"]) == (
+        "+37060000001", "out.5", "general_info", "101", ["agreed_time"])
+    detail = await (await client.get(f"/api/callbacks/{ids['hold']}", headers=auth(agent_101))).json()
+    assert detail["last_call_id"] == "out.5"   # the task they dialled is theirs to see now
+    # another agent cannot follow up a task that is not theirs
+    async with db_sessionmaker() as session:
+        _, agent_102 = await create_user(session, "agent-102", "agent", extension="102")
+        await session.commit()
+    other = await client.post("/api/callbacks", headers=auth(agent_102), json={
+        "follow_up_of": ids["hold"], "agreed_at": agreed.isoformat()})
+    assert other.status == 422 and f"no callback task {ids['hold']}" in (await other.json())["error"]["message"]
+
+
+async def test_supervisors_cancel_and_reschedule_agents_may_not(client, tokens, agent_101, stored, db_engine):
+    ids = stored[2]
+    task_id = ids["hold"]
+    supervisor = auth(tokens["supervisor"])
+    assert (await client.post(f"/api/callbacks/{task_id}/cancel", headers=auth(agent_101))).status == 403
+    assert (await client.post(f"/api/callbacks/{task_id}/reschedule", headers=auth(agent_101),
+                              json={"due_at": utcnow().isoformat()})).status == 403
+    await update_task(db_engine, task_id, state="failed", attempts=3)
+    rescheduled = await client.post(f"/api/callbacks/{task_id}/reschedule", headers=supervisor,
+                                    json={"due_at": business_time().isoformat()})
+    assert rescheduled.status == 200
+    body = await rescheduled.json()
+    assert (body["state"], body["attempts"], dt.datetime.fromisoformat(body["due_at"])) == (
+        "pending", 0, business_time())
+    naive = await client.post(f"/api/callbacks/{task_id}/reschedule", headers=supervisor,
+                              json={"due_at": "2031-03-04T10:00:00"})
+    assert naive.status == 400
+    await update_task(db_engine, task_id, state="dialing")
+    conflict = await client.post(f"/api/callbacks/{task_id}/reschedule", headers=supervisor,
+                                 json={"due_at": utcnow().isoformat()})
+    assert conflict.status == 409 and "is dialing" in (await conflict.json())["error"]["message"]
+    cancelled = await client.post(f"/api/callbacks/{task_id}/cancel", headers=supervisor)
+    assert cancelled.status == 200 and (await cancelled.json())["state"] == "cancelled"
+    again = await client.post(f"/api/callbacks/{task_id}/cancel", headers=supervisor)
+    assert again.status == 409 and (await again.json())["error"]["code"] == "conflict"
+    assert (await client.post("/api/callbacks/99999/cancel", headers=supervisor)).status == 404
+    assert (await client.post("/api/callbacks/99999/reschedule", headers=supervisor,
+                              json={"due_at": utcnow().isoformat()})).status == 404
+    history = [h["event"] for h in (await (await client.get(f"/api/callbacks/{task_id}", headers=supervisor))
+                                    .json())["history"]]
+    assert history == ["created", "rescheduled", "cancelled"]
+
+
+async def test_an_agent_marks_their_answered_call_dropped(client, agent_101, tokens, db_engine):
+    await store_call(db_engine, "in.7", "+37060000007", [("offered", None), ("answered", "PJSIP/101")])
+    await store_call(db_engine, "in.8", "anonymous", [("offered", None), ("answered", "PJSIP/101")])
+    assert (await client.post("/api/calls/in.7/dropped", headers=auth(tokens["agent"]))).status == 404  # not theirs
+    assert (await client.post("/api/calls/in.7/dropped", headers=auth(tokens["qa"]))).status == 403
+    marked = await client.post("/api/calls/in.7/dropped", headers=auth(agent_101))
+    assert marked.status == 200
+    body = await marked.json()
+    assert (body["skipped"], body["callback"]["reasons"], body["callback"]["call_id"]) == (
+        None, ["dropped"], "in.7")
+    assert body["callback"]["number"] == "+37060000007" and body["callback"]["priority"] == 0
+    anonymous = await (await client.post("/api/calls/in.8/dropped", headers=auth(tokens["supervisor"]))).json()
+    assert anonymous == {"callback": None, "skipped": "no_usable_number"}
+    assert (await client.post("/api/calls/in.none/dropped", headers=auth(tokens["supervisor"]))).status == 404

@@ -11,7 +11,8 @@ import pytest
 
 from core.db import utcnow
 from core.policy import Callbacks, load_profile
-from telephony.callback_claims import backoff, claim_due, finish, priority
+from telephony.callback_claims import backoff, claim_due, finish
+from telephony.callbacks import priority
 from telephony.callbacks import CallbackService
 
 POLICY = Callbacks(max_attempts=3, retry_backoff_seconds=(300, 900))

@@ -1,0 +1,151 @@
+// The callbacks page: pending, dialing and failed tasks from /api/callbacks, re-read every few seconds and at once
+// when /ws says a callback changed. Rows are built with textContent (never innerHTML): no value becomes markup.
+"use strict";
+(() => {
+  const config = JSON.parse(document.getElementById("callbacks-config").textContent);
+  const token = new URLSearchParams(location.search).get("token") || "";
+  // what says a callback changed: the dialer's results, and its "failed" alert (an sla_alert of that kind)
+  const PUSHED = new Set(["callback_assigned", "callback_result", "callback_failed", "resync"]);
+  const changed = (m) => PUSHED.has(m.type) || (m.type === "sla_alert" && m.kind === "callback_failed");
+  const REFRESH_MS = Math.max(1, config.refresh_seconds) * 1000;
+  const PUSH_GAP_MS = 300;   // a burst of pushes (a dialer round) is one re-read
+  const $ = (selector) => document.querySelector(selector);
+
+  function el(tag, attrs = {}, ...children) {
+    const node = document.createElement(tag);
+    for (const [key, value] of Object.entries(attrs)) {
+      if (key === "class") node.className = value;
+      else if (key.startsWith("data-")) node.setAttribute(key, value);
+      else node[key] = value;
+    }
+    for (const child of children) node.append(child instanceof Node ? child : document.createTextNode(child ?? ""));
+    return node;
+  }
+
+  // ---- time, in the profile's timezone (not the browser's) ----------------------------------------------------
+  const clock = new Intl.DateTimeFormat("en-GB", { timeZone: config.timezone, weekday: "short", day: "2-digit",
+    month: "2-digit", hour: "2-digit", minute: "2-digit" });
+  const seconds = new Intl.DateTimeFormat("en-GB", { timeZone: config.timezone, timeStyle: "medium" });
+  const when = (iso) => (iso ? clock.format(new Date(iso)) : "–");
+  function ago(iso) {
+    const s = Math.max(0, Math.round((Date.now() - Date.parse(iso)) / 1000)), m = Math.floor(s / 60);
+    return m ? `${m} min` : `${s}s`;
+  }
+
+  // ---- the API ------------------------------------------------------------------------------------------------
+  async function api(path, options = {}) {
+    const response = await fetch(path, { cache: "no-store", ...options,
+      headers: { Authorization: `Bearer ${token}`, "Content-Type": "application/json" } });
+    const body = await response.json().catch(() => null);
+    if (!response.ok) throw new Error((body && body.error && body.error.message) || `${path}: ${response.status}`);
+    return body;
+  }
+
+  const tasksIn = (state) => api(`/api/callbacks?state=${state}&limit=1000`);
+
+  let loading = null, again = false, loads = 0;
+  async function load() {
+    if (loading) { again = true; return loading; }   // one read at a time; a push during it asks for one more
+    loading = (async () => {
+      try {
+        const [pending, dialing, failed] = await Promise.all(["pending", "dialing", "failed"].map(tasksIn));
+        render(pending, dialing, failed);
+        document.body.dataset.loads = String(++loads);   // lets a test tell a fresh read from an old one
+        showError("");
+        $("#updated").textContent = `updated ${seconds.format(new Date())}`;
+      } catch (error) {
+        showError(`could not read the callbacks: ${error.message || error}`);
+      }
+    })();
+    await loading;
+    loading = null;
+    if (again) { again = false; await load(); }
+  }
+
+  let pushTimer = null;
+  function loadSoon() { clearTimeout(pushTimer); pushTimer = setTimeout(load, PUSH_GAP_MS); }
+
+  async function act(button, path, body) {
+    button.disabled = true;
+    try {
+      await api(path, { method: "POST", body: JSON.stringify(body || {}) });
+    } catch (error) {
+      showError(String(error.message || error));
+    }
+    await load();
+  }
+
+  const reschedule = (task) => (event) => act(event.target, `/api/callbacks/${task.id}/reschedule`,
+    { due_at: new Date().toISOString() });
+  const cancel = (task) => (event) => act(event.target, `/api/callbacks/${task.id}/cancel`);
+
+  function showError(text) {
+    const node = $("#error");
+    node.textContent = text;
+    node.hidden = !text;
+  }
+
+  // ---- the push socket: only a signal to re-read ---------------------------------------------------------------
+  let retries = 0;
+  function connect() {
+    const scheme = location.protocol === "https:" ? "wss:" : "ws:";
+    const socket = new WebSocket(`${scheme}//${location.host}/ws?token=${encodeURIComponent(token)}`);
+    socket.onopen = () => { retries = 0; setStatus("live", "live"); load(); };
+    socket.onmessage = (event) => { if (changed(JSON.parse(event.data))) loadSoon(); };
+    socket.onclose = () => {
+      setStatus("reconnecting", "reconnecting…");
+      setTimeout(connect, Math.min(10000, 500 * 2 ** retries++));
+    };
+  }
+
+  function setStatus(kind, text) {
+    const node = $("#status");
+    node.dataset.state = kind;
+    node.textContent = text;
+  }
+
+  // ---- rendering ----------------------------------------------------------------------------------------------
+  const byUrgency = (a, b) => a.priority - b.priority || Date.parse(a.due_at) - Date.parse(b.due_at) || a.id - b.id;
+  const byDue = (a, b) => Date.parse(a.due_at) - Date.parse(b.due_at) || a.id - b.id;
+
+  function render(pending, dialing, failed) {
+    const now = Date.now();
+    const due = pending.filter((t) => Date.parse(t.due_at) <= now).sort(byUrgency);
+    const upcoming = pending.filter((t) => Date.parse(t.due_at) > now).sort(byDue);
+    fill("#due", due, 8, (t) => [cell(when(t.due_at), Date.parse(t.due_at) < now - 15 * 60000 ? "late" : ""),
+      cell(whom(t)), cell(String(t.attempts), "num"), note(t), buttons(button("Cancel", cancel(t)))]);
+    fill("#running", dialing.sort(byDue), 7, (t) => [cell(t.agent || "–"), cell(ago(t.updated_at), "num"),
+      cell(String(t.attempts), "num"), note(t)]);
+    fill("#failed", failed.sort((a, b) => Date.parse(b.updated_at) - Date.parse(a.updated_at)), 8, (t) => [
+      cell(when(t.updated_at)), cell(whom(t)), cell(String(t.attempts), "num"), note(t),
+      buttons(button("Reschedule", reschedule(t), "primary"), button("Cancel", cancel(t)))]);
+    fill("#upcoming", upcoming, 8, (t) => [cell(when(t.due_at)), cell(whom(t)), cell(String(t.attempts), "num"),
+      note(t), buttons(button("Cancel", cancel(t)))]);
+  }
+
+  function fill(section, tasks, columns, rest) {
+    const rows = tasks.map((t) => el("tr", { "data-task-id": String(t.id), "data-state": t.state },
+      cell(String(t.id)), cell(t.number || "–"), el("td", {}, ...t.reasons.map(reasonChip)), ...rest(t)));
+    if (!rows.length) rows.push(el("tr", { class: "empty" }, el("td", { colSpan: columns }, "none")));
+    $(`${section} tbody`).replaceChildren(...rows);
+    $(`${section} .count`).textContent = `(${tasks.length})`;
+  }
+
+  const cell = (text, cls = "") => el("td", cls ? { class: cls } : {}, text);
+  const note = (t) => el("td", { class: "note" }, t.agreed_at ? `agreed ${when(t.agreed_at)}. ${t.note || ""}`
+    : (t.note || ""));
+  const buttons = (...nodes) => el("td", { class: "actions" }, ...nodes);
+  const button = (text, onclick, cls = "") => el("button", { type: "button", class: cls, onclick }, text);
+  const reasonChip = (reason) => el("span", { class: `reason reason-${reason}` }, reason.replace("_", " "));
+
+  function whom(task) {
+    if (task.extension) return `ext. ${task.extension}`;
+    const queue = config.queues.find((q) => q.name === task.queue);
+    return queue ? queue.label : (task.queue || "any agent");
+  }
+
+  $("#profile").textContent = config.profile;
+  connect();
+  load();
+  setInterval(load, REFRESH_MS);
+})();

@@ -1,0 +1,118 @@
+"""The callbacks page in a real headless Chromium (Debian's /usr/bin/chromium driven by Playwright), served by the
+web app alone (callback routes, the page, the push socket; no PBX): it sorts due, running, failed and upcoming
+tasks into their sections, re-reads on a pushed ``callback_failed``, and reschedules or cancels without a reload."""
+from __future__ import annotations
+
+import datetime as dt
+import functools
+
+import aiohttp
+import pytest
+from playwright.async_api import Page, expect
+
+from core.db import utcnow
+from hotline.auth.service import create_user
+from hotline.push.hub import Audience, Push, PushHub
+from hotline.web import HotlineMetrics, WebDeps, callbacks_page, create_app, ws
+from hotline.web import callbacks as callback_routes
+from telephony.callbacks import CallbackService
+from tests.api_fixtures import auth
+from tests.hotline.test_wallboard_browser import browser  # noqa: F401  (the Chromium fixture)
+from tests.telephony.test_callback_admin import PROFILE, update_task
+
+WAIT_MS = 15_000
+NUMBERS = {name: f"+3706000010{n}" for n, name in enumerate(("due", "running", "failed", "upcoming", "later"))}
+
+
+@pytest.fixture
+async def tasks(db_engine) -> dict[str, int]:
+    callbacks = CallbackService(db_engine)
+    now = utcnow()
+    ids = {
+        "due": await callbacks.request_callback(NUMBERS["due"], "missed", due_at=now - dt.timedelta(minutes=3)),
+        "running": await callbacks.request_callback(NUMBERS["running"], "abandoned", queue="employers"),
+        "failed": await callbacks.request_callback(NUMBERS["failed"], "dropped"),
+        "upcoming": await callbacks.request_callback(NUMBERS["upcoming"], "hold_refused",
+                                                     due_at=now + dt.timedelta(days=2)),
+    }
+    await update_task(db_engine, ids["running"], state="dialing", attempts=1, agent="104")
+    await update_task(db_engine, ids["failed"], state="failed", attempts=3)
+    return ids
+
+
+@pytest.fixture
+async def server(aiohttp_server, db_engine, tasks):
+    hub = PushHub()
+    deps = WebDeps.create(db_engine, HotlineMetrics().registry)
+    # re-read only on pushes (and after own actions), so the test sees what a push does
+    app = create_app(deps, [
+        functools.partial(callback_routes.register_routes, callbacks=CallbackService(db_engine), profile=PROFILE),
+        callbacks_page.routes(PROFILE, refresh_seconds=600), ws.routes(hub)])
+    return await aiohttp_server(app), hub
+
+
+def row(section: str, task_id: int) -> str:
+    return f'#{section} tbody tr[data-task-id="{task_id}"]'
+
+
+async def loads(page: Page, count: int) -> None:
+    await expect(page.locator("body")).to_have_attribute("data-loads", str(count), timeout=WAIT_MS)
+
+
+async def test_the_page_sorts_callbacks_refreshes_on_a_push_and_reschedules_without_reload(
+        server, tasks, tokens, browser, db_engine, tmp_path):  # noqa: F811
+    site, hub = server
+    page = await browser.new_page(viewport={"width": 1280, "height": 1000})
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+
+    response = await page.goto(str(site.make_url(f"/callbacks?token={tokens['supervisor']}")))
+    assert response.status == 200 and "default-src 'self'" in response.headers["content-security-policy"]
+    await page.wait_for_selector("#status[data-state=live]", timeout=WAIT_MS)
+    await loads(page, 2)   # the first read, and the one after the socket opened
+    await page.evaluate("window.loadedOnce = true")   # gone if the page reloads
+    for section in ("due", "running", "failed", "upcoming"):
+        await expect(page.locator(f"#{section} tbody tr[data-task-id]")).to_have_count(1)
+        await expect(page.locator(row(section, tasks[section]))).to_contain_text(NUMBERS[section])
+    await expect(page.locator(row("running", tasks["running"]))).to_contain_text("104")   # the agent
+
+    # a task that failed meanwhile shows up when the dialer's alert is pushed (the timer would take ten minutes)
+    later = await CallbackService(db_engine).request_callback(NUMBERS["later"], "missed")
+    await update_task(db_engine, later, state="failed", attempts=3)
+    await expect(page.locator(row("failed", later))).to_have_count(0)
+    alert = Push("sla_alert", {"kind": "callback_failed", "message": f"Callback task {later} failed"})
+    assert hub.publish(Audience.supervising(), alert) == 1
+    await expect(page.locator(row("failed", later))).to_have_count(1, timeout=WAIT_MS)
+    await loads(page, 3)
+    assert hub.publish(Audience.supervising(), Push("callback_failed", {"task_id": later})) == 1
+    await loads(page, 4)
+    assert hub.publish(Audience.supervising(), Push("callback_result", {"task_id": later})) == 1
+    await loads(page, 5)
+    screenshot = tmp_path / "callbacks.png"
+    await page.screenshot(path=str(screenshot), full_page=True)
+    assert screenshot.stat().st_size > 10_000
+    print(f"callbacks page screenshot: {screenshot}")
+
+    await page.locator(row("failed", tasks["failed"])).get_by_role("button", name="Reschedule").click()
+    moved = page.locator(f'{row("due", tasks["failed"])}, {row("upcoming", tasks["failed"])}')
+    await expect(moved).to_have_count(1, timeout=WAIT_MS)   # due now, or at the next opening hour
+    await expect(page.locator(row("failed", tasks["failed"]))).to_have_count(0)
+    await page.locator(row("upcoming", tasks["upcoming"])).get_by_role("button", name="Cancel").click()
+    await expect(page.locator(row("upcoming", tasks["upcoming"]))).to_have_count(0, timeout=WAIT_MS)
+    assert (await CallbackService(db_engine).get(tasks["upcoming"])).state == "cancelled"
+    assert await page.evaluate("window.loadedOnce === true")
+    assert errors == []
+
+
+async def test_the_page_is_for_supervisors_and_its_assets_are_public(server, tokens, db_sessionmaker):
+    site, _ = server
+    async with db_sessionmaker() as session:
+        _, agent = await create_user(session, "agent-101", "agent", extension="101")
+        await session.commit()
+    async with aiohttp.ClientSession() as http:
+        assert (await http.get(site.make_url(f"/callbacks?token={agent}"))).status == 403
+        assert (await http.get(site.make_url("/callbacks"))).status == 401
+        page = await http.get(site.make_url("/callbacks"), headers=auth(tokens["admin"]))
+        assert page.status == 200 and '"timezone": "Europe/Vilnius"' in await page.text()
+        script = await http.get(site.make_url("/callbacks/callbacks.js"))
+        assert script.status == 200 and script.content_type == "application/javascript"
