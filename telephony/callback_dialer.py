@@ -165,7 +165,9 @@ class CallbackDialer:
                 await release(self.engine, task.id, now, "no_free_agent")
                 continue
             free.remove(agent)
-            self._spawn(self._dial(task, agent.extension))
+            attempt = _Try(task, agent.extension, f"cb-{uuid.uuid4().hex[:20]}")
+            self.tries[attempt.call_id] = attempt   # now: the agent counts as busy from this moment
+            self._spawn(self._dial(attempt))
             started.append(task.id)
         return started
 
@@ -175,10 +177,8 @@ class CallbackDialer:
         task.add_done_callback(self._running.discard)
 
     # --- one try -------------------------------------------------------------------------------------------
-    async def _dial(self, task: CallbackTask, agent: str) -> None:
-        call_id = f"cb-{uuid.uuid4().hex[:20]}"
-        attempt = _Try(task, agent, call_id)
-        self.tries[call_id] = attempt
+    async def _dial(self, attempt: _Try) -> None:
+        task, agent, call_id = attempt.task, attempt.agent, attempt.call_id
         try:
             await start_try(self.engine, task.id, call_id, agent)
             await self.publish(CallbackAssigned(

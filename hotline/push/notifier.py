@@ -118,7 +118,7 @@ class PushNotifier:
         history, open_items = None, {"open_callbacks": None, "messages": None}
         try:
             async with asyncio.timeout(HISTORY_TIMEOUT):
-                history, open_items = await self._history(event.number, event.origin_call_id or "", event.at)
+                history, open_items = await self._history(event.number, event.call_id, event.at)
         except Exception as exc:
             log.warning("callback_assigned of task %s without history: %s", event.task_id, type(exc).__name__)
         queue = self.queues.get(event.queue or "")
@@ -132,6 +132,10 @@ class PushNotifier:
             "previous_contacts": history, "open_callbacks": open_items["open_callbacks"],
             "messages": open_items["messages"],
         }, at=event.at.isoformat(), personal=frozenset({"number"})))
+        self.hub.publish(Audience.supervising(), Push("callback_dialing", {   # the callbacks page: now running
+            "task_id": event.task_id, "extension": event.extension, "attempt": event.attempt,
+            "call_id": event.call_id,
+        }, at=event.at.isoformat()))
 
     def callback_result(self, event: CallbackResult) -> None:
         """To supervisors (the callbacks page) and the agent who made the try."""

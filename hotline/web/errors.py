@@ -96,7 +96,8 @@ def make_error_middleware(error_map: Mapping[type[Exception], tuple[int, str]]):
             for exc_type, (status, code) in error_map.items():
                 if isinstance(exc, exc_type):
                     return error_response(status, code, str(exc))
-            reference = secrets.token_hex(4)
+            # a letter first: eight random hex digits can be all digits, which the log filter masks as a number
+            reference = f"E{secrets.token_hex(4)}"
             log.error(
                 "unhandled error (ref %s) in %s %s", reference, request.method, _route_name(request), exc_info=True
             )

@@ -1,6 +1,7 @@
 """The callbacks page in a real headless Chromium (Debian's /usr/bin/chromium driven by Playwright), served by the
 web app alone (callback routes, the page, the push socket; no PBX): it sorts due, running, failed and upcoming
-tasks into their sections, re-reads on a pushed ``callback_failed``, and reschedules or cancels without a reload."""
+tasks into their sections, re-reads on the dialer's pushes (``callback_dialing``, ``callback_result``, the
+``callback_failed`` alert), and reschedules or cancels without a reload."""
 from __future__ import annotations
 
 import datetime as dt
@@ -84,7 +85,7 @@ async def test_the_page_sorts_callbacks_refreshes_on_a_push_and_reschedules_with
     assert hub.publish(Audience.supervising(), alert) == 1
     await expect(page.locator(row("failed", later))).to_have_count(1, timeout=WAIT_MS)
     await loads(page, 3)
-    assert hub.publish(Audience.supervising(), Push("callback_failed", {"task_id": later})) == 1
+    assert hub.publish(Audience.supervising(), Push("callback_dialing", {"task_id": later})) == 1
     await loads(page, 4)
     assert hub.publish(Audience.supervising(), Push("callback_result", {"task_id": later})) == 1
     await loads(page, 5)

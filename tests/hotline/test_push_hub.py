@@ -43,6 +43,12 @@ class Connected:
     async def next(self) -> dict:
         return await asyncio.wait_for(self.socket.frames.get(), 5)
 
+    async def next_of(self, kind: str) -> dict:
+        """The next message of type ``kind``, skipping others (e.g. the queue picture a supervisor is greeted with)."""
+        while (message := await self.next())["type"] != kind:
+            pass
+        return message
+
     async def stop(self) -> None:
         self.task.cancel()
         await asyncio.gather(self.task, return_exceptions=True)

@@ -8,8 +8,8 @@ import pytest
 
 from core.bus import EventBus
 from core.db import make_engine, make_sessionmaker
-from core.events import (AgentState, AgentStateChanged, CallOffered, CallState, CallStateChanged, EndCause,
-                         PbxResynced, RingStarted, SlaAlert)
+from core.events import (AgentState, AgentStateChanged, CallbackAssigned, CallbackResult, CallOffered, CallState,
+                         CallStateChanged, EndCause, PbxResynced, RingStarted, SlaAlert)
 from core.policy import load_profile
 from hotline.push import setup as push_setup
 from hotline.push.hub import PushHub
@@ -211,3 +211,37 @@ async def test_screen_pop_lists_the_callers_open_callbacks_and_unread_messages(p
         assert [(m["id"], m["extension"], m["has_audio"]) for m in pop["messages"]] == [(message_id, "103", False)]
     finally:
         await agent.stop()
+
+
+async def test_callback_assigned_goes_to_the_rung_agent_with_why_when_and_history_supervisors_see_it_running(
+        pushing, db_engine):
+    bus, hub = pushing
+    await store_call(db_engine, "origin", CALLER, T0 - dt.timedelta(hours=2),
+                     [("offered", None, None), ("queued", "employers", None), ("ended", "employers", "abandoned")])
+    task_id = await CallbackService(db_engine).request_callback(CALLER, "abandoned", call_id="origin",
+                                                               queue="employers")
+    agent, other, supervisor = (Connected(hub, "agent", "101"), Connected(hub, "agent", "102"),
+                                Connected(hub, "supervisor", None))
+    try:
+        await bus.publish(CallbackAssigned(
+            at=T0, task_id=task_id, extension="101", number=CALLER, reasons=("abandoned",), call_id="cb-1",
+            origin_call_id="origin", queue="employers", requested_at=T0 - dt.timedelta(hours=2), attempt=1))
+        pushed = await agent.next()
+        assert pushed["type"] == "callback_assigned"
+        assert (pushed["task_id"], pushed["number"], pushed["reasons"], pushed["call_id"]) == (
+            task_id, CALLER, ["abandoned"], "cb-1")
+        assert pushed["requested_at"] == (T0 - dt.timedelta(hours=2)).isoformat()
+        assert pushed["queue_label"] and pushed["topic"]
+        assert [c["call_id"] for c in pushed["previous_contacts"]["recent"]] == ["origin"]
+        assert [c["id"] for c in pushed["open_callbacks"]] == [task_id]
+        running = await supervisor.next_of("callback_dialing")
+        assert (running["task_id"], running["extension"]) == (task_id, "101") and CALLER not in str(running)
+
+        await bus.publish(CallbackResult(at=T0, task_id=task_id, outcome="answered", state="done", extension="101",
+                                         call_id="cb-1", attempts=1))
+        assert (await agent.next())["type"] == "callback_result"
+        assert (await supervisor.next_of("callback_result"))["state"] == "done"
+        assert other.socket.frames.empty()   # another agent sees neither
+    finally:
+        for client in (agent, other, supervisor):
+            await client.stop()

@@ -4,8 +4,8 @@
 (() => {
   const config = JSON.parse(document.getElementById("callbacks-config").textContent);
   const token = new URLSearchParams(location.search).get("token") || "";
-  // what says a callback changed: the dialer's results, and its "failed" alert (an sla_alert of that kind)
-  const PUSHED = new Set(["callback_assigned", "callback_result", "callback_failed", "resync"]);
+  // what says a callback changed: a try started or ended, and the "failed" alert (an sla_alert of that kind)
+  const PUSHED = new Set(["callback_dialing", "callback_result", "resync"]);
   const changed = (m) => PUSHED.has(m.type) || (m.type === "sla_alert" && m.kind === "callback_failed");
   const REFRESH_MS = Math.max(1, config.refresh_seconds) * 1000;
   const PUSH_GAP_MS = 300;   // a burst of pushes (a dialer round) is one re-read
@@ -105,6 +105,18 @@
   }
 
   // ---- rendering ----------------------------------------------------------------------------------------------
+  const COLUMNS = {
+    due: ["#", "number", "why", "due", "for", "tries", "note", ""],
+    running: ["#", "number", "why", "agent", "since", "try", "note"],
+    failed: ["#", "number", "why", "last try", "for", "tries", "note", ""],
+    upcoming: ["#", "number", "why", "due", "for", "tries", "note", ""],
+  };
+  const NUMERIC = new Set(["since", "try", "tries"]);
+  for (const [section, names] of Object.entries(COLUMNS)) {
+    $(`#${section} thead`).replaceChildren(el("tr", {}, ...names.map((name) =>
+      el("th", NUMERIC.has(name) ? { class: "num" } : {}, name))));
+  }
+
   const byUrgency = (a, b) => a.priority - b.priority || Date.parse(a.due_at) - Date.parse(b.due_at) || a.id - b.id;
   const byDue = (a, b) => Date.parse(a.due_at) - Date.parse(b.due_at) || a.id - b.id;
 
@@ -112,23 +124,23 @@
     const now = Date.now();
     const due = pending.filter((t) => Date.parse(t.due_at) <= now).sort(byUrgency);
     const upcoming = pending.filter((t) => Date.parse(t.due_at) > now).sort(byDue);
-    fill("#due", due, 8, (t) => [cell(when(t.due_at), Date.parse(t.due_at) < now - 15 * 60000 ? "late" : ""),
+    fill("due", due, (t) => [cell(when(t.due_at), Date.parse(t.due_at) < now - 15 * 60000 ? "late" : ""),
       cell(whom(t)), cell(String(t.attempts), "num"), note(t), buttons(button("Cancel", cancel(t)))]);
-    fill("#running", dialing.sort(byDue), 7, (t) => [cell(t.agent || "–"), cell(ago(t.updated_at), "num"),
+    fill("running", dialing.sort(byDue), (t) => [cell(t.agent || "–"), cell(ago(t.updated_at), "num"),
       cell(String(t.attempts), "num"), note(t)]);
-    fill("#failed", failed.sort((a, b) => Date.parse(b.updated_at) - Date.parse(a.updated_at)), 8, (t) => [
+    fill("failed", failed.sort((a, b) => Date.parse(b.updated_at) - Date.parse(a.updated_at)), (t) => [
       cell(when(t.updated_at)), cell(whom(t)), cell(String(t.attempts), "num"), note(t),
       buttons(button("Reschedule", reschedule(t), "primary"), button("Cancel", cancel(t)))]);
-    fill("#upcoming", upcoming, 8, (t) => [cell(when(t.due_at)), cell(whom(t)), cell(String(t.attempts), "num"),
+    fill("upcoming", upcoming, (t) => [cell(when(t.due_at)), cell(whom(t)), cell(String(t.attempts), "num"),
       note(t), buttons(button("Cancel", cancel(t)))]);
   }
 
-  function fill(section, tasks, columns, rest) {
+  function fill(section, tasks, rest) {
     const rows = tasks.map((t) => el("tr", { "data-task-id": String(t.id), "data-state": t.state },
       cell(String(t.id)), cell(t.number || "–"), el("td", {}, ...t.reasons.map(reasonChip)), ...rest(t)));
-    if (!rows.length) rows.push(el("tr", { class: "empty" }, el("td", { colSpan: columns }, "none")));
-    $(`${section} tbody`).replaceChildren(...rows);
-    $(`${section} .count`).textContent = `(${tasks.length})`;
+    if (!rows.length) rows.push(el("tr", { class: "empty" }, el("td", { colSpan: COLUMNS[section].length }, "none")));
+    $(`#${section} tbody`).replaceChildren(...rows);
+    $(`#${section} .count`).textContent = `(${tasks.length})`;
   }
 
   const cell = (text, cls = "") => el("td", cls ? { class: cls } : {}, text);
