@@ -26,7 +26,7 @@ from hotline.pbx.paths import instance_paths
 from hotline.push import setup as push_setup
 from hotline.web import calls, sla
 from hotline.web import agents as agent_routes, employees
-from hotline.web import wallboard, ws
+from hotline.web import pages, wallboard, ws
 from hotline.web.app import create_app
 from hotline.web.deps import WebDeps
 from hotline.web.metrics import HotlineMetrics
@@ -97,7 +97,7 @@ class HotlineService:
         web_deps = WebDeps.create(self.engine, self.metrics.registry, readiness_checks={"pbx": self._pbx_ready})
         self.app = create_app(web_deps, [
             calls.register_routes, functools.partial(sla.register_routes, profile=self.profile),
-            ws.routes(self.push.hub), wallboard.routes(self.profile),
+            ws.routes(self.push.hub), pages.register_routes, wallboard.routes(self.profile),
             functools.partial(employees.register_routes, profile=self.profile,
                               on_change=agents.queues.apply if agents else None),
             functools.partial(agent_routes.register_routes, agents=agents.tracker.snapshot if agents else list),

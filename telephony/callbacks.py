@@ -32,7 +32,8 @@ AutoId = BigInteger().with_variant(Integer(), "sqlite")
 class CallbackState(StrEnum):
     PENDING = "pending"
     DIALING = "dialing"
-    DONE = "done"
+    DONE = "done"              # called back: the client answered
+    SATISFIED = "satisfied"    # no call needed any more: the client called in again and was answered
     FAILED = "failed"
     CANCELLED = "cancelled"
 
@@ -264,8 +265,8 @@ class CallbackService:
             return [(row.at, row.event, row.state, row.reason) for row in rows]
 
     async def satisfy_open_tasks(self, number: str, *, call_id: str | None = None) -> list[int]:
-        """The number called in and was answered: its ``pending`` tasks become ``done``, history event
-        ``satisfied``. A task already ``dialing`` is left to the dialer, which owns it now."""
+        """The number called in and was answered: its ``pending`` tasks become ``satisfied`` (history event
+        ``satisfied``). A task already ``dialing`` is left to the dialer, which owns it now."""
         now = utcnow()
         async with (self._sqlite_lock or contextlib.nullcontext()), self._sessions() as session, session.begin():
             stmt = select(CallbackTaskRow).where(CallbackTaskRow.number == number,
@@ -274,7 +275,7 @@ class CallbackService:
                 stmt = stmt.with_for_update(skip_locked=True)   # a row the dialer is claiming right now is its
             rows = (await session.scalars(stmt)).all()
             for row in rows:
-                row.state = CallbackState.DONE.value
+                row.state = CallbackState.SATISFIED.value
                 row.updated_at = now
                 session.add(CallbackHistoryRow(task_id=row.id, at=now, state=row.state, event="satisfied",
                                                reason=None, call_id=call_id))

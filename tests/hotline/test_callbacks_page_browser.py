@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import json
+import re
 
 import aiohttp
 import pytest
@@ -14,7 +16,7 @@ from playwright.async_api import Page, expect
 from core.db import utcnow
 from hotline.auth.service import create_user
 from hotline.push.hub import Audience, Push, PushHub
-from hotline.web import HotlineMetrics, WebDeps, callbacks_page, create_app, ws
+from hotline.web import HotlineMetrics, WebDeps, callbacks_page, create_app, pages, ws
 from hotline.web import callbacks as callback_routes
 from telephony.callbacks import CallbackService
 from tests.api_fixtures import auth
@@ -48,7 +50,7 @@ async def server(aiohttp_server, db_engine, tasks):
     # re-read only on pushes (and after own actions), so the test sees what a push does
     app = create_app(deps, [
         functools.partial(callback_routes.register_routes, callbacks=CallbackService(db_engine), profile=PROFILE),
-        callbacks_page.routes(PROFILE, refresh_seconds=600), ws.routes(hub)])
+        callbacks_page.routes(PROFILE, refresh_seconds=600), pages.register_routes, ws.routes(hub)])
     return await aiohttp_server(app), hub
 
 
@@ -115,5 +117,15 @@ async def test_the_page_is_for_supervisors_and_its_assets_are_public(server, tok
         assert (await http.get(site.make_url("/callbacks"))).status == 401
         page = await http.get(site.make_url("/callbacks"), headers=auth(tokens["admin"]))
         assert page.status == 200 and '"timezone": "Europe/Vilnius"' in await page.text()
-        script = await http.get(site.make_url("/callbacks/callbacks.js"))
-        assert script.status == 200 and script.content_type == "application/javascript"
+        for path in ("/callbacks/callbacks.js", "/pages/dom.js"):
+            script = await http.get(site.make_url(path))
+            assert script.status == 200 and script.content_type == "application/javascript"
+
+
+def test_the_embedded_config_cannot_close_its_script_element_nor_fill_a_placeholder():
+    hostile = {"profile": "</script><script>alert(1)</script>", "queues": [{"label": "{{body}}"}]}
+    text = pages.render_page(callbacks_page.PAGE, hostile)
+    config = re.search(r'<script id="callbacks-config" type="application/json">(.*?)</script>', text, re.S)
+    assert config is not None and json.loads(config.group(1)) == hostile
+    assert text.count("<main>") == 1 and '"label": "{{body}}"' in text   # the body is set in once, not here
+    assert '<script src="/pages/dom.js" defer></script>\n<script src="/callbacks/callbacks.js" defer>' in text

@@ -76,7 +76,7 @@ async def test_different_needs_of_one_number_merge_their_reasons_into_one_task(c
     assert task.reasons == ("abandoned", "missed")
     # answered, then cut off: the answer settled the old task, the drop opens a new one
     await call(detector, "1.3", QUEUED, ANSWERED, ended(EndCause.DROPPED))
-    assert (await callbacks.get(task.id)).state == "done"
+    assert (await callbacks.get(task.id)).state == "satisfied"
     [dropped] = await callbacks.list(CallbackFilter(state="pending"))
     assert (dropped.reasons, dropped.call_id) == (("dropped",), "1.3")
 
@@ -116,9 +116,9 @@ async def test_a_caller_answered_on_a_new_call_has_their_pending_task_satisfied(
     await call(detector, "5.1", QUEUED, ended(EndCause.ABANDONED))
     [task] = await callbacks.list(CallbackFilter())
     await call(detector, "5.2", QUEUED, ANSWERED, caller="860000002")   # national form of the same number
-    done = await callbacks.get(task.id)
-    assert done.state == "done"
-    assert [(event, state) for _, event, state, _ in await callbacks.history(task.id)][-1] == ("satisfied", "done")
+    assert (await callbacks.get(task.id)).state == "satisfied"
+    assert [(event, state) for _, event, state, _ in await callbacks.history(task.id)][-1] == ("satisfied",
+                                                                                              "satisfied")
     # a later need opens a new task: the satisfied one is closed
     await call(detector, "5.3", QUEUED, ended(EndCause.ABANDONED))
     assert len(await callbacks.list(CallbackFilter(state="pending"))) == 1

@@ -9,6 +9,7 @@ import pytest
 
 from core.events import CallbackAssigned, CallbackResult, SlaAlert, utcnow
 from core.policy import load_profile
+from telephony.callback_admin import CallbackAdmin
 from telephony.callback_claims import claim_due, start_try
 from telephony.callback_dialer import CallbackDialer, FreeAgent
 from telephony.callbacks import CallbackService
@@ -189,3 +190,23 @@ async def test_tries_left_by_a_dead_run_are_followed_recorded_or_given_back_neve
     assert (followed.state, followed.attempts) == ("pending", 1)
     assert ami.originates == []   # nothing was dialled again
     assert await dialer.reconcile() == 0
+
+
+async def test_an_agreed_time_is_dialled_within_its_tolerance_not_earlier_and_before_older_missed_calls(
+        db_engine, callbacks):
+    tolerance = dt.timedelta(seconds=POLICY.agreed_time_tolerance_seconds)
+    admin = CallbackAdmin(callbacks, PROFILE)
+    now = utcnow()
+    soon = (await admin.create_agreed(CLIENT, now + tolerance / 2, extension="101")).task_id
+    later = (await admin.create_agreed(OTHER, now + tolerance * 3, extension="101")).task_id
+    await callbacks.request_callback(THIRD, "missed", due_at=now - dt.timedelta(hours=1))
+    dialer = make_dialer(db_engine, FakeOriginateAmi(), Published())
+
+    assert await dialer.dial_due(now=now) == [soon]   # inside its window, and it outranks the missed call
+    await settle(dialer)
+    assert (await callbacks.get(soon)).state == "done"
+    await dialer.dial_due(now=now)
+    await settle(dialer)
+    assert (await callbacks.get(later)).state == "pending"   # its window has not opened yet
+    assert await dialer.dial_due(now=now + tolerance * 2 + dt.timedelta(seconds=1)) == [later]
+    await settle(dialer)

@@ -1,5 +1,6 @@
 // The callbacks page: pending, dialing and failed tasks from /api/callbacks, re-read every few seconds and at once
 // when /ws says a callback changed. Rows are built with textContent (never innerHTML): no value becomes markup.
+// `el` and `$` come from /pages/dom.js.
 "use strict";
 (() => {
   const config = JSON.parse(document.getElementById("callbacks-config").textContent);
@@ -9,18 +10,6 @@
   const changed = (m) => PUSHED.has(m.type) || (m.type === "sla_alert" && m.kind === "callback_failed");
   const REFRESH_MS = Math.max(1, config.refresh_seconds) * 1000;
   const PUSH_GAP_MS = 300;   // a burst of pushes (a dialer round) is one re-read
-  const $ = (selector) => document.querySelector(selector);
-
-  function el(tag, attrs = {}, ...children) {
-    const node = document.createElement(tag);
-    for (const [key, value] of Object.entries(attrs)) {
-      if (key === "class") node.className = value;
-      else if (key.startsWith("data-")) node.setAttribute(key, value);
-      else node[key] = value;
-    }
-    for (const child of children) node.append(child instanceof Node ? child : document.createTextNode(child ?? ""));
-    return node;
-  }
 
   // ---- time, in the profile's timezone (not the browser's) ----------------------------------------------------
   const clock = new Intl.DateTimeFormat("en-GB", { timeZone: config.timezone, weekday: "short", day: "2-digit",

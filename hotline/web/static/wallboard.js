@@ -1,5 +1,6 @@
 // The wallboard: live queues from the /ws push socket, today's ring SLA from /api/sla, the ring-count histogram
 // drawn on a <canvas>. Everything is built with textContent (never innerHTML), so no pushed value becomes markup.
+// `el` and `$` come from /pages/dom.js.
 "use strict";
 (() => {
   const config = JSON.parse(document.getElementById("wallboard-config").textContent);
@@ -12,18 +13,6 @@
     queues: [], agents: [], calls: new Map(), alerts: [],
     sla: { queue: null, agent: null, error: null }, connected: false,
   };
-  const $ = (selector) => document.querySelector(selector);
-
-  function el(tag, attrs = {}, ...children) {
-    const node = document.createElement(tag);
-    for (const [key, value] of Object.entries(attrs)) {
-      if (key === "class") node.className = value;
-      else if (key.startsWith("data-")) node.setAttribute(key, value);
-      else node[key] = value;
-    }
-    for (const child of children) node.append(child instanceof Node ? child : document.createTextNode(child ?? ""));
-    return node;
-  }
 
   // ---- time ------------------------------------------------------------------------------------------------
   const secondsSince = (iso) => (iso ? Math.max(0, (Date.now() - Date.parse(iso)) / 1000) : 0);
