@@ -83,7 +83,7 @@ class HotlineService:
         self.ivr = await ivr_setup.setup(deps, ivr_sounds(self.settings)) if self.settings.ivr_enabled else None
         self.callbacks = callback_wiring.setup(deps, self.ivr.server if self.ivr else None,
                                                self.ivr.prompts if self.ivr else None)
-        self.dialer = dialer_wiring.setup(deps, agents)
+        self.dialer = dialer_wiring.setup(deps, agents, self.callbacks.callbacks)
         self.metrics.watch_bus(self.bus)
         self.bus.subscribe("ring_metrics", self.metrics.count_ring, RingEnded)
         await self.bus.start()

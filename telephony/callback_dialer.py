@@ -11,7 +11,9 @@ employee free, a task for a competence needs a free member of that queue), most 
 4. learns the end from the PBX: ``OriginateResponse`` failure (the agent did not answer: the client was never
    dialled, so the task is given back without counting a try) or the ``HotlineCallbackResult`` UserEvent with the
    client's DialStatus (answered, busy, no answer, failed), recorded with the produced call (``finish``). A task
-   that runs out of tries is ``failed`` and supervisors get an ``SlaAlert`` (kind ``callback_failed``).
+   that runs out of tries is ``failed`` and supervisors get an ``SlaAlert`` (kind ``callback_failed``). A callback
+   conversation that dropped on the client's side (a failure hangup cause on their leg) is owed another call: a new
+   ``dropped`` task (LT-2021 §12.25: whoever called whom).
 
 Exactly once: a try that was running when the service died is reconciled from the PBX on start and after every
 reconnect (``reconcile``): its channel still up → followed to its end; gone → the result the dialplan kept in AstDB
@@ -34,10 +36,12 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from core import dialplan
 from core.events import CallbackAssigned, CallbackResult, DomainEvent, SlaAlert, utcnow
 from core.policy import PolicyProfile
-from core.ports import AmiPort
+from core.ports import AmiPort, CallbackRequests
 from telephony.callback_claims import (CallbackOutcome, Servable, claim_due, dialing_tasks, finish, release,
                                        start_try)
-from telephony.callbacks import CallbackTask
+from telephony.callbacks import CallbackReason, CallbackService, CallbackTask
+from telephony.channel_names import leg_of
+from telephony.hangup_causes import is_failure, parse_cause
 
 log = logging.getLogger(__name__)
 
@@ -65,6 +69,8 @@ class _Try:
     agent: str
     call_id: str
     ended: asyncio.Future = field(default_factory=lambda: asyncio.get_running_loop().create_future())
+    client_leg: str = ""              # the client's channel (both Local halves), from the agent leg's DialBegin
+    client_cause: int | None = None   # the first hangup cause on the client's leg: a failure = the call dropped
 
     def end(self, dial_status: str) -> None:
         """The client's DialStatus, ``CLIENT_NOT_DIALLED``, or ``NO_AGENT``; the first word counts."""
@@ -86,8 +92,9 @@ class CallbackDialer:
     def __init__(self, engine: AsyncEngine, ami: AmiPort, profile: PolicyProfile, *, worker: str,
                  free_agents: Callable[[], Iterable[FreeAgent]], publish: Callable[[DomainEvent], Awaitable[None]],
                  agent_interface: Callable[[str], str], open_at: Callable[[dt.datetime], dt.datetime],
-                 poll_seconds: float = 1.0) -> None:
+                 requests: CallbackRequests | None = None, poll_seconds: float = 1.0) -> None:
         self.engine = engine
+        self.requests = requests or CallbackService(engine)   # new tasks (a callback conversation that dropped)
         self.ami = ami
         self.profile = profile
         self.policy = profile.callbacks
@@ -98,6 +105,7 @@ class CallbackDialer:
         self.open_at = open_at            # the next moment the hotline is open (core.calendar)
         self.poll_seconds = poll_seconds
         self.tries: dict[str, _Try] = {}  # by call id (the agent leg's Uniqueid)
+        self._by_client_leg: dict[str, _Try] = {}
         self._running: set[asyncio.Task] = set()
         self._reconcile_due = asyncio.Event()
         self._loop_task: asyncio.Task | None = None
@@ -121,7 +129,16 @@ class CallbackDialer:
     # --- AMI -----------------------------------------------------------------------------------------------
     def on_event(self, event: Mapping) -> None:
         name = event.get("Event")
-        if name == "OriginateResponse":
+        if name == "Hangup":
+            attempt = self._by_client_leg.get(leg_of(str(event.get("Channel", ""))))
+            if attempt is not None and attempt.client_cause is None:
+                attempt.client_cause = parse_cause(event.get("Cause"))
+        elif name == "DialBegin":
+            attempt = self.tries.get(str(event.get("Uniqueid", "")))
+            if attempt is not None:   # the agent answered and the dialplan dials the client
+                attempt.client_leg = leg_of(str(event.get("DestChannel", "")))
+                self._by_client_leg[attempt.client_leg] = attempt
+        elif name == "OriginateResponse":
             attempt = self.tries.get(str(event.get("Uniqueid", "")))
             if attempt is not None and event.get("Response") != "Success":
                 attempt.end(NO_AGENT)
@@ -197,7 +214,11 @@ class CallbackDialer:
             # the task stays `dialing`; reconcile() settles it from the PBX on the next connect or start
             log.exception("callback task %s: try %s could not be completed", task.id, call_id)
         finally:
-            self.tries.pop(call_id, None)
+            self._forget(attempt)
+
+    def _forget(self, attempt: _Try) -> None:
+        self.tries.pop(attempt.call_id, None)
+        self._by_client_leg.pop(attempt.client_leg, None)
 
     def _originate(self, task: CallbackTask, agent: str, call_id: str) -> dict:
         return {
@@ -235,6 +256,10 @@ class CallbackDialer:
             await self._forget_kept_result(attempt.call_id)
         await self.publish(CallbackResult(at=now, task_id=task.id, outcome=outcome, state=state,
                                           extension=attempt.agent, call_id=attempt.call_id, attempts=attempts))
+        if outcome == CallbackOutcome.ANSWERED and is_failure(attempt.client_cause):
+            # the conversation dropped on the client's side: they are owed another call (§12.25, whoever called)
+            await self.requests.request_callback(task.number, CallbackReason.DROPPED.value, due_at=self.open_at(now),
+                                                 call_id=attempt.call_id, queue=task.queue)
         if state == "failed":
             await self.publish(SlaAlert(
                 at=now, kind="callback_failed", extension=attempt.agent, queue=task.queue,
@@ -264,7 +289,7 @@ class CallbackDialer:
         try:
             await self._conclude(attempt, await self._wait_end(attempt))
         finally:
-            self.tries.pop(attempt.call_id, None)
+            self._forget(attempt)
 
     async def _live_channels(self) -> set[str]:
         return {str(event.get("Uniqueid")) for event in await self.ami.action_list({"Action": "CoreShowChannels"})}

@@ -1,11 +1,13 @@
 """The callback dialer on the real sandbox PBX: a caller abandons the queue, gets a pending task, and the dialer
-rings a sandbox agent first, then the caller; the task ends `done` with the call it produced."""
+rings a sandbox agent first, then the caller; the task ends `done` with the call it produced. A callback
+conversation the network cuts is owed another call."""
 from __future__ import annotations
 
 import pytest
 
 from core import dialplan
 from telephony.callback_claims import dialing_tasks
+from telephony.callbacks import CallbackFilter
 from tests.profiles import always_open_profile
 from tests.service_fixture import running_service, until
 
@@ -13,6 +15,7 @@ pytestmark = pytest.mark.pbx
 
 CALLER = "+37060000091"   # made up
 CALLER_DIGITS = CALLER.lstrip("+")
+DROPPING_CLIENT = "+37060000094"   # made up
 
 
 async def test_an_abandoned_caller_is_called_back_agent_first_and_the_task_is_done_with_its_call(pbx, tmp_path):
@@ -56,3 +59,26 @@ async def test_an_abandoned_caller_is_called_back_agent_first_and_the_task_is_do
     dialled = log.matching("Newchannel", Context=dialplan.CONTEXT_MOBILE, Exten=CALLER_DIGITS)
     assert len([event for event in dialled if event["Channel"].endswith(";1")]) == 1   # one Local pair: once
     assert (await log.wait_for("UserEvent", Uniqueid=produced))["DialStatus"] == "ANSWER"
+
+
+async def test_a_callback_conversation_cut_by_the_network_gets_a_new_dropped_task(pbx, tmp_path):
+    await pbx.set_all_agents(answer_after=1, talk=60)
+    await pbx.action(Action="DBPut", Family="sandbox/mobile", Key="talk", Val="60")
+    async with pbx.events() as log, running_service(pbx, tmp_path, profile=str(always_open_profile(tmp_path)),
+                                                    dialer=True) as running:
+        callbacks = running.service.callbacks.callbacks
+        first = await callbacks.request_callback(DROPPING_CLIENT, "missed")
+        client_phone = await log.wait_for("Newchannel", Context=dialplan.CONTEXT_MOBILE,
+                                          Exten=DROPPING_CLIENT.lstrip("+"))
+        await log.wait_for("Newstate", Uniqueid=client_phone["Uniqueid"], ChannelStateDesc="Up")
+        # mid-conversation the client's network goes away ("network out of order" on their leg)
+        await pbx.action(Action="Hangup", Channel=client_phone["Channel"], Cause="38")
+
+        async def dropped_task():
+            tasks = await callbacks.list(CallbackFilter(reason="dropped"))
+            return next((task for task in tasks if task.number == DROPPING_CLIENT), None)
+
+        await until(dropped_task, timeout=30)
+        again = await dropped_task()
+        done = await callbacks.get(first)
+    assert (done.state, again.call_id) == ("done", done.dial_call_id)   # the new task comes from the cut call

@@ -12,7 +12,7 @@ from core.policy import load_profile
 from telephony.callback_admin import CallbackAdmin
 from telephony.callback_claims import claim_due, start_try
 from telephony.callback_dialer import CallbackDialer, FreeAgent
-from telephony.callbacks import CallbackService
+from telephony.callbacks import CallbackFilter, CallbackService
 from tests.telephony.fake_originate import AGENT_NO_ANSWER, HOLD, FakeOriginateAmi
 
 PROFILE = load_profile("lt-employment-1883")
@@ -210,3 +210,37 @@ async def test_an_agreed_time_is_dialled_within_its_tolerance_not_earlier_and_be
     assert (await callbacks.get(later)).state == "pending"   # its window has not opened yet
     assert await dialer.dial_due(now=now + tolerance * 2 + dt.timedelta(seconds=1)) == [later]
     await settle(dialer)
+
+
+async def test_a_callback_conversation_dropped_by_the_network_is_owed_another_call(db_engine, callbacks):
+    task_id = await callbacks.request_callback(CLIENT, "abandoned", queue="general_info")
+    ami = FakeOriginateAmi(default=HOLD)
+    dialer = make_dialer(db_engine, ami, Published())
+    await dialer.dial_due()
+    await asyncio.sleep(0.05)
+    call_id = ami.originates[0]["ChannelId"]
+    client = "Local/37060000001@sandbox-mobile-0000002a"
+    ami.emit({"Event": "DialBegin", "Uniqueid": call_id, "DestChannel": f"{client};1"})
+    ami.emit({"Event": "Hangup", "Channel": f"{client};2", "Cause": "38"})   # network out of order, mid-talk
+    ami.emit({"Event": "Hangup", "Channel": f"{client};1", "Cause": "16"})
+    ami.finish(call_id, "ANSWER")
+    await settle(dialer)
+
+    assert (await callbacks.get(task_id)).state == "done"
+    [again] = await callbacks.list(CallbackFilter(state="pending"))
+    assert (again.number, again.reasons, again.call_id, again.queue) == (CLIENT, ("dropped",), call_id,
+                                                                         "general_info")
+
+
+async def test_a_callback_conversation_ended_normally_is_owed_nothing_more(db_engine, callbacks):
+    await callbacks.request_callback(CLIENT, "abandoned")
+    ami = FakeOriginateAmi(default=HOLD)
+    dialer = make_dialer(db_engine, ami, Published())
+    await dialer.dial_due()
+    await asyncio.sleep(0.05)
+    call_id = ami.originates[0]["ChannelId"]
+    ami.emit({"Event": "DialBegin", "Uniqueid": call_id, "DestChannel": "PJSIP/trunk-00000001"})
+    ami.emit({"Event": "Hangup", "Channel": "PJSIP/trunk-00000001", "Cause": "16"})
+    ami.finish(call_id, "ANSWER")
+    await settle(dialer)
+    assert await callbacks.list(CallbackFilter(state="pending")) == []
