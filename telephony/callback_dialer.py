@@ -106,6 +106,8 @@ class CallbackDialer:
         self.poll_seconds = poll_seconds
         self.tries: dict[str, _Try] = {}  # by call id (the agent leg's Uniqueid)
         self._by_client_leg: dict[str, _Try] = {}
+        # an agent who let a callback ring out rests this long: not rung again for the next task at once
+        self._resting_until: dict[str, dt.datetime] = {}
         self._running: set[asyncio.Task] = set()
         self._reconcile_due = asyncio.Event()
         self._loop_task: asyncio.Task | None = None
@@ -171,6 +173,7 @@ class CallbackDialer:
         if self.open_at(now) > now:
             return []   # closed: tasks due now wait for the next opening
         busy = {attempt.agent for attempt in self.tries.values()}
+        busy |= {extension for extension, until in self._resting_until.items() if until > now}
         free = [agent for agent in self.free_agents() if agent.extension not in busy]
         if not free:
             return []
@@ -244,8 +247,9 @@ class CallbackDialer:
     async def _conclude(self, attempt: _Try, dial_status: str) -> None:
         task, now = attempt.task, utcnow()
         if dial_status in (NO_AGENT, CLIENT_NOT_DIALLED):
-            state = await release(self.engine, task.id, now + dt.timedelta(seconds=self.policy.no_agent_retry_seconds),
-                                  NO_AGENT, call_id=attempt.call_id)
+            retry_at = now + dt.timedelta(seconds=self.policy.no_agent_retry_seconds)
+            self._resting_until[attempt.agent] = retry_at
+            state = await release(self.engine, task.id, retry_at, NO_AGENT, call_id=attempt.call_id)
             outcome, attempts = NO_AGENT, max(task.attempts - 1, 0)
         else:
             outcome = DIAL_STATUS_OUTCOMES.get(dial_status, CallbackOutcome.FAILED).value

@@ -95,7 +95,7 @@ async def test_busy_retries_after_the_backoff_then_fails_with_a_supervisor_alert
     assert alert.kind == "callback_failed" and str(task_id) in alert.message and CLIENT not in alert.message
 
 
-async def test_an_agent_who_does_not_answer_costs_the_client_no_try(db_engine, callbacks):
+async def test_an_agent_who_does_not_answer_costs_the_client_no_try_and_rests_a_while(db_engine, callbacks):
     task_id = await callbacks.request_callback(CLIENT, "missed")
     ami, published = FakeOriginateAmi({CLIENT: AGENT_NO_ANSWER}), Published()
     dialer = make_dialer(db_engine, ami, published)
@@ -107,6 +107,12 @@ async def test_an_agent_who_does_not_answer_costs_the_client_no_try(db_engine, c
     assert (task.state, task.attempts) == ("pending", 0)
     assert task.due_at >= utcnow() + dt.timedelta(seconds=POLICY.no_agent_retry_seconds - 5)
     assert [r.outcome for r in published.of(CallbackResult)] == ["no_agent"]
+    # the agent rests before the next callback rings them: another due task waits meanwhile
+    await callbacks.request_callback(OTHER, "missed")
+    assert await dialer.dial_due() == []
+    rested = utcnow() + dt.timedelta(seconds=POLICY.no_agent_retry_seconds + 1)
+    assert len(await dialer.dial_due(now=rested)) == 1
+    await dialer.close()
 
 
 async def test_no_more_tries_at_once_than_free_agents_and_an_agent_has_one_at_a_time(db_engine, callbacks):
