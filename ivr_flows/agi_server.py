@@ -211,8 +211,10 @@ class AgiServer:
             await asyncio.wait({flow}, timeout=self.limits.handler_grace)
             flow.add_done_callback(_consume_outcome)
             reason = FALLBACK_SHUTDOWN if self._stopping.is_set() else FALLBACK_TIMEOUT
-            logger.error("AGI flow %r on call %s cut short (%s); caller sent to the queue",
-                         session.request.script, session.request.uniqueid, reason)
+            # a stop is planned (the callers still reach a person); a flow over its deadline is a fault
+            level = logging.WARNING if reason == FALLBACK_SHUTDOWN else logging.ERROR
+            logger.log(level, "AGI flow %r on call %s cut short (%s); caller sent to the queue",
+                       session.request.script, session.request.uniqueid, reason)
             return reason
         exc = flow.exception() if not flow.cancelled() else asyncio.CancelledError()
         if exc is None:

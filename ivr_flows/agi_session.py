@@ -41,14 +41,14 @@ class AgiSession:
     # --- the flow's API ---------------------------------------------------------------------------------------
 
     async def answer(self) -> None:
-        self._expect_success("ANSWER", await self.command("ANSWER"))
+        await self._require_success("ANSWER", await self.command("ANSWER"))
 
     async def stream_file(self, name: str, escape_digits: str = "", *, max_seconds: float | None = None) -> str | None:
         """Play a prompt; the key that interrupted it, or None when it played to its end."""
         seconds = self.limits.prompt_seconds if max_seconds is None else max_seconds
         reply = await self.command("STREAM FILE", name, check_escape_digits(escape_digits),
                                    timeout=seconds + self.limits.command_margin)
-        self._expect_success("STREAM FILE", reply)
+        await self._require_success("STREAM FILE", reply)
         return parse_digit(reply)
 
     async def get_data(self, prompt: str, timeout_ms: int, max_digits: int, *,
@@ -60,7 +60,7 @@ class AgiSession:
         budget = seconds + timeout_ms / 1000 * (max_digits + 1) + self.limits.command_margin
         reply = await self.command("GET DATA", prompt, str(timeout_ms), str(max_digits), timeout=budget)
         if reply.result == "-1":
-            raise AgiCommandFailed("GET DATA failed")
+            await self._require_success("GET DATA", reply)
         return digits_only(reply.result)
 
     async def wait_for_digit(self, timeout_ms: int) -> str | None:
@@ -69,7 +69,7 @@ class AgiSession:
             raise ValueError("wait_for_digit needs timeout_ms > 0")
         reply = await self.command("WAIT FOR DIGIT", str(timeout_ms),
                                    timeout=timeout_ms / 1000 + self.limits.command_margin)
-        self._expect_success("WAIT FOR DIGIT", reply)
+        await self._require_success("WAIT FOR DIGIT", reply)
         return parse_digit(reply)
 
     async def set_variable(self, name: str, value: str) -> None:
@@ -192,3 +192,12 @@ class AgiSession:
         number = reply.number
         if number is None or number < 0:
             raise AgiCommandFailed(f"{verb} failed (result {reply.result[:16]})")
+
+    async def _require_success(self, verb: str, reply: AgiReply) -> None:
+        """As ``_expect_success``, but a failure on a channel that has meanwhile hung up is the caller hanging up
+        (``AgiHangup``: a caller leaving mid-prompt is normal), not a fault of the flow: the channel is asked."""
+        try:
+            self._expect_success(verb, reply)
+        except AgiCommandFailed:
+            await self.command("CHANNEL STATUS")   # a dead channel answers HANGUP or 511: AgiHangup
+            raise

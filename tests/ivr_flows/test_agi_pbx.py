@@ -1,14 +1,16 @@
 """Our FastAGI server against the real sandbox Asterisk: the queue a route picks is the one joined, and a route
-that fails still gets the caller to the default queue, with HOTLINE_FALLBACK set, within 5 s."""
+that fails still gets the caller to the default queue, with HOTLINE_FALLBACK set, within 5 s; a caller who hangs up
+mid-prompt is a hang-up, not a failure of the flow."""
 from __future__ import annotations
 
 import asyncio
+import logging
 
 import pytest
 
 from core import dialplan
 from core.policy import load_profile
-from ivr_flows import AgiLimits, AgiServer
+from ivr_flows import AgiHangup, AgiLimits, AgiServer
 
 pytestmark = pytest.mark.pbx
 
@@ -93,3 +95,28 @@ async def test_a_hanging_route_is_cut_at_the_session_deadline_and_the_caller_que
         await server.stop()
     assert fallback["Value"] == "timeout"
     assert join["Queue"] == profile.default_queue
+
+
+async def test_a_caller_hanging_up_during_the_menu_is_a_hangup_not_a_flow_failure(pbx, caplog):
+    profile = load_profile(pbx.settings.profile)
+    outcome = asyncio.get_running_loop().create_future()
+
+    async def long_menu(session):
+        await session.answer()
+        try:
+            await session.get_data("conf-getpin", 10_000, 4)   # the caller leaves while this plays
+        except BaseException as exc:
+            outcome.set_result(exc)
+            raise
+
+    server = await serve(pbx, long_menu)
+    try:
+        with caplog.at_level(logging.INFO, logger="ivr_flows.agi_server"):
+            async with pbx.events() as log:
+                call = await pbx.originate(profile.public_number, CALLER, talk=1)
+                await log.wait_for("Hangup", Uniqueid=call.uniqueid)
+            assert isinstance(await asyncio.wait_for(outcome, 10), AgiHangup)
+    finally:
+        await server.stop()
+    assert server.stats.fallbacks == {}
+    assert not [record for record in caplog.records if record.levelno >= logging.ERROR]

@@ -179,13 +179,27 @@ async def test_a_value_with_a_line_break_is_refused_before_anything_is_sent(star
     assert await call.expect_args() == ["SET", "VARIABLE", "HOTLINE_FALLBACK", "error"]  # the only command
 
 
-@pytest.mark.parametrize(("reply", "error"), [("200 result=-1 endpos=0", AgiCommandFailed),
-                                              ("200 result=abc", AgiCommandFailed)])
-async def test_failed_playback_is_a_command_failure(start_agi, reply, error):
+@pytest.mark.parametrize("reply", ["200 result=-1 endpos=0", "200 result=abc"])
+async def test_failed_playback_on_a_live_channel_is_a_command_failure(start_agi, reply):
     _, call, outcome = await start_flow(start_agi, lambda s: s.stream_file("missing"))
     await call.expect()
     await call.reply(reply)
-    assert isinstance(await outcome, error)
+    assert await call.expect_args() == ["CHANNEL", "STATUS"]   # is the caller still there?
+    await call.reply("200 result=6")                            # up: the prompt itself failed
+    assert isinstance(await outcome, AgiCommandFailed)
+
+
+@pytest.mark.parametrize("flow", [lambda s: s.stream_file("consent"), lambda s: s.get_data("menu", 3000, 1)],
+                         ids=["stream_file", "get_data"])
+@pytest.mark.parametrize("channel_gone", ["HANGUP", "511 Command Not Permitted on a dead channel"])
+async def test_a_prompt_that_fails_because_the_caller_hung_up_is_a_hangup_not_a_fault(start_agi, flow,
+                                                                                        channel_gone):
+    server, call, outcome = await start_flow(start_agi, flow)
+    await call.expect()
+    await call.reply("200 result=-1")
+    assert await call.expect_args() == ["CHANNEL", "STATUS"]
+    await call.reply(channel_gone)
+    assert isinstance(await outcome, AgiHangup)
 
 
 async def test_unknown_application_is_a_command_failure(start_agi):

@@ -158,6 +158,7 @@ async def test_a_booked_caller_is_hung_up_even_when_the_goodbye_prompt_fails(off
         ('GET DATA "vm-tocallback"', "200 result=1"),
         ('GET DATA "vm-tocallnum"', "200 result=1"),
         ('STREAM FILE "auth-thankyou"', "200 result=-1 endpos=0"),   # the file is missing on the PBX
+        ("CHANNEL STATUS", "200 result=6"),                           # the caller is still there
         ("HANGUP", "200 result=1"),                                   # not the fallback into the queue
     ])
     await call.wait_closed()
