@@ -19,7 +19,7 @@ from enum import StrEnum
 
 from dataclasses import dataclass
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from core.db import claim_for_update, make_sessionmaker, utcnow
@@ -160,3 +160,34 @@ async def dialing_tasks(engine: AsyncEngine, worker: str) -> list[CallbackTask]:
         rows = await session.scalars(select(CallbackTaskRow).where(
             CallbackTaskRow.state == CallbackState.DIALING.value, CallbackTaskRow.claimed_by == worker))
         return [_task(row) for row in rows]
+
+
+async def renew_claims(engine: AsyncEngine, task_ids: list[int], worker: str, now: dt.datetime | None = None) -> None:
+    """``worker`` is alive and still following these tries: their claims are fresh (see ``take_over_stale``)."""
+    if not task_ids:
+        return
+    async with make_sessionmaker(engine)() as session, session.begin():
+        await session.execute(update(CallbackTaskRow).where(
+            CallbackTaskRow.id.in_(task_ids), CallbackTaskRow.claimed_by == worker,
+            CallbackTaskRow.state == CallbackState.DIALING.value).values(claimed_at=now or utcnow()))
+
+
+async def take_over_stale(engine: AsyncEngine, worker: str, older_than: dt.datetime,
+                          now: dt.datetime | None = None) -> list[int]:
+    """Claim for ``worker`` the ``dialing`` tasks of other workers whose claim was not renewed since
+    ``older_than`` (their instance died for good, or came back under another name); the task ids. ``worker``
+    then reconciles them from the PBX like its own tries left by a crash."""
+    now = now or utcnow()
+    stmt = select(CallbackTaskRow).where(CallbackTaskRow.state == CallbackState.DIALING.value,
+                                         CallbackTaskRow.claimed_by != worker, CallbackTaskRow.claimed_at < older_than)
+    stmt = claim_for_update(stmt, engine.dialect)
+    async with make_sessionmaker(engine)() as session, session.begin():
+        rows = list((await session.scalars(stmt)).all())
+        for row in rows:
+            session.add(CallbackHistoryRow(task_id=row.id, at=now, state=row.state, event="taken_over",
+                                           reason=None, call_id=row.dial_call_id))
+            row.claimed_by, row.claimed_at, row.updated_at = worker, now, now
+        taken = [row.id for row in rows]
+    if taken:
+        log.warning("dialer %s took over %d callback task(s) whose dialer stopped renewing them", worker, len(taken))
+    return taken

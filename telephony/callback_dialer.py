@@ -18,7 +18,9 @@ employee free, a task for a competence needs a free member of that queue), most 
 Exactly once: a try that was running when the service died is reconciled from the PBX on start and after every
 reconnect (``reconcile``): its channel still up → followed to its end; gone → the result the dialplan kept in AstDB
 (``hotline-callback/<call id>``) is recorded; no result → the client was never dialled and the task is given back.
-No task is dialled twice and none is lost. Pacing: an agent has at most one try at a time, and only agents the
+No task is dialled twice and none is lost. A dialer renews the claims of its running tries every ``CHECK_EVERY``
+seconds; another instance takes over (and reconciles) ``dialing`` tasks whose claim went stale, so the tries of
+an instance that never comes back are not stuck. Pacing: an agent has at most one try at a time, and only agents the
 tracker shows ``available`` get one. Numbers are personal data: never logged.
 """
 from __future__ import annotations
@@ -38,7 +40,7 @@ from core.events import CallbackAssigned, CallbackResult, DomainEvent, SlaAlert,
 from core.policy import PolicyProfile
 from core.ports import AmiPort, CallbackRequests
 from telephony.callback_claims import (CallbackOutcome, Servable, claim_due, dialing_tasks, finish, release,
-                                       start_try)
+                                       renew_claims, start_try, take_over_stale)
 from telephony.callbacks import CallbackReason, CallbackService, CallbackTask
 from telephony.channel_names import leg_of
 from telephony.hangup_causes import is_failure, parse_cause
@@ -55,6 +57,7 @@ DIAL_STATUS_OUTCOMES = {
 CLIENT_NOT_DIALLED = "NONE"   # the dialplan's DialStatus when the agent hung up before the client was dialled
 NO_AGENT = "no_agent"         # outcome of a try whose agent never answered: not a try at the client
 CHECK_EVERY = 30.0            # seconds between liveness checks of a running try (events may have been lost)
+STALE_AFTER = 3 * CHECK_EVERY   # a claim not renewed for this long belongs to a dialer that is gone
 
 
 @dataclass(frozen=True)
@@ -154,9 +157,14 @@ class CallbackDialer:
 
     # --- the loop ------------------------------------------------------------------------------------------
     async def _loop(self) -> None:
+        loop = asyncio.get_running_loop()
+        next_check = loop.time()
         while True:
             try:
                 if self.ami.connected:
+                    if loop.time() >= next_check:   # keep our claims fresh; take over those of a dead dialer
+                        next_check = loop.time() + CHECK_EVERY
+                        await self.renew_and_take_over()
                     if self._reconcile_due.is_set():
                         self._reconcile_due.clear()
                         await self.reconcile()
@@ -270,6 +278,16 @@ class CallbackDialer:
                 message=f"Callback task {task.id} failed after {attempts} tries ({', '.join(task.reasons)})"))
 
     # --- reconciliation ------------------------------------------------------------------------------------
+    async def renew_and_take_over(self, now: dt.datetime | None = None) -> int:
+        """Renew the claims of our running tries, then claim the stale ``dialing`` tasks of dialers that stopped
+        renewing theirs; the number taken over (they are reconciled next, from the PBX)."""
+        now = now or utcnow()
+        await renew_claims(self.engine, [attempt.task.id for attempt in self.tries.values()], self.worker, now)
+        taken = await take_over_stale(self.engine, self.worker, now - dt.timedelta(seconds=STALE_AFTER), now)
+        if taken:
+            self._reconcile_due.set()
+        return len(taken)
+
     async def reconcile(self) -> int:
         """Settle this worker's ``dialing`` tasks that no running try follows (left by a previous run, or whose
         try gave up); the number settled or adopted."""

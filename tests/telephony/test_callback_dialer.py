@@ -250,3 +250,30 @@ async def test_a_callback_conversation_ended_normally_is_owed_nothing_more(db_en
     ami.finish(call_id, "ANSWER")
     await settle(dialer)
     assert await callbacks.list(CallbackFilter(state="pending")) == []
+
+
+async def test_the_tries_of_a_dialer_that_stopped_renewing_are_taken_over_and_reconciled_fresh_ones_are_not(
+        db_engine, callbacks):
+    alive_task = await callbacks.request_callback(CLIENT, "missed")
+    orphan_task = await callbacks.request_callback(OTHER, "missed")
+    sink = FakeOriginateAmi(default=HOLD)
+    alive = make_dialer(db_engine, sink, Published(), agents=[FreeAgent("101", frozenset())])
+    dead = CallbackDialer(db_engine, sink, PROFILE, worker="dead-instance",
+                          free_agents=lambda: [FreeAgent("102", frozenset())], publish=Published(),
+                          agent_interface=lambda ext: f"Local/{ext}@agent-reach", open_at=lambda at: at)
+    assert await alive.dial_due() == [alive_task] and await dead.dial_due() == [orphan_task]
+    await asyncio.sleep(0.05)
+    orphan_call = (await callbacks.get(orphan_task)).dial_call_id
+    await dead.close()   # that instance is gone for good; its client talked to the agent meanwhile
+    sink.kept[orphan_call] = "ANSWER"
+
+    later = utcnow() + dt.timedelta(seconds=100)
+    assert await alive.renew_and_take_over(now=later) == 1   # its own claim renewed, the dead one's taken
+    await alive.reconcile()
+    assert (await callbacks.get(orphan_task)).state == "done"
+    kept = await callbacks.get(alive_task)
+    own_call = next(o["ChannelId"] for o in sink.originates if o["Channel"] == "Local/101@agent-reach")
+    assert (kept.state, kept.dial_call_id) == ("dialing", own_call)   # still its own try
+    assert ("taken_over", "dialing") in [(event, state) for _, event, state, _ in await callbacks.history(orphan_task)]
+    assert await alive.renew_and_take_over(now=later + dt.timedelta(seconds=60)) == 0   # renewed: not stale
+    await alive.close()
