@@ -16,7 +16,7 @@ from aiohttp.abc import AbstractAccessLogger
 from core.bus import EventBus
 from core.db import make_engine
 from core.deps import Dependencies
-from core.events import RingEnded
+from core.events import CallbackResult, RingEnded
 from core.policy import PolicyProfile, load_profile
 from core.settings import Settings
 from hotline import callback_wiring, dialer_wiring, migrate
@@ -86,6 +86,7 @@ class HotlineService:
         self.dialer = dialer_wiring.setup(deps, agents, self.callbacks.callbacks)
         self.metrics.watch_bus(self.bus)
         self.bus.subscribe("ring_metrics", self.metrics.count_ring, RingEnded)
+        self.bus.subscribe("callback_metrics", self.metrics.count_callback_try, CallbackResult)
         await self.bus.start()
         self.push.start()
         await self.ami.start()

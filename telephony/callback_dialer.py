@@ -133,8 +133,10 @@ class CallbackDialer:
 
     # --- AMI -----------------------------------------------------------------------------------------------
     def on_event(self, event: Mapping) -> None:
-        name = event.get("Event")
+        name = event.get("Event")   # every AMI event comes here: only dict lookups unless a try is running
         if name == "Hangup":
+            if not self._by_client_leg:
+                return
             attempt = self._by_client_leg.get(leg_of(str(event.get("Channel", ""))))
             if attempt is not None and attempt.client_cause is None:
                 attempt.client_cause = parse_cause(event.get("Cause"))

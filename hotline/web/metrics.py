@@ -12,7 +12,7 @@ from prometheus_client.core import CounterMetricFamily, Metric
 from prometheus_client.registry import Collector
 
 from core.bus import EventBus
-from core.events import RingEnded
+from core.events import CallbackResult, RingEnded
 from telephony.ring_queries import DIRECT_LINE
 
 
@@ -57,11 +57,20 @@ class HotlineMetrics:
             "hotline_rings", "Offered rings that ended, by queue ('(direct)' for direct lines), answered, in SLA",
             ["queue", "answered", "within_sla"], registry=self.registry,
         )
+        self.callback_tries = Counter(
+            "hotline_callback_tries", "Callback tries that ended, by outcome (answered, busy, no_answer, failed, "
+            "no_agent) and the task's state after it (done, pending, failed)", ["outcome", "state"],
+            registry=self.registry,
+        )
 
     def count_ring(self, event: RingEnded) -> None:
         """Bus subscriber for ``RingEnded``: ``hotline_rings_total{queue,answered,within_sla}``."""
         self.rings.labels(event.queue or DIRECT_LINE, str(event.answered).lower(),
                           str(event.within_sla).lower()).inc()
+
+    def count_callback_try(self, event: CallbackResult) -> None:
+        """Bus subscriber for ``CallbackResult``: ``hotline_callback_tries_total{outcome,state}``."""
+        self.callback_tries.labels(event.outcome, event.state).inc()
 
     def watch_bus(self, bus: EventBus) -> None:
         """Expose ``hotline_bus_subscriber_failures_total`` and ``hotline_bus_events_dropped_total`` of ``bus``."""

@@ -44,6 +44,8 @@ async def test_an_abandoned_caller_is_called_back_agent_first_and_the_task_is_do
         finished = await callbacks.get(task["id"])
         history = await callbacks.history(task["id"])
         assert not await dialing_tasks(second.service.engine, second.service.dialer.worker)
+        async with second.http.get("/metrics") as response:
+            metrics = await response.text()
 
     produced = finished.dial_call_id
     assert produced and finished.attempts == 1 and finished.agent
@@ -59,6 +61,7 @@ async def test_an_abandoned_caller_is_called_back_agent_first_and_the_task_is_do
     dialled = log.matching("Newchannel", Context=dialplan.CONTEXT_MOBILE, Exten=CALLER_DIGITS)
     assert len([event for event in dialled if event["Channel"].endswith(";1")]) == 1   # one Local pair: once
     assert (await log.wait_for("UserEvent", Uniqueid=produced))["DialStatus"] == "ANSWER"
+    assert 'hotline_callback_tries_total{outcome="answered",state="done"} 1.0' in metrics
 
 
 async def test_a_callback_conversation_cut_by_the_network_gets_a_new_dropped_task(pbx, tmp_path):
