@@ -31,12 +31,18 @@ class DomainEvent:
     at: dt.datetime
 
 
+class CallDirection(StrEnum):
+    INBOUND = "inbound"      # a caller rang the hotline (the public number or a direct line)
+    OUTBOUND = "outbound"    # the hotline called a client back (the callback dialer)
+
+
 @dataclass(frozen=True, slots=True)
 class CallOffered(DomainEvent):
     call_id: str
-    caller: str          # personal data: never log it
-    dialed: str
+    caller: str          # personal data: never log it. Outbound: the client called (the other party)
+    dialed: str          # inbound: the number dialled; outbound: the hotline number presented to the client
     channel: str
+    direction: CallDirection = CallDirection.INBOUND
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from core.events import CallState
+from core.events import CallDirection, CallState
 from telephony.models import CallLinkRow, CallRow, CallStateRow
 
 
@@ -28,6 +28,7 @@ class CallView:
     dialed: str
     started_at: dt.datetime
     states: list[StateEntry] = field(default_factory=list)
+    direction: str = "inbound"
 
     @property
     def state(self) -> str:
@@ -72,7 +73,8 @@ async def get_call(engine: AsyncEngine, call_id: str) -> CallView | None:
 
 async def _fetch(engine: AsyncEngine, calls_stmt) -> list[CallView]:
     async with engine.connect() as conn:
-        calls = [CallView(r.id, r.caller, r.dialed, r.started_at) for r in (await conn.execute(calls_stmt)).all()]
+        calls = [CallView(r.id, r.caller, r.dialed, r.started_at, direction=r.direction)
+                 for r in (await conn.execute(calls_stmt)).all()]
         if not calls:
             return []
         by_id = {c.id: c for c in calls}
@@ -107,7 +109,9 @@ async def load_open_calls(engine: AsyncEngine) -> list[OpenCall]:
         .join(last_state, CallStateRow.id == last_state.c.last_id)
         .join(last_link, last_link.c.call_id == CallStateRow.call_id)
         .join(CallLinkRow, CallLinkRow.id == last_link.c.last_id)
-        .where(CallStateRow.state != CallState.ENDED.value)
+        .join(CallRow, CallRow.id == CallStateRow.call_id)
+        # the dialer reconciles its own (outbound) calls; the call model takes back the inbound ones
+        .where(CallStateRow.state != CallState.ENDED.value, CallRow.direction == CallDirection.INBOUND.value)
     )
     async with engine.connect() as conn:
         rows = (await conn.execute(stmt)).all()

@@ -73,7 +73,7 @@ class CallStoreWriter:
             })
         elif isinstance(event, CallOffered):
             self._calls.append({"id": event.call_id, "caller": event.caller[:64], "dialed": event.dialed[:64],
-                                "started_at": event.at})
+                                "started_at": event.at, "direction": event.direction.value})
             self._links.append({"call_id": event.call_id, "linkedid": event.call_id, "at": event.at})
         elif isinstance(event, CallRelinked):
             self._links.append({"call_id": event.old_id, "linkedid": event.new_id, "at": event.at})

@@ -11,6 +11,7 @@ A durable bus subscriber. It remembers each live call's caller, dialled number a
   recorded in ``callback_skips`` for that call.
 
 An answered inbound call also settles the caller's pending tasks (``satisfied``): they got their conversation.
+Outbound calls (the dialer's callbacks) are the dialer's to settle: ignored here.
 Due times are moved into the profile's business hours and working days. Numbers are never logged.
 """
 from __future__ import annotations
@@ -23,7 +24,7 @@ from dataclasses import dataclass
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from core.calendar import next_business_moment
-from core.events import CallOffered, CallRelinked, CallState, CallStateChanged, EndCause
+from core.events import CallDirection, CallOffered, CallRelinked, CallState, CallStateChanged, EndCause
 from core.phone_numbers import callback_number
 from core.policy import PolicyProfile
 from telephony.call_queries import get_call
@@ -41,6 +42,7 @@ class LiveCall:
     caller: str
     dialed: str
     queue: str | None = None
+    direction: CallDirection = CallDirection.INBOUND
 
 
 # Looks a call up when it began before this process did (restored from the call store): (caller, dialed, queue).
@@ -58,7 +60,7 @@ class CallbackDetector:
 
     async def __call__(self, event: object) -> None:
         if isinstance(event, CallOffered):
-            self._remember(event.call_id, LiveCall(event.caller, event.dialed))
+            self._remember(event.call_id, LiveCall(event.caller, event.dialed, direction=event.direction))
         elif isinstance(event, CallRelinked):
             if (call := self.calls.pop(event.old_id, None)) is not None:
                 self._remember(event.new_id, call)
@@ -72,16 +74,19 @@ class CallbackDetector:
 
     async def _on_state(self, event: CallStateChanged) -> None:
         call = self.calls.get(event.call_id)
+        if event.state is CallState.ENDED:
+            self.calls.pop(event.call_id, None)
+        if call is None and event.state in (CallState.ANSWERED, CallState.ENDED):
+            call = await self._looked_up(event.call_id)   # a call from before this process
+        if call is not None and call.direction is CallDirection.OUTBOUND:
+            return   # the dialer settles its own calls, a dropped one included
         if call is not None and event.queue:
             call.queue = event.queue
         if event.state is CallState.ANSWERED:
-            call = call or await self._looked_up(event.call_id)
             number = callback_number(call.caller, self.profile.country) if call else None
             if number is not None:
                 await self.callbacks.satisfy_open_tasks(number, call_id=event.call_id)
         elif event.state is CallState.ENDED:
-            self.calls.pop(event.call_id, None)
-            call = call or await self._looked_up(event.call_id)
             await self._on_end(event, call)
 
     async def _looked_up(self, call_id: str) -> LiveCall | None:
@@ -121,5 +126,5 @@ def stored_call_lookup(engine: AsyncEngine) -> CallLookup:
     """A :data:`CallLookup` over the call store, for calls restored after a restart."""
     async def lookup(call_id: str) -> LiveCall | None:
         view = await get_call(engine, call_id)
-        return LiveCall(view.caller, view.dialed, view.queue) if view is not None else None
+        return LiveCall(view.caller, view.dialed, view.queue, CallDirection(view.direction)) if view else None
     return lookup

@@ -36,12 +36,14 @@ from dataclasses import dataclass, field
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from core import dialplan
-from core.events import CallbackAssigned, CallbackResult, DomainEvent, SlaAlert, utcnow
+from core.events import (CallbackAssigned, CallbackResult, CallDirection, CallOffered, CallState, CallStateChanged,
+                         DomainEvent, EndCause, SlaAlert, utcnow)
 from core.policy import PolicyProfile
 from core.ports import AmiPort, CallbackRequests
 from telephony.callback_claims import (CallbackOutcome, Servable, claim_due, dialing_tasks, finish, release,
                                        renew_claims, start_try, take_over_stale)
 from telephony.callbacks import CallbackReason, CallbackService, CallbackTask
+from telephony.ami_time import event_time
 from telephony.channel_names import leg_of
 from telephony.hangup_causes import is_failure, parse_cause
 
@@ -74,6 +76,9 @@ class _Try:
     ended: asyncio.Future = field(default_factory=lambda: asyncio.get_running_loop().create_future())
     client_leg: str = ""              # the client's channel (both Local halves), from the agent leg's DialBegin
     client_cause: int | None = None   # the first hangup cause on the client's leg: a failure = the call dropped
+    client_dialled_at: dt.datetime | None = None
+    client_answered_at: dt.datetime | None = None
+    recorded: bool = False            # its CallOffered is published (a try taken back after a restart: not yet)
 
     def end(self, dial_status: str) -> None:
         """The client's DialStatus, ``CLIENT_NOT_DIALLED``, or ``NO_AGENT``; the first word counts."""
@@ -144,7 +149,12 @@ class CallbackDialer:
             attempt = self.tries.get(str(event.get("Uniqueid", "")))
             if attempt is not None:   # the agent answered and the dialplan dials the client
                 attempt.client_leg = leg_of(str(event.get("DestChannel", "")))
+                attempt.client_dialled_at = event_time(event)
                 self._by_client_leg[attempt.client_leg] = attempt
+        elif name == "DialEnd":
+            attempt = self.tries.get(str(event.get("Uniqueid", "")))
+            if attempt is not None and event.get("DialStatus") == "ANSWER":
+                attempt.client_answered_at = event_time(event)
         elif name == "OriginateResponse":
             attempt = self.tries.get(str(event.get("Uniqueid", "")))
             if attempt is not None and event.get("Response") != "Success":
@@ -211,6 +221,7 @@ class CallbackDialer:
         task, agent, call_id = attempt.task, attempt.agent, attempt.call_id
         try:
             await start_try(self.engine, task.id, call_id, agent)
+            await self._record_call(attempt, utcnow())
             await self.publish(CallbackAssigned(
                 at=utcnow(), task_id=task.id, extension=agent, number=task.number, reasons=task.reasons,
                 call_id=call_id, origin_call_id=task.call_id, queue=task.queue, requested_at=task.created_at,
@@ -268,6 +279,7 @@ class CallbackDialer:
             attempts = task.attempts
         if attempt.call_id:
             await self._forget_kept_result(attempt.call_id)
+            await self._record_end(attempt, outcome, now)
         await self.publish(CallbackResult(at=now, task_id=task.id, outcome=outcome, state=state,
                                           extension=attempt.agent, call_id=attempt.call_id, attempts=attempts))
         if outcome == CallbackOutcome.ANSWERED and is_failure(attempt.client_cause):
@@ -278,6 +290,34 @@ class CallbackDialer:
             await self.publish(SlaAlert(
                 at=now, kind="callback_failed", extension=attempt.agent, queue=task.queue,
                 message=f"Callback task {task.id} failed after {attempts} tries ({', '.join(task.reasons)})"))
+
+    # --- the produced call, in the call store (direction outbound) -----------------------------------------
+    async def _record_call(self, attempt: _Try, at: dt.datetime, *, offered_state: bool = True) -> None:
+        attempt.recorded = True
+        await self.publish(CallOffered(at=at, call_id=attempt.call_id, caller=attempt.task.number,
+                                       dialed=self.profile.public_number, channel=self.agent_interface(attempt.agent),
+                                       direction=CallDirection.OUTBOUND))
+        if offered_state:
+            await self.publish(CallStateChanged(at=at, call_id=attempt.call_id, state=CallState.OFFERED))
+
+    async def _record_end(self, attempt: _Try, outcome: str, now: dt.datetime) -> None:
+        """The try's call history: the client's phone rang, they answered, how it ended (a try taken back after a
+        restart publishes its offer again; the store keeps the first)."""
+        if not attempt.recorded:   # the store keeps the first run's row; this one only makes sure it exists
+            await self._record_call(attempt, now, offered_state=False)
+        call_id, agent = attempt.call_id, attempt.agent or None
+        if attempt.client_dialled_at is not None:
+            await self.publish(CallStateChanged(at=attempt.client_dialled_at, call_id=call_id,
+                                                state=CallState.RINGING, target=agent))
+        if attempt.client_answered_at is not None:
+            await self.publish(CallStateChanged(at=attempt.client_answered_at, call_id=call_id,
+                                                state=CallState.ANSWERED, target=agent))
+        if outcome == CallbackOutcome.ANSWERED:
+            cause = EndCause.DROPPED if is_failure(attempt.client_cause) else EndCause.COMPLETED
+        else:
+            cause = EndCause.UNANSWERED   # nobody answered: the agent (no_agent) or the client (busy, ...)
+        await self.publish(CallStateChanged(at=now, call_id=call_id, state=CallState.ENDED, target=agent,
+                                            cause=cause, detail=outcome))
 
     # --- reconciliation ------------------------------------------------------------------------------------
     async def renew_and_take_over(self, now: dt.datetime | None = None) -> int:

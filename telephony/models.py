@@ -23,6 +23,8 @@ class CallRow(Base):
     caller: Mapped[str] = mapped_column(String(64))                 # personal data: masked by the API
     dialed: Mapped[str] = mapped_column(String(64))
     started_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), index=True)
+    # inbound, or outbound: a callback the dialer placed (migration 0010); its caller is the client it called
+    direction: Mapped[str] = mapped_column(String(8), default="inbound", server_default="inbound")
 
 
 class CallStateRow(Base):

@@ -24,6 +24,7 @@ class Contact:
     queue: str | None
     state: str
     ended_cause: str | None
+    direction: str = "inbound"   # outbound: a callback we made to them
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,7 +37,8 @@ class ContactHistory:
             "days": CONTACT_WINDOW.days,
             "count": self.count,
             "recent": [{"call_id": c.call_id, "started_at": c.started_at.isoformat(), "queue": c.queue,
-                        "state": c.state, "ended_cause": c.ended_cause} for c in self.recent],
+                        "state": c.state, "ended_cause": c.ended_cause, "direction": c.direction}
+                       for c in self.recent],
         }
 
 
@@ -47,7 +49,8 @@ async def caller_of(engine: AsyncEngine, call_id: str) -> str | None:
 
 
 async def previous_contacts(engine: AsyncEngine, caller: str, call_id: str, now: dt.datetime) -> ContactHistory:
-    """Calls from ``caller`` in the window before ``now``, except ``call_id`` itself; unknown callers have none."""
+    """Calls from ``caller`` (and callbacks to them) in the window before ``now``, except ``call_id`` itself;
+    unknown callers have none."""
     if not caller:
         return ContactHistory()
     where = (CallRow.caller == caller, CallRow.started_at >= now - CONTACT_WINDOW, CallRow.id != call_id)
@@ -56,7 +59,7 @@ async def previous_contacts(engine: AsyncEngine, caller: str, call_id: str, now:
         if not count:
             return ContactHistory()
         calls = (await conn.execute(
-            select(CallRow.id, CallRow.started_at).where(*where)
+            select(CallRow.id, CallRow.started_at, CallRow.direction).where(*where)
             .order_by(CallRow.started_at.desc()).limit(RECENT_SHOWN)
         )).all()
         ids = [row.id for row in calls]
@@ -71,8 +74,8 @@ async def previous_contacts(engine: AsyncEngine, caller: str, call_id: str, now:
         last[row.call_id] = (row.state, row.cause)
         if row.queue:
             queue[row.call_id] = row.queue
-    recent = [Contact(row.id, row.started_at, queue.get(row.id), *last.get(row.id, ("offered", None)))
-              for row in calls]
+    recent = [Contact(row.id, row.started_at, queue.get(row.id), *last.get(row.id, ("offered", None)),
+                      direction=row.direction) for row in calls]
     return ContactHistory(count, recent)
 
 

@@ -64,6 +64,8 @@ class IvrStepOut(BaseModel):
 
 class CallOut(BaseModel):
     id: str
+    direction: str = Field("inbound", description="inbound, or outbound: a callback the hotline placed (its "
+                                                  "caller is the client called back)")
     caller: str | None
     dialed: str
     queue: str | None
@@ -85,7 +87,8 @@ def _ring_out(ring: RingView) -> RingOut:
 
 def _present(view: CallView, role: str, rings: Sequence[RingView] = (), ivr: Sequence[IvrStepView] = ()) -> CallOut:
     return CallOut(
-        id=view.id, caller=present_number(view.caller, role), dialed=view.dialed, queue=view.queue,
+        id=view.id, direction=view.direction, caller=present_number(view.caller, role), dialed=view.dialed,
+        queue=view.queue,
         topic=topic_of(ivr),
         state=view.state, ended_cause=view.ended_cause, started_at=view.started_at, ended_at=view.ended_at,
         states=[StateOut(**entry.__dict__) for entry in view.states], rings=[_ring_out(r) for r in rings],

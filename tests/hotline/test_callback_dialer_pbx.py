@@ -46,6 +46,7 @@ async def test_an_abandoned_caller_is_called_back_agent_first_and_the_task_is_do
         assert not await dialing_tasks(second.service.engine, second.service.dialer.worker)
         async with second.http.get("/metrics") as response:
             metrics = await response.text()
+        produced_call = await second.wait_call(finished.dial_call_id, lambda call: call["state"] == "ended")
 
     produced = finished.dial_call_id
     assert produced and finished.attempts == 1 and finished.agent
@@ -62,6 +63,10 @@ async def test_an_abandoned_caller_is_called_back_agent_first_and_the_task_is_do
     assert len([event for event in dialled if event["Channel"].endswith(";1")]) == 1   # one Local pair: once
     assert (await log.wait_for("UserEvent", Uniqueid=produced))["DialStatus"] == "ANSWER"
     assert 'hotline_callback_tries_total{outcome="answered",state="done"} 1.0' in metrics
+    # the produced call is in the call history: outbound, to the caller, answered by the agent's call
+    assert (produced_call["direction"], produced_call["caller"], produced_call["ended_cause"]) == (
+        "outbound", CALLER, "completed")
+    assert [s["state"] for s in produced_call["states"]] == ["offered", "ringing", "answered", "ended"]
 
 
 async def test_a_callback_conversation_cut_by_the_network_gets_a_new_dropped_task(pbx, tmp_path):
@@ -84,4 +89,6 @@ async def test_a_callback_conversation_cut_by_the_network_gets_a_new_dropped_tas
         await until(dropped_task, timeout=30)
         again = await dropped_task()
         done = await callbacks.get(first)
+        cut_call = await running.wait_call(done.dial_call_id, lambda call: call["state"] == "ended")
     assert (done.state, again.call_id) == ("done", done.dial_call_id)   # the new task comes from the cut call
+    assert (cut_call["direction"], cut_call["ended_cause"]) == ("outbound", "dropped")

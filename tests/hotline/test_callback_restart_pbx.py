@@ -17,6 +17,7 @@ import pytest
 from core import dialplan
 from core.db import make_engine
 from hotline import migrate
+from telephony.call_queries import get_call
 from telephony.callbacks import CallbackService
 from tests.pbx_sandbox import free_tcp_ports
 from tests.profiles import always_open_profile
@@ -77,6 +78,13 @@ async def test_a_service_killed_mid_callback_neither_loses_nor_redials_the_task(
             await until(settled, timeout=60)
             result = await log.wait_for("UserEvent", UserEvent=dialplan.USEREVENT_CALLBACK_RESULT)
             task = await callbacks.get(task_id)
+
+            async def produced_call_closed() -> bool:   # the call history is closed too, not left "live"
+                view = await get_call(engine, task.dial_call_id)
+                return view is not None and view.state == "ended"
+
+            await until(produced_call_closed, timeout=30)
+            produced = await get_call(engine, task.dial_call_id)
     finally:
         if restarted is not None and restarted.returncode is None:
             restarted.terminate()
@@ -85,6 +93,7 @@ async def test_a_service_killed_mid_callback_neither_loses_nor_redials_the_task(
 
     assert (task.state, task.attempts) == ("done", 1), log_path.read_text()[-3000:]
     assert result["Uniqueid"] == task.dial_call_id
+    assert (produced.direction, produced.ended_cause) == ("outbound", "completed")
     client_calls = [event for event in log.matching("Newchannel", Context=dialplan.CONTEXT_MOBILE,
                                                      Exten=CLIENT_DIGITS) if event["Channel"].endswith(";1")]
     assert len(client_calls) == 1   # the client was dialled once, across the crash

@@ -32,9 +32,10 @@ def ring(call_id: str, extension: str, queue: str = "job_seekers", seconds: floa
                        target=f"Local/{extension}@sandbox-agents", extension=extension, queue=queue)
 
 
-async def store_call(engine, call_id: str, caller: str, started: dt.datetime, states: list[tuple]) -> None:
+async def store_call(engine, call_id: str, caller: str, started: dt.datetime, states: list[tuple],
+                     direction: str = "inbound") -> None:
     async with make_sessionmaker(engine)() as session:
-        session.add(CallRow(id=call_id, caller=caller, dialed="1883", started_at=started))
+        session.add(CallRow(id=call_id, caller=caller, dialed="1883", started_at=started, direction=direction))
         await session.flush()
         for state, queue, cause in states:
             session.add(CallStateRow(call_id=call_id, state=state, at=started, queue=queue, cause=cause))
@@ -218,6 +219,8 @@ async def test_callback_assigned_goes_to_the_rung_agent_with_why_when_and_histor
     bus, hub = pushing
     await store_call(db_engine, "origin", CALLER, T0 - dt.timedelta(hours=2),
                      [("offered", None, None), ("queued", "employers", None), ("ended", "employers", "abandoned")])
+    await store_call(db_engine, "tried", CALLER, T0 - dt.timedelta(hours=1),
+                     [("offered", None, None), ("ended", None, "unanswered")], direction="outbound")
     task_id = await CallbackService(db_engine).request_callback(CALLER, "abandoned", call_id="origin",
                                                                queue="employers")
     agent, other, supervisor = (Connected(hub, "agent", "101"), Connected(hub, "agent", "102"),
@@ -232,7 +235,8 @@ async def test_callback_assigned_goes_to_the_rung_agent_with_why_when_and_histor
             task_id, CALLER, ["abandoned"], "cb-1")
         assert pushed["requested_at"] == (T0 - dt.timedelta(hours=2)).isoformat()
         assert pushed["queue_label"] and pushed["topic"]
-        assert [c["call_id"] for c in pushed["previous_contacts"]["recent"]] == ["origin"]
+        assert [(c["call_id"], c["direction"]) for c in pushed["previous_contacts"]["recent"]] == [
+            ("tried", "outbound"), ("origin", "inbound")]   # an earlier try to call them back counts too
         assert [c["id"] for c in pushed["open_callbacks"]] == [task_id]
         running = await supervisor.next_of("callback_dialing")
         assert (running["task_id"], running["extension"]) == (task_id, "101") and CALLER not in str(running)

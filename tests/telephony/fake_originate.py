@@ -65,9 +65,14 @@ class FakeOriginateAmi:
         self.live.discard(call_id)
         if outcome == AGENT_NO_ANSWER:
             self.emit({"Event": "OriginateResponse", "Response": "Failure", "Uniqueid": call_id, "Reason": "3"})
-        else:
-            self.emit({"Event": "UserEvent", "UserEvent": dialplan.USEREVENT_CALLBACK_RESULT, "Uniqueid": call_id,
-                       "DialStatus": outcome})
+            return
+        client = f"PJSIP/trunk-{call_id}"   # the agent answered; the dialplan dials the client
+        self.emit({"Event": "DialBegin", "Uniqueid": call_id, "DestChannel": client})
+        self.emit({"Event": "DialEnd", "Uniqueid": call_id, "DestChannel": client, "DialStatus": outcome})
+        if outcome == "ANSWER":
+            self.emit({"Event": "Hangup", "Channel": client, "Cause": "16"})
+        self.emit({"Event": "UserEvent", "UserEvent": dialplan.USEREVENT_CALLBACK_RESULT, "Uniqueid": call_id,
+                   "DialStatus": outcome})
 
     def emit(self, event: dict) -> None:
         for handler in self._handlers:

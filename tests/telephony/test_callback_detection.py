@@ -7,7 +7,7 @@ import pytest
 
 from core.calendar import next_business_moment
 from core.dialplan import CONTEXT_FROM_PSTN, CONTEXT_PUBLIC
-from core.events import CallOffered, CallRelinked, CallState, CallStateChanged, EndCause
+from core.events import CallDirection, CallOffered, CallRelinked, CallState, CallStateChanged, EndCause
 from core.policy import load_profile
 from telephony.call_tracker import CallTracker
 from telephony.callback_detection import CALLER_UNKNOWN, NO_USABLE_NUMBER, CallbackDetector, LiveCall
@@ -175,3 +175,20 @@ async def test_a_call_that_already_booked_a_callback_adds_no_second_reason(callb
     await detector(CallStateChanged(AT, "11.1", CallState.ENDED, cause=EndCause.UNANSWERED))
     assert (await callbacks.get(task_id)).reasons == ("message",)
     assert [s.reason for s in await callbacks.skips("11.1")] == ["already_requested"]
+
+
+async def test_the_dialers_own_calls_are_left_to_the_dialer(callbacks):
+    pending = await callbacks.request_callback(NUMBER, "missed")
+    stored = {"out-2": LiveCall(NUMBER, "1883", direction=CallDirection.OUTBOUND)}
+
+    async def lookup(call_id: str) -> LiveCall | None:
+        return stored.get(call_id)
+
+    detector = CallbackDetector(callbacks, LT, lookup=lookup)
+    await detector(CallOffered(AT, "out-1", NUMBER, "1883", "Local/101@agent-reach", CallDirection.OUTBOUND))
+    await detector(CallStateChanged(AT, "out-1", CallState.ANSWERED))
+    await detector(CallStateChanged(AT, "out-1", CallState.ENDED, cause=EndCause.DROPPED))
+    await detector(CallStateChanged(AT, "out-2", CallState.ENDED, cause=EndCause.UNANSWERED))   # from before a restart
+    [task] = await callbacks.list(CallbackFilter())
+    assert (task.id, task.state, task.reasons) == (pending, "pending", ("missed",))   # neither satisfied nor added
+    assert await callbacks.skips("out-1") == [] and detector.calls == {}

@@ -7,7 +7,7 @@ import datetime as dt
 
 import pytest
 
-from core.events import CallbackAssigned, CallbackResult, SlaAlert, utcnow
+from core.events import CallbackAssigned, CallbackResult, CallOffered, CallStateChanged, SlaAlert, utcnow
 from core.policy import load_profile
 from telephony.callback_admin import CallbackAdmin
 from telephony.callback_claims import claim_due, start_try
@@ -69,6 +69,11 @@ async def test_an_answered_callback_rings_the_agent_then_the_client_and_is_done_
     [result] = published.of(CallbackResult)
     assert (result.outcome, result.state, result.call_id) == ("answered", "done", originate["ChannelId"])
     assert published.index(assigned) < published.index(result)
+    # the produced call goes into the call history as an outbound call to the client
+    [offered] = published.of(CallOffered)
+    assert (offered.call_id, offered.caller, offered.direction) == (originate["ChannelId"], CLIENT, "outbound")
+    states = [(e.state.value, e.cause.value if e.cause else None) for e in published.of(CallStateChanged)]
+    assert states == [("offered", None), ("ringing", None), ("answered", None), ("ended", "completed")]
     assert ami.deleted == [originate["ChannelId"]]   # the AstDB copy of the result is cleaned up
 
 
