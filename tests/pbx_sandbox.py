@@ -11,6 +11,7 @@ import os
 import signal
 import socket
 import subprocess
+import tempfile
 import uuid
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -74,6 +75,14 @@ class EventLog:
             if not future.done() and matches(event):
                 future.set_result(event)
 
+    def dump(self) -> str:
+        """Write every event received to a file (for a failure's post-mortem); its path."""
+        handle, path = tempfile.mkstemp(prefix="hotline-ami-events-", suffix=".txt")
+        with os.fdopen(handle, "w") as out:
+            for event in self.events:
+                out.write("".join(f"{key}: {value}\n" for key, value in event.items()) + "\n")
+        return path
+
     def matching(self, name: str, **fields: str) -> list[dict[str, str]]:
         return [event for event in self.events if _matches(event, name, fields)]
 
@@ -89,7 +98,8 @@ class EventLog:
             return await asyncio.wait_for(future, timeout)
         except TimeoutError:
             raise AssertionError(f"no AMI event {name} {fields} within {timeout} s; saw "
-                                 f"{[e.get('Event') for e in self.events][-40:]}") from None
+                                 f"{[e.get('Event') for e in self.events][-40:]}; every event: "
+                                 f"{self.dump()}") from None
         finally:
             self._waiters.remove(waiter)
 
