@@ -25,13 +25,17 @@ async def test_public_number_call_reaches_an_agent_and_ends_with_the_contract_ev
         call = await pbx.originate(public_number(pbx), CALLER, talk=5)
         join = await log.wait_for("QueueCallerJoin", Linkedid=call.uniqueid)
         connect = await log.wait_for("AgentConnect", Linkedid=call.uniqueid)
-        await log.wait_for("AgentComplete", Linkedid=call.uniqueid)
+        # the queue's caller channel (the from-pstn half) by its own id: what the contract is about, and stable
+        # even if a bridge change gives the call another Linkedid meanwhile
+        await log.wait_for("AgentComplete", timeout=60, Uniqueid=call.other_uniqueid)
         await log.wait_for("Hangup", Uniqueid=call.uniqueid)
 
     assert join["Queue"] == load_profile(pbx.settings.profile).default_queue
     assert join["CallerIDNum"] == CALLER  # the originated caller ID is what the from-pstn side sees
     assert connect["Interface"] in AGENTS
-    seen = {event["Event"] for event in log.events if event.get("Linkedid") == call.uniqueid}
+    ours = {call.uniqueid, call.other_uniqueid}
+    seen = {event["Event"] for event in log.events
+            if event.get("Linkedid") == call.uniqueid or event.get("Uniqueid") in ours}
     assert {
         "Newchannel", "Newstate", "DialBegin", "DialEnd", "BridgeEnter", "BridgeLeave", "Hangup",
         "QueueCallerJoin", "QueueCallerLeave", "AgentCalled", "AgentConnect", "AgentComplete",
