@@ -9,18 +9,14 @@ import datetime as dt
 
 import pytest
 
+from core.calendar import next_business_moment
 from core.db import utcnow
 from core.policy import Callbacks, load_profile
 from telephony.callback_claims import backoff, claim_due, finish
 from telephony.callbacks import priority
-from telephony.callbacks import CallbackService
 
+LT = load_profile("lt-employment-1883")
 POLICY = Callbacks(max_attempts=3, retry_backoff_seconds=(300, 900))
-
-
-@pytest.fixture
-def callbacks(db_engine) -> CallbackService:
-    return CallbackService(db_engine)
 
 
 async def test_due_tasks_are_claimed_dropped_then_agreed_time_then_missed_or_abandoned_then_others(callbacks,
@@ -52,7 +48,7 @@ async def test_a_claim_takes_at_most_the_limit_and_records_the_worker_and_histor
     first = await claim_due(db_engine, now, 2, "dialer-b")
 
     assert [task.id for task in first] == [ids[2], ids[1]]   # the longest waiting first within one priority
-    assert [event for _, event, _, _ in await callbacks.history(ids[2])] == ["created", "claimed"]
+    assert [event for _, event, _, _, _ in await callbacks.history(ids[2])] == ["created", "claimed"]
     assert [task.id for task in await claim_due(db_engine, now, 2, "dialer-b")] == [ids[0]]
 
 
@@ -76,8 +72,19 @@ async def test_unanswered_tries_back_off_then_the_task_fails_after_max_attempts(
     assert await finish(db_engine, task_id, "no_answer", policy=POLICY, now=third) == "failed"
     assert (await callbacks.get(task_id)).state == "failed"
     assert await claim_due(db_engine, third + dt.timedelta(days=1), 1, "d") == []
-    events = [(event, state) for _, event, state, _ in await callbacks.history(task_id)]
+    events = [(event, state) for _, event, state, _, _ in await callbacks.history(task_id)]
     assert events[-2:] == [("claimed", "dialing"), ("no_answer", "failed")]
+
+
+async def test_a_retry_that_would_fall_after_closing_waits_for_the_next_opening(callbacks, db_engine):
+    friday_evening = dt.datetime(2026, 11, 27, 13, 42, tzinfo=dt.timezone.utc)   # 15:42 Vilnius, closes 15:45
+    task_id = await callbacks.request_callback("+37060000031", "missed", due_at=friday_evening)
+    await claim_due(db_engine, friday_evening, 1, "d")
+
+    await finish(db_engine, task_id, "busy", policy=POLICY, now=friday_evening,
+                 open_at=lambda at: next_business_moment(at, LT))
+    monday_opening = dt.datetime(2026, 11, 30, 6, 0, tzinfo=dt.timezone.utc)      # 08:00 Vilnius
+    assert (await callbacks.get(task_id)).due_at == monday_opening   # not Friday 15:47, after closing
 
 
 async def test_an_answered_try_closes_the_task(callbacks, db_engine):
