@@ -28,17 +28,13 @@ from core.phone_numbers import callback_number
 from core.policy import PolicyProfile
 from telephony.call_queries import get_call
 from telephony.callback_detection import NO_USABLE_NUMBER
-from telephony.callbacks import (OPEN_STATES, CallbackHistoryRow, CallbackReason, CallbackService, CallbackState,
-                                 CallbackTask, CallbackTaskRow, _task)
+from telephony.callbacks import (OPEN_STATES, CallbackHistoryRow, CallbackNotFound, CallbackReason, CallbackService,
+                                 CallbackState, CallbackTask, CallbackTaskRow, HistoryEntry, _task, locked_task)
 from telephony.channel_names import extension_of
 
 log = logging.getLogger(__name__)
 
 REQUEST_EVENTS = ("created", "merged")   # history events that brought a request (reason, call) into a task
-
-
-class CallbackNotFound(LookupError):
-    """No such task or call (or not one this user may see)."""
 
 
 class CallbackConflict(Exception):
@@ -47,15 +43,6 @@ class CallbackConflict(Exception):
 
 class InvalidCallbackRequest(ValueError):
     """The request cannot be stored as asked: unusable number, a time in the past, an unknown queue."""
-
-
-@dataclass(frozen=True)
-class HistoryEntry:
-    at: dt.datetime
-    event: str
-    state: str
-    reason: str | None
-    call_id: str | None
 
 
 @dataclass(frozen=True)
@@ -227,14 +214,8 @@ class CallbackAdmin:
     async def _change(self, task_id: int, change: RowChange) -> CallbackTask:
         now = utcnow()
         try:
-            async with (self.callbacks._sqlite_lock or contextlib.nullcontext()), self._sessions() as session, \
-                    session.begin():
-                stmt = select(CallbackTaskRow).where(CallbackTaskRow.id == task_id)
-                if session.bind.dialect.name == "postgresql":
-                    stmt = stmt.with_for_update()   # the dialer or a merge may be updating it right now
-                row = await session.scalar(stmt)
-                if row is None:
-                    raise CallbackNotFound(f"no callback task {task_id}")
+            async with (self.callbacks._sqlite_lock or contextlib.nullcontext()), \
+                    locked_task(self.engine, task_id) as (session, row):
                 event = await change(session, row, now)
                 row.updated_at = now
                 session.add(CallbackHistoryRow(task_id=row.id, at=now, state=row.state, event=event, reason=None,
@@ -247,14 +228,10 @@ class CallbackAdmin:
     # -- reading -----------------------------------------------------------------------------------------------
     async def detail(self, task_id: int) -> CallbackDetail:
         """The task and every change to it, oldest first."""
-        async with self._sessions() as session:
-            row = await session.get(CallbackTaskRow, task_id)
-            if row is None:
-                raise CallbackNotFound(f"no callback task {task_id}")
-            history = await session.scalars(select(CallbackHistoryRow).where(CallbackHistoryRow.task_id == task_id)
-                                            .order_by(CallbackHistoryRow.id))
-            return CallbackDetail(_task(row), tuple(HistoryEntry(h.at, h.event, h.state, h.reason, h.call_id)
-                                                    for h in history))
+        task = await self.callbacks.get(task_id)
+        if task is None:
+            raise CallbackNotFound(f"no callback task {task_id}")
+        return CallbackDetail(task, tuple(await self.callbacks.history(task_id)))
 
     async def requests(self, task_id: int) -> list[CallbackRequest]:
         """Every request merged into the task (its ``reasons`` are the distinct ones)."""

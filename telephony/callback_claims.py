@@ -11,7 +11,6 @@ changes state here; alerting a supervisor is the dialer's job. Numbers are perso
 """
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import logging
 from collections.abc import Callable
@@ -24,7 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from core.db import claim_for_update, make_sessionmaker, utcnow
 from core.policy import Callbacks
-from telephony.callbacks import CallbackHistoryRow, CallbackState, CallbackTask, CallbackTaskRow, _task
+from telephony.callbacks import CallbackHistoryRow, CallbackState, CallbackTask, CallbackTaskRow, _task, locked_task
 
 log = logging.getLogger(__name__)
 
@@ -48,20 +47,6 @@ class Servable:
         anyone = and_(CallbackTaskRow.extension.is_(None),
                       or_(CallbackTaskRow.queue.is_(None), CallbackTaskRow.queue.in_(self.queues)))
         return or_(anyone, CallbackTaskRow.extension.in_(self.extensions))
-
-
-@contextlib.asynccontextmanager
-async def _locked_task(engine: AsyncEngine, task_id: int):
-    """``(session, row)`` of task ``task_id`` in a transaction; the row locked on PostgreSQL, as a merge by
-    ``request_callback`` may be updating it at the same time."""
-    stmt = select(CallbackTaskRow).where(CallbackTaskRow.id == task_id)
-    if engine.dialect.name == "postgresql":
-        stmt = stmt.with_for_update()
-    async with make_sessionmaker(engine)() as session, session.begin():
-        row = await session.scalar(stmt)
-        if row is None:
-            raise LookupError(f"no callback task {task_id}")
-        yield session, row
 
 
 def backoff(attempts: int, policy: Callbacks) -> dt.timedelta:
@@ -110,7 +95,7 @@ async def finish(engine: AsyncEngine, task_id: int, outcome: str, *, policy: Cal
     """
     outcome = CallbackOutcome(outcome).value   # an unknown outcome is a bug of the caller: ValueError
     now = now or utcnow()
-    async with _locked_task(engine, task_id) as (session, row):
+    async with locked_task(engine, task_id) as (session, row):
         if row.state != CallbackState.DIALING.value:
             return row.state
         if outcome == CallbackOutcome.ANSWERED:
@@ -132,7 +117,7 @@ async def start_try(engine: AsyncEngine, task_id: int, call_id: str, agent: str,
                     now: dt.datetime | None = None) -> None:
     """Note the call a try is about to produce, and its agent, before it is placed: a restart finds it by this."""
     now = now or utcnow()
-    async with _locked_task(engine, task_id) as (session, row):
+    async with locked_task(engine, task_id) as (session, row):
         row.dial_call_id, row.agent, row.updated_at = call_id, agent, now
         session.add(CallbackHistoryRow(task_id=task_id, at=now, state=row.state, event="agent_rung", reason=None,
                                        call_id=call_id))
@@ -143,7 +128,7 @@ async def release(engine: AsyncEngine, task_id: int, due_at: dt.datetime, event:
     """Give a ``dialing`` task back without counting a try: the client was never dialled (no free agent, the agent
     did not answer, the service stopped before placing the call). Pending again from ``due_at``; its state."""
     now = now or utcnow()
-    async with _locked_task(engine, task_id) as (session, row):
+    async with locked_task(engine, task_id) as (session, row):
         if row.state != CallbackState.DIALING.value:
             return row.state
         row.state = CallbackState.PENDING.value

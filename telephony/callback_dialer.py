@@ -36,13 +36,13 @@ from dataclasses import dataclass, field
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from core import dialplan
-from core.events import (CallbackAssigned, CallbackResult, CallDirection, CallOffered, CallState, CallStateChanged,
+from core.events import (AgentState, CallbackAssigned, CallbackResult, CallDirection, CallOffered, CallState, CallStateChanged,
                          DomainEvent, EndCause, SlaAlert, utcnow)
 from core.policy import PolicyProfile
 from core.ports import AmiPort, CallbackRequests
 from telephony.callback_claims import (CallbackOutcome, Servable, claim_due, dialing_tasks, finish, release,
                                        renew_claims, start_try, take_over_stale)
-from telephony.callbacks import CallbackReason, CallbackService, CallbackTask
+from telephony.callbacks import CallbackReason, CallbackService, CallbackState, CallbackTask
 from telephony.ami_time import event_time
 from telephony.channel_names import leg_of
 from telephony.hangup_causes import is_failure, parse_cause
@@ -79,6 +79,12 @@ class _Try:
     client_dialled_at: dt.datetime | None = None
     client_answered_at: dt.datetime | None = None
     recorded: bool = False            # its CallOffered is published (a try taken back after a restart: not yet)
+
+    def end_cause(self, outcome: str) -> EndCause:
+        """How the produced call ended: answered and then cut on the client's side is ``dropped``."""
+        if outcome != CallbackOutcome.ANSWERED:
+            return EndCause.UNANSWERED   # nobody answered: the agent (no_agent) or the client (busy, ...)
+        return EndCause.DROPPED if is_failure(self.client_cause) else EndCause.COMPLETED
 
     def end(self, dial_status: str) -> None:
         """The client's DialStatus, ``CLIENT_NOT_DIALLED``, or ``NO_AGENT``; the first word counts."""
@@ -277,16 +283,17 @@ class CallbackDialer:
             state = await finish(self.engine, task.id, outcome, policy=self.policy, now=now,
                                  call_id=attempt.call_id, open_at=self.open_at)
             attempts = task.attempts
+        cause = attempt.end_cause(outcome)
         if attempt.call_id:
             await self._forget_kept_result(attempt.call_id)
-            await self._record_end(attempt, outcome, now)
+            await self._record_end(attempt, outcome, cause, now)
         await self.publish(CallbackResult(at=now, task_id=task.id, outcome=outcome, state=state,
                                           extension=attempt.agent, call_id=attempt.call_id, attempts=attempts))
-        if outcome == CallbackOutcome.ANSWERED and is_failure(attempt.client_cause):
+        if cause is EndCause.DROPPED:
             # the conversation dropped on the client's side: they are owed another call (§12.25, whoever called)
             await self.requests.request_callback(task.number, CallbackReason.DROPPED.value, due_at=self.open_at(now),
                                                  call_id=attempt.call_id, queue=task.queue)
-        if state == "failed":
+        if state == CallbackState.FAILED:
             await self.publish(SlaAlert(
                 at=now, kind="callback_failed", extension=attempt.agent, queue=task.queue,
                 message=f"Callback task {task.id} failed after {attempts} tries ({', '.join(task.reasons)})"))
@@ -300,7 +307,7 @@ class CallbackDialer:
         if offered_state:
             await self.publish(CallStateChanged(at=at, call_id=attempt.call_id, state=CallState.OFFERED))
 
-    async def _record_end(self, attempt: _Try, outcome: str, now: dt.datetime) -> None:
+    async def _record_end(self, attempt: _Try, outcome: str, cause: EndCause, now: dt.datetime) -> None:
         """The try's call history: the client's phone rang, they answered, how it ended (a try taken back after a
         restart publishes its offer again; the store keeps the first)."""
         if not attempt.recorded:   # the store keeps the first run's row; this one only makes sure it exists
@@ -312,10 +319,6 @@ class CallbackDialer:
         if attempt.client_answered_at is not None:
             await self.publish(CallStateChanged(at=attempt.client_answered_at, call_id=call_id,
                                                 state=CallState.ANSWERED, target=agent))
-        if outcome == CallbackOutcome.ANSWERED:
-            cause = EndCause.DROPPED if is_failure(attempt.client_cause) else EndCause.COMPLETED
-        else:
-            cause = EndCause.UNANSWERED   # nobody answered: the agent (no_agent) or the client (busy, ...)
         await self.publish(CallStateChanged(at=now, call_id=call_id, state=CallState.ENDED, target=agent,
                                             cause=cause, detail=outcome))
 
@@ -380,5 +383,5 @@ def free_agents_of(snapshot: Callable[[], Iterable]) -> Callable[[], list[FreeAg
     """``free_agents`` over ``AgentTracker.snapshot``: agents whose state is ``available``."""
     def free() -> list[FreeAgent]:
         return [FreeAgent(view.extension, frozenset(view.queues)) for view in snapshot()
-                if view.state.value == "available"]
+                if view.state is AgentState.AVAILABLE]
     return free

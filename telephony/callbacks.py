@@ -13,9 +13,10 @@ import asyncio
 import contextlib
 import datetime as dt
 import logging
-from collections.abc import Sequence
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import NamedTuple
 
 from sqlalchemy import JSON, BigInteger, ForeignKey, Index, Integer, String, select, text
 from sqlalchemy.exc import IntegrityError
@@ -166,6 +167,34 @@ class CallbackFilter:
     offset: int = 0
 
 
+class CallbackNotFound(LookupError):
+    """No such task or call (or not one this user may see)."""
+
+
+class HistoryEntry(NamedTuple):
+    """One appended change of a task (``callback_task_history``)."""
+
+    at: dt.datetime
+    event: str
+    state: str
+    reason: str | None
+    call_id: str | None
+
+
+@contextlib.asynccontextmanager
+async def locked_task(engine: AsyncEngine, task_id: int) -> AsyncIterator[tuple[AsyncSession, CallbackTaskRow]]:
+    """``(session, row)`` of task ``task_id`` in one transaction, the row locked on PostgreSQL (the dialer, a merge
+    or a supervisor may be changing it at the same time); ``CallbackNotFound`` when there is no such task."""
+    stmt = select(CallbackTaskRow).where(CallbackTaskRow.id == task_id)
+    if engine.dialect.name == "postgresql":
+        stmt = stmt.with_for_update()
+    async with make_sessionmaker(engine)() as session, session.begin():
+        row = await session.scalar(stmt)
+        if row is None:
+            raise CallbackNotFound(f"no callback task {task_id}")
+        yield session, row
+
+
 def _task(row: CallbackTaskRow) -> CallbackTask:
     return CallbackTask(row.id, row.number, row.state, tuple(row.reasons or ()), row.due_at, row.attempts,
                         row.call_id, row.queue, row.extension, row.created_at, row.updated_at, row.priority,
@@ -258,11 +287,12 @@ class CallbackService:
             tasks = [task for task in tasks if where.reason in task.reasons][where.offset:where.offset + where.limit]
         return tasks
 
-    async def history(self, task_id: int) -> Sequence[tuple[dt.datetime, str, str, str | None]]:
+    async def history(self, task_id: int) -> list[HistoryEntry]:
+        """Every change of the task, oldest first."""
         async with self._sessions() as session:
             rows = await session.scalars(select(CallbackHistoryRow).where(CallbackHistoryRow.task_id == task_id)
                                          .order_by(CallbackHistoryRow.id))
-            return [(row.at, row.event, row.state, row.reason) for row in rows]
+            return [HistoryEntry(row.at, row.event, row.state, row.reason, row.call_id) for row in rows]
 
     async def satisfy_open_tasks(self, number: str, *, call_id: str | None = None) -> list[int]:
         """The number called in and was answered: its ``pending`` tasks become ``satisfied`` (history event

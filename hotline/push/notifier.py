@@ -83,54 +83,51 @@ class PushNotifier:
         """To the agent whose extension rings: who calls, about what, and their history with us."""
         if not ring.extension:
             return
-        caller = self._callers.get(ring.call_id)
-        history, open_items = None, {"open_callbacks": None, "messages": None}
-        try:
-            # the pop matters more than its history: a slow or failing database must not hold it back
-            async with asyncio.timeout(HISTORY_TIMEOUT):
-                if caller is None:  # the call began before this process (or its offer was dropped): ask the store
-                    caller = await caller_of(self.engine, ring.call_id) or ""
-                history, open_items = await self._history(caller, ring.call_id, ring.at)
-        except Exception as exc:
-            log.warning("screen pop of call %s without history: %s", ring.call_id, type(exc).__name__)
-        queue = self.queues.get(ring.queue or "")
+        caller, context = await self._client_context(self._callers.get(ring.call_id), ring.call_id, ring.at,
+                                                     f"screen pop of call {ring.call_id}")
         self.hub.publish(Audience.agent(ring.extension), Push("screen_pop", {
             "call_id": ring.call_id,
             "ring_id": ring.ring_id,
             "extension": ring.extension,
             "caller": caller or None,
-            "queue": ring.queue,
-            "queue_label": queue.label if queue else None,
-            # the IVR choice is the queue the caller picked; a finer topic comes with the IVR issue
-            "topic": queue.topic if queue else None,
-            "previous_contacts": history,   # null when the lookup failed or took too long (so are the next two)
-            "open_callbacks": open_items["open_callbacks"],
-            "messages": open_items["messages"],
+            **self._queue_fields(ring.queue),
+            **context,
         }, at=ring.at.isoformat(), personal=frozenset({"caller"})))
 
-    async def _history(self, caller: str, call_id: str, at) -> tuple[dict | None, dict[str, list | None]]:
-        history = (await previous_contacts(self.engine, caller, call_id, at)).as_json()
-        return history, await follow_ups(self.engine, caller, self.country)
+    async def _client_context(self, number: str | None, call_id: str, at,
+                              what: str) -> tuple[str | None, dict[str, object]]:
+        """The client's number (looked up in the store when ``number`` is None: a call from before this process)
+        and their history with us: previous contacts, open callbacks, unread messages. The push matters more than
+        its history: on a slow or failing database the three are null after ``HISTORY_TIMEOUT``."""
+        context: dict[str, object] = {"previous_contacts": None, "open_callbacks": None, "messages": None}
+        try:
+            async with asyncio.timeout(HISTORY_TIMEOUT):
+                if number is None:
+                    number = await caller_of(self.engine, call_id) or ""
+                context["previous_contacts"] = (await previous_contacts(self.engine, number, call_id, at)).as_json()
+                context.update(await follow_ups(self.engine, number, self.country))
+        except Exception as exc:
+            log.warning("%s without history: %s", what, type(exc).__name__)
+        return number, context
+
+    def _queue_fields(self, name: str | None) -> dict[str, str | None]:
+        # the IVR choice is the queue the caller picked: its label and topic
+        queue = self.queues.get(name or "")
+        return {"queue": name, "queue_label": queue.label if queue else None,
+                "topic": queue.topic if queue else None}
 
     async def callback_assigned(self, event: CallbackAssigned) -> None:
         """To the agent the dialer is ringing for a callback: whom, why, since when, and the client's history
         (LT-2021 §12.15.1), so they are prepared before the client answers."""
-        history, open_items = None, {"open_callbacks": None, "messages": None}
-        try:
-            async with asyncio.timeout(HISTORY_TIMEOUT):
-                history, open_items = await self._history(event.number, event.call_id, event.at)
-        except Exception as exc:
-            log.warning("callback_assigned of task %s without history: %s", event.task_id, type(exc).__name__)
-        queue = self.queues.get(event.queue or "")
+        _, context = await self._client_context(event.number, event.call_id, event.at,
+                                                f"callback_assigned of task {event.task_id}")
         self.hub.publish(Audience.agent(event.extension), Push("callback_assigned", {
             "task_id": event.task_id, "extension": event.extension, "number": event.number,
             "reasons": list(event.reasons), "requested_at": event.requested_at.isoformat(),
             "agreed_at": event.agreed_at.isoformat() if event.agreed_at else None, "note": event.note,
             "attempt": event.attempt, "call_id": event.call_id, "origin_call_id": event.origin_call_id,
-            "queue": event.queue, "queue_label": queue.label if queue else None,
-            "topic": queue.topic if queue else None,
-            "previous_contacts": history, "open_callbacks": open_items["open_callbacks"],
-            "messages": open_items["messages"],
+            **self._queue_fields(event.queue),
+            **context,
         }, at=event.at.isoformat(), personal=frozenset({"number"})))
         self.hub.publish(Audience.supervising(), Push("callback_dialing", {   # the callbacks page: now running
             "task_id": event.task_id, "extension": event.extension, "attempt": event.attempt,

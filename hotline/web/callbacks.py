@@ -129,7 +129,7 @@ def present(task: CallbackTask, role: str) -> CallbackOut:
 
 def present_detail(detail: CallbackDetail, role: str) -> DetailOut:
     return DetailOut(**present(detail.task, role).model_dump(),
-                     history=[HistoryOut(**vars(entry)) for entry in detail.history],
+                     history=[HistoryOut(**entry._asdict()) for entry in detail.history],
                      requests=[RequestOut(**vars(request)) for request in detail.requests])
 
 

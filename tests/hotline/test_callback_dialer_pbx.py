@@ -50,7 +50,7 @@ async def test_an_abandoned_caller_is_called_back_agent_first_and_the_task_is_do
 
     produced = finished.dial_call_id
     assert produced and finished.attempts == 1 and finished.agent
-    events = [(event, state) for _, event, state, _ in history]
+    events = [(event, state) for _, event, state, _, _ in history]
     assert events[0] == ("created", "pending") and ("claimed", "dialing") in events and events[-1] == ("answered",
                                                                                                          "done")
     # agent first: the agent's phone rang (and answered) before the client's phone was dialled

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 
-import pytest
 
 from core.events import MessageLeft
 from tests.hotline.test_push_hub import Connected

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 
-import pytest
 
 from core.bus import EventBus
 from core.db import make_engine, make_sessionmaker

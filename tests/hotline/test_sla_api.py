@@ -9,7 +9,6 @@ import pytest
 from prometheus_client import generate_latest
 
 from core.policy import load_profile
-from hotline.auth.service import create_user
 from hotline.web import HotlineMetrics, WebDeps, calls, create_app, sla
 from tests.telephony.test_rings_store import domain_events, store
 from tests.api_fixtures import auth

@@ -12,7 +12,7 @@ from core.db import make_sessionmaker, utcnow
 from core.policy import PolicyProfile, load_profile
 from telephony.callback_admin import (CallbackAdmin, CallbackConflict, CallbackNotFound, CallbackRequest,
                                       DroppedMark, InvalidCallbackRequest)
-from telephony.callbacks import CallbackService, CallbackTaskRow
+from telephony.callbacks import CallbackTaskRow
 from telephony.models import CallRow, CallStateRow
 
 NUMBER = "+37060000001"        # made up
@@ -43,11 +43,6 @@ async def store_call(engine, call_id: str, caller: str, states: list[tuple[str, 
         for offset, (state, target) in enumerate(states):
             session.add(CallStateRow(call_id=call_id, state=state, at=started + dt.timedelta(seconds=offset),
                                      queue=queue, target=target))
-
-
-@pytest.fixture
-def callbacks(db_engine) -> CallbackService:
-    return CallbackService(db_engine)
 
 
 @pytest.fixture
@@ -117,7 +112,7 @@ async def test_cancel_closes_an_open_task_and_refuses_a_closed_one(admin, callba
     pending = await callbacks.request_callback(NUMBER, "missed")
     task = await admin.cancel(pending, "supervisor-1")
     assert task.state == "cancelled"
-    assert [event for _, event, _, _ in await callbacks.history(pending)] == ["created", "cancelled"]
+    assert [event for _, event, _, _, _ in await callbacks.history(pending)] == ["created", "cancelled"]
     with pytest.raises(CallbackConflict, match="is cancelled"):
         await admin.cancel(pending, "supervisor-1")
     dialing = await callbacks.request_callback(NUMBER, "missed")
@@ -134,7 +129,7 @@ async def test_rescheduling_a_failed_task_makes_it_pending_with_its_tries_back(a
     task = await admin.reschedule(failed, wanted, "supervisor-1")
     assert (task.state, task.attempts) == ("pending", 0)
     assert task.due_at == next_business_moment(wanted, PROFILE)   # due only inside business hours
-    history = [(event, state) for _, event, state, _ in await callbacks.history(failed)]
+    history = [(event, state) for _, event, state, _, _ in await callbacks.history(failed)]
     assert history[-1] == ("rescheduled", "pending")
     later = business_time(days_ahead=5)
     assert (await admin.reschedule(failed, later, "supervisor-1")).due_at == later   # a pending one too

@@ -11,18 +11,13 @@ from core.events import CallDirection, CallOffered, CallRelinked, CallState, Cal
 from core.policy import load_profile
 from telephony.call_tracker import CallTracker
 from telephony.callback_detection import CALLER_UNKNOWN, NO_USABLE_NUMBER, CallbackDetector, LiveCall
-from telephony.callbacks import CallbackFilter, CallbackService
+from telephony.callbacks import CallbackFilter
 from tests.telephony.ami_replay import recorded
 
 LT = load_profile("lt-employment-1883")
 NUMBER = "+37060000002"
 # a Tuesday, 10:00 in Vilnius: inside business hours, so due times stay where they are
 AT = dt.datetime(2026, 11, 24, 8, 0, tzinfo=dt.timezone.utc)
-
-
-@pytest.fixture
-def callbacks(db_engine) -> CallbackService:
-    return CallbackService(db_engine)
 
 
 @pytest.fixture
@@ -65,7 +60,7 @@ async def test_three_abandons_of_one_number_make_one_task_with_each_request_in_i
         await call(detector, f"1.{n}", QUEUED, ended(EndCause.ABANDONED))
     [task] = await callbacks.list(CallbackFilter())
     assert task.reasons == ("abandoned",) and task.call_id == "1.0"
-    assert [(event, reason) for _, event, _, reason in await callbacks.history(task.id)] == [
+    assert [(event, reason) for _, event, _, reason, _ in await callbacks.history(task.id)] == [
         ("created", "abandoned"), ("merged", "abandoned"), ("merged", "abandoned")]
 
 
@@ -117,7 +112,7 @@ async def test_a_caller_answered_on_a_new_call_has_their_pending_task_satisfied(
     [task] = await callbacks.list(CallbackFilter())
     await call(detector, "5.2", QUEUED, ANSWERED, caller="860000002")   # national form of the same number
     assert (await callbacks.get(task.id)).state == "satisfied"
-    assert [(event, state) for _, event, state, _ in await callbacks.history(task.id)][-1] == ("satisfied",
+    assert [(event, state) for _, event, state, _, _ in await callbacks.history(task.id)][-1] == ("satisfied",
                                                                                               "satisfied")
     # a later need opens a new task: the satisfied one is closed
     await call(detector, "5.3", QUEUED, ended(EndCause.ABANDONED))

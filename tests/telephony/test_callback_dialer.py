@@ -5,14 +5,13 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 
-import pytest
 
 from core.events import CallbackAssigned, CallbackResult, CallOffered, CallStateChanged, SlaAlert, utcnow
 from core.policy import load_profile
 from telephony.callback_admin import CallbackAdmin
 from telephony.callback_claims import claim_due, start_try
 from telephony.callback_dialer import CallbackDialer, FreeAgent
-from telephony.callbacks import CallbackFilter, CallbackService
+from telephony.callbacks import CallbackFilter
 from tests.telephony.fake_originate import AGENT_NO_ANSWER, HOLD, FakeOriginateAmi
 
 PROFILE = load_profile("lt-employment-1883")
@@ -27,11 +26,6 @@ class Published(list):
 
     def of(self, kind) -> list:
         return [event for event in self if isinstance(event, kind)]
-
-
-@pytest.fixture
-def callbacks(db_engine) -> CallbackService:
-    return CallbackService(db_engine)
 
 
 def make_dialer(db_engine, ami: FakeOriginateAmi, published: Published, agents: list[FreeAgent] | None = None,
@@ -279,6 +273,6 @@ async def test_the_tries_of_a_dialer_that_stopped_renewing_are_taken_over_and_re
     kept = await callbacks.get(alive_task)
     own_call = next(o["ChannelId"] for o in sink.originates if o["Channel"] == "Local/101@agent-reach")
     assert (kept.state, kept.dial_call_id) == ("dialing", own_call)   # still its own try
-    assert ("taken_over", "dialing") in [(event, state) for _, event, state, _ in await callbacks.history(orphan_task)]
+    assert ("taken_over", "dialing") in [(event, state) for _, event, state, _, _ in await callbacks.history(orphan_task)]
     assert await alive.renew_and_take_over(now=later + dt.timedelta(seconds=60)) == 0   # renewed: not stale
     await alive.close()

@@ -8,15 +8,10 @@ import pytest
 from sqlalchemy import update
 
 from core.db import make_sessionmaker, utcnow
-from telephony.callbacks import CallbackFilter, CallbackService, CallbackTaskRow
+from telephony.callbacks import CallbackFilter, CallbackTaskRow
 
 NUMBER = "+37060000001"
 OTHER = "+37061234567"
-
-
-@pytest.fixture
-def callbacks(db_engine) -> CallbackService:
-    return CallbackService(db_engine)
 
 
 async def _set_state(engine, task_id: int, state: str) -> None:
@@ -32,7 +27,7 @@ async def test_a_request_creates_a_pending_task_with_its_reason_and_due_time(cal
     assert (task.number, task.state, task.reasons, task.attempts) == (NUMBER, "pending", ("hold_refused",), 0)
     assert abs(task.due_at - due) < dt.timedelta(seconds=1) and task.due_at.tzinfo is not None
     assert (task.call_id, task.queue, task.extension) == ("1.1", "general_info", None)
-    assert [event for _, event, _, _ in await callbacks.history(task_id)] == ["created"]
+    assert [event for _, event, _, _, _ in await callbacks.history(task_id)] == ["created"]
 
 
 async def test_one_open_task_per_number_reasons_merged_the_earlier_due_time_kept(callbacks):
@@ -46,7 +41,7 @@ async def test_one_open_task_per_number_reasons_merged_the_earlier_due_time_kept
     assert task.reasons == ("hold_refused", "message")        # each reason once, in the order asked
     assert abs(task.due_at - (now + dt.timedelta(minutes=1))) < dt.timedelta(seconds=1)
     assert task.extension == "101"
-    assert [event for _, event, _, _ in await callbacks.history(first)] == ["created", "merged", "merged"]
+    assert [event for _, event, _, _, _ in await callbacks.history(first)] == ["created", "merged", "merged"]
 
 
 async def test_a_closed_task_does_not_absorb_a_new_request(callbacks, db_engine):

@@ -1,0 +1,12 @@
+"""Fixtures shared by the telephony tests."""
+from __future__ import annotations
+
+import pytest
+
+from telephony.callbacks import CallbackService
+
+
+@pytest.fixture
+def callbacks(db_engine) -> CallbackService:
+    """The callback task service over the test database (SQLite and PostgreSQL, see tests/db_fixtures.py)."""
+    return CallbackService(db_engine)
