@@ -49,10 +49,12 @@ from core.events import CallOffered  # noqa: E402
 from core.policy import load_profile  # noqa: E402
 from core.settings import Settings  # noqa: E402
 from hotline import migrate  # noqa: E402
+from directory import setup as directory_setup  # noqa: E402
 from telephony import setup as telephony_setup  # noqa: E402
 from telephony.ami import AmiClient, AmiConfig  # noqa: E402
-from telephony.call_tracker import CallTracker  # noqa: E402
-from telephony.models import CallRow  # noqa: E402
+from telephony.calls.setup import INBOUND_CONTEXTS  # noqa: E402
+from telephony.calls.tracker import CallTracker  # noqa: E402
+from telephony.calls.models import CallRow  # noqa: E402
 
 PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
 BACKENDS = {"sqlite": "SQLite", "postgresql": "PostgreSQL"}
@@ -72,7 +74,7 @@ def rss_mb() -> float:
 
 def calls_per_repetition(template: bytes) -> int:
     """Hotline calls in one repetition of the stream, found by running the call tracker over it offline."""
-    tracker = CallTracker(telephony_setup.INBOUND_CONTEXTS)
+    tracker = CallTracker(INBOUND_CONTEXTS)
     text = template.replace(b"R@@", b"r0.").decode()
     offered = sum(isinstance(e, CallOffered) for part in text.split("\r\n\r\n") if part.strip()
                   for e in tracker.handle(Message.from_line(part.strip())))
@@ -151,14 +153,14 @@ async def run_pipeline(name: str, url: str, port: int, timeout: float) -> Run:
     ami = AmiClient(AmiConfig("127.0.0.1", port, "bench", "bench"))  # the service's defaults otherwise
     settings = Settings()
     deps = Dependencies(settings, load_profile(settings.profile), bus, engine, ami)
-    telephony = await telephony_setup.setup(deps)
+    telephony = await telephony_setup(deps, directory_setup(deps))
     probe = EndProbe(run)
     ami.on_event(probe)
 
     async def start_stream(_reconnect: bool) -> None:
         # the resync runs beside the event stream: start the flood once it is done, as a PBX's traffic would
         # not wait for it either but is far smaller than this replay
-        asyncio.create_task(_after_resync(telephony.handler, ami))
+        asyncio.create_task(_after_resync(telephony.calls.handler, ami))
 
     ami.on_connected(start_stream)
     gc.collect()
@@ -168,10 +170,10 @@ async def run_pipeline(name: str, url: str, port: int, timeout: float) -> Run:
         await ami.start()
         await asyncio.wait_for(probe.done, timeout)
         await bus.drain()
-        await telephony.writer.flush()
+        await telephony.calls.writer.flush()
         run.seconds = time.perf_counter() - probe.first
         run.rss_mb.append(rss_mb())
-        tracker = telephony.tracker
+        tracker = telephony.calls.tracker
         run.leftovers = (len(tracker.calls), len(tracker.channel_linkedid))
         run.read_pauses = ami.stats.read_pauses
         async with engine.connect() as conn:

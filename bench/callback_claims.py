@@ -4,7 +4,7 @@
     .venv/bin/python bench/callback_claims.py --tasks 2000 --repeat 1 --no-write              # a quick look
 
 Each run starts from a fresh, migrated PostgreSQL database holding ``--tasks`` due ``pending`` tasks. Every worker
-is its own process with its own engine (one "service instance" each) calling ``telephony.callback_claims.claim_due``
+is its own process with its own engine (one "service instance" each) calling ``telephony.callbacks.claims.claim_due``
 with ``--batch`` tasks per transaction until nothing is due. The clock runs from the moment all workers are
 connected and released together to the last worker finding nothing left. A double claim is a task id returned to
 more than one claim; the database is checked too (every task ``dialing`` with exactly one attempt).
@@ -31,10 +31,11 @@ sys.path.insert(0, str(ROOT))
 
 from sqlalchemy import func, insert, select, text  # noqa: E402
 
-from core.db import make_engine, make_sessionmaker, utcnow  # noqa: E402
+from core.clock import utcnow  # noqa: E402
+from core.db import make_engine, make_sessionmaker  # noqa: E402
 from hotline import migrate  # noqa: E402
-from telephony.callback_claims import claim_due  # noqa: E402
-from telephony.callbacks import CallbackTaskRow, priority  # noqa: E402
+from telephony.callbacks.claims import claim_due  # noqa: E402
+from telephony.callbacks.models import CallbackTaskRow, priority  # noqa: E402
 
 REPORT = ROOT / "BENCHMARKS.md"
 START, END = "<!-- callback_claims:start -->", "<!-- callback_claims:end -->"

@@ -48,6 +48,7 @@ from hotline import migrate  # noqa: E402
 from hotline.auth.service import create_user  # noqa: E402
 from hotline.push import setup as push_setup  # noqa: E402
 from hotline.web import HotlineMetrics, WebDeps, create_app, ws  # noqa: E402
+from directory import setup as directory_setup  # noqa: E402
 from telephony import setup as telephony_setup  # noqa: E402
 from telephony.ami import AmiClient, AmiConfig  # noqa: E402
 
@@ -117,10 +118,9 @@ async def measure(args, ami_port: int, stamps_pipe) -> dict:
         profile = load_profile(settings.profile)
         bus = EventBus()
         ami = AmiClient(AmiConfig("127.0.0.1", ami_port, "bench", "bench"))
-        telephony = await telephony_setup.setup(Dependencies(settings, profile, bus, engine, ami))
-        agents = telephony.agents
-        push = push_setup.setup(bus, engine, profile, live_calls=push_setup.live_calls_of(telephony.tracker),
-                                members=push_setup.members_of(agents.tracker) if agents else None)
+        deps = Dependencies(settings, profile, bus, engine, ami)
+        telephony = await telephony_setup(deps, directory_setup(deps))
+        push = push_setup.setup(bus, engine, profile, live_calls=telephony.live_calls, members=telephony.queue_members)
         app = create_app(WebDeps.create(engine, HotlineMetrics().registry), [ws.routes(push.hub)])
         runner = web.AppRunner(app, access_log=None)
         await runner.setup()
@@ -144,7 +144,7 @@ async def measure(args, ami_port: int, stamps_pipe) -> dict:
 
         async def start_stream(_reconnect: bool) -> None:
             async def after_resync() -> None:
-                while telephony.handler.resyncs == 0:
+                while telephony.calls.handler.resyncs == 0:
                     await asyncio.sleep(0.01)
                 await ami.action(dict(START_ACTION))
             asyncio.create_task(after_resync())

@@ -6,11 +6,13 @@ differs between the two lives here so models and queries stay dialect-free.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
-from sqlalchemy import MetaData, Select, event, text
+from sqlalchemy import BigInteger, Integer, MetaData, Select, event, select, text
 from sqlalchemy.engine import URL, Dialect, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import DeclarativeBase
@@ -31,6 +33,10 @@ SQLITE_BUSY_TIMEOUT_MS = 5000
 _ASYNC_DRIVERS = {"sqlite": "sqlite+aiosqlite", "postgresql": "postgresql+asyncpg", "postgres": "postgresql+asyncpg"}
 
 S = TypeVar("S", bound=Select)
+M = TypeVar("M")
+
+# A surrogate key: SQLite only auto-increments INTEGER PRIMARY KEY; PostgreSQL gets a 64-bit key.
+AutoId = BigInteger().with_variant(Integer(), "sqlite")
 
 
 class Base(DeclarativeBase):
@@ -65,10 +71,6 @@ class UTCDateTime(TypeDecorator):
         if value.tzinfo is None:
             return value.replace(tzinfo=dt.UTC)
         return value.astimezone(dt.UTC)
-
-
-def utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
 
 
 def async_url(url: str | URL) -> URL:
@@ -136,13 +138,39 @@ async def ping(engine: AsyncEngine, timeout: float = 3.0) -> tuple[bool, str]:
     return True, "ok"
 
 
-def claim_for_update(stmt: S, dialect: Dialect | str) -> S:
-    """Lock the selected rows so concurrent service instances never take the same work item.
+def for_update(stmt: S, dialect: Dialect | str, *, skip_locked: bool = False) -> S:
+    """Lock the selected rows for the rest of the transaction (``FOR UPDATE``, with ``SKIP LOCKED`` if asked).
 
-    PostgreSQL gets ``FOR UPDATE SKIP LOCKED``: other instances skip rows already claimed. SQLite has no row
-    locks and serves a single instance (one file, one writer at a time), so the statement is returned unchanged.
+    PostgreSQL only: SQLite has no row locks and serves a single instance (one file, one writer at a time), so the
+    statement is returned unchanged there; a process-level lock of the caller serialises what must be.
     """
     name = dialect if isinstance(dialect, str) else dialect.name
     if name == "postgresql":
-        return stmt.with_for_update(skip_locked=True)
+        return stmt.with_for_update(skip_locked=skip_locked)
     return stmt
+
+
+def claim_for_update(stmt: S, dialect: Dialect | str) -> S:
+    """Lock the selected rows so concurrent service instances never take the same work item.
+
+    PostgreSQL gets ``FOR UPDATE SKIP LOCKED``: other instances skip rows already claimed (see ``for_update``).
+    """
+    return for_update(stmt, dialect, skip_locked=True)
+
+
+def _no_row(model: type) -> Callable[[Any], Exception]:
+    return lambda key: LookupError(f"no {model.__tablename__} row {key}")
+
+
+@contextlib.asynccontextmanager
+async def locked_row(engine: AsyncEngine, model: type[M], key: Any,
+                     not_found: Callable[[Any], Exception] | None = None) -> AsyncIterator[tuple[AsyncSession, M]]:
+    """``(session, row)`` of ``model`` with primary key ``key`` in one transaction, the row locked on PostgreSQL
+    (someone else may be changing it at the same time); raises ``not_found(key)`` (default ``LookupError``) when
+    there is no such row."""
+    stmt = for_update(select(model).where(model.__mapper__.primary_key[0] == key), engine.dialect)
+    async with make_sessionmaker(engine)() as session, session.begin():
+        row = await session.scalar(stmt)
+        if row is None:
+            raise (not_found or _no_row(model))(key)
+        yield session, row

@@ -45,7 +45,7 @@ ASTDB_FALLBACK = "fallback"
 # UserEvent sent by agent-reach after dialling the softphone, with Extension and SoftphoneStatus (DIALSTATUS)
 USEREVENT_AGENT_REACH = "HotlineAgentReach"
 
-# The callback dialer (telephony.callback_dialer): Originate variables of the agent leg, the UserEvent its hangup
+# The callback dialer (telephony.callbacks.dialer): Originate variables of the agent leg, the UserEvent its hangup
 # sends with DialStatus (how the client's phone answered), and the AstDB copy of that status (family/<call id>),
 # which a restarted service reads for a try that ended while it was down
 VAR_CALLBACK_TASK = "HOTLINE_CALLBACK_TASK"

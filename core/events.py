@@ -80,10 +80,6 @@ class PbxResynced(DomainEvent):
     details: dict[str, int] = field(default_factory=dict)
 
 
-def utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.timezone.utc)
-
-
 # --- rings, agents and SLA (issue 4) -------------------------------------------------------------------------
 class AgentState(StrEnum):
     LOGGED_OUT = "logged_out"
@@ -170,7 +166,32 @@ class RecordingStarted(DomainEvent):
     agent_leg: str = ""
 
 
-# --- callbacks and messages (issue 5: IVR offer and message taking; issue 6: the dialer) ---------------------
+# --- callbacks and messages ------------------------------------------------------------------------------------
+class CallbackState(StrEnum):
+    PENDING = "pending"
+    DIALING = "dialing"
+    DONE = "done"              # called back: the client answered
+    SATISFIED = "satisfied"    # no call needed any more: the client called in again and was answered
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+
+
+class CallbackReason(StrEnum):
+    """Why a client is owed a call (REQUIREMENTS §5): the vocabulary of every part that asks for one."""
+
+    MISSED = "missed"
+    ABANDONED = "abandoned"
+    DROPPED = "dropped"
+    AGREED_TIME = "agreed_time"
+    HOLD_REFUSED = "hold_refused"
+    QA_CORRECTION = "qa_correction"
+    MESSAGE = "message"
+
+
+# a number has at most one task in these states
+OPEN_STATES = (CallbackState.PENDING.value, CallbackState.DIALING.value)
+
+
 @dataclass(frozen=True, slots=True)
 class MessageLeft(DomainEvent):
     """A caller left a message for an employee who could not answer (LT-2021 §12.18)."""

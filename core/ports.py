@@ -1,13 +1,30 @@
-"""Ports: the interfaces capability packages use, implemented by adapters and wired by the composition root."""
+"""Ports: the interfaces capability packages use, implemented by adapters and wired by the composition root.
+
+Errors that cross a port are domain errors defined here, so a caller never has to know (or catch bare
+``Exception`` for) the transport behind it: the AMI client raises subclasses of ``PbxUnavailable`` and
+``PbxActionRefused``.
+"""
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import asdict, dataclass
 from typing import Protocol
 
 
+class PbxUnavailable(Exception):
+    """The PBX could not be asked: not connected, the connection was lost, or it did not answer in time."""
+
+
+class PbxActionRefused(Exception):
+    """The PBX answered, and refused the action (its message says why, e.g. "Database entry not found")."""
+
+
+PBX_ERRORS = (PbxUnavailable, PbxActionRefused)   # what any call through AmiPort may raise
+
+
 class AmiPort(Protocol):
-    """What the rest of the system needs from the PBX management connection."""
+    """What the rest of the system needs from the PBX management connection (errors: ``PBX_ERRORS``)."""
 
     @property
     def connected(self) -> bool: ...
@@ -24,12 +41,13 @@ class AmiPort(Protocol):
 
 
 class CallbackRequests(Protocol):
-    """Asks for a callback task (implemented by telephony.callbacks, wired by hotline; issue 6 dials them)."""
+    """Asks for a callback task (implemented by ``telephony.callbacks``, wired by hotline)."""
 
     async def request_callback(self, number: str, reason: str, *, due_at: dt.datetime | None = None,
                                call_id: str | None = None, queue: str | None = None,
                                extension: str | None = None) -> int:
-        """The id of the open task for ``number`` (one per number: a second request merges its reason)."""
+        """The id of the open task for ``number`` (one per number: a second request merges its reason);
+        ``reason`` is a ``core.events.CallbackReason``."""
         ...
 
 
@@ -46,3 +64,31 @@ class EmployeeCompetences(Protocol):
     """The queues (competences) an employee works, to pass a caller on to a colleague of the same competence."""
 
     async def competences(self, extension: str) -> Sequence[str]: ...
+
+
+@dataclass(frozen=True)
+class Employee:
+    """One person of the employee directory, as every capability sees them."""
+
+    extension: str
+    name: str
+    unit: str
+    competences: tuple[str, ...]
+    fallback_number: str | None   # personal data: never logged
+    active: bool
+    updated_at: dt.datetime | None = None
+
+    def fields(self) -> dict:
+        """The fields a change is compared on and recorded with (history), without the timestamp."""
+        data = asdict(self)
+        data["competences"] = list(self.competences)
+        data.pop("updated_at")
+        return data
+
+
+class EmployeeDirectory(EmployeeCompetences, Protocol):
+    """Who works the hotline (implemented by the ``directory`` package)."""
+
+    async def list_employees(self, *, active_only: bool = False) -> list[Employee]: ...
+
+    async def get_employee(self, extension: str) -> Employee | None: ...

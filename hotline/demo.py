@@ -10,11 +10,9 @@ import logging
 import random
 from dataclasses import dataclass
 
-from sqlalchemy.ext.asyncio import AsyncEngine
-
-from core.directory import Employee, directory_is_empty, upsert_employees
 from core.policy import PolicyProfile
-from core.ports import AmiPort
+from core.ports import AmiPort, Employee
+from directory import EmployeeDirectoryService
 
 log = logging.getLogger(__name__)
 
@@ -52,13 +50,14 @@ async def configure_agents(ami: AmiPort, agents: dict[str, str] = DEMO_AGENTS, t
 DEMO_FALLBACK_NUMBERS = {"102": "+37060009102"}
 
 
-async def seed_demo_employees(engine: AsyncEngine, profile: PolicyProfile) -> bool:
+async def seed_demo_employees(directory: EmployeeDirectoryService, profile: PolicyProfile) -> bool:
     """Demo agents 101-104 in every profile queue, when the directory is empty; True when it seeded them."""
-    if not await directory_is_empty(engine):
+    if not await directory.is_empty():
         return False
     queues = tuple(queue.name for queue in profile.queues)
-    await upsert_employees(engine, [
-        Employee(ext, f"Demo agent {ext}", "Demo", queues, DEMO_FALLBACK_NUMBERS.get(ext), True)
+    await directory.upsert([
+        Employee(extension=ext, name=f"Demo agent {ext}", unit="Demo", competences=queues,
+                 fallback_number=DEMO_FALLBACK_NUMBERS.get(ext), active=True)
         for ext in DEMO_AGENTS
     ])
     return True

@@ -13,27 +13,27 @@ from dataclasses import dataclass, field
 from aiohttp import web
 from aiohttp.abc import AbstractAccessLogger
 
+import directory
+import ivr_flows
+import telephony
 from core.bus import EventBus
 from core.db import make_engine
 from core.deps import Dependencies
 from core.events import CallbackResult, RingEnded
 from core.policy import PolicyProfile, load_profile
 from core.settings import Settings
-from hotline import callback_wiring, dialer_wiring, migrate
+from hotline import migrate
 from hotline.log_privacy import quiet_parameter_loggers
 from hotline.pbx.credentials import ami_credentials
 from hotline.pbx.paths import instance_paths
 from hotline.push import setup as push_setup
-from hotline.web import calls, sla
-from hotline.web import agents as agent_routes, employees
-from hotline.web import pages, wallboard, ws
+from hotline.web import agents as agent_routes, callbacks as callback_routes, callbacks_page, calls, employees
+from hotline.web import messages as message_routes, pages, sla, wallboard, ws
 from hotline.web.app import create_app
 from hotline.web.deps import WebDeps
 from hotline.web.metrics import HotlineMetrics
-from ivr_flows import setup as ivr_setup
-from ivr_flows.prompts import SoundsDirs
-from telephony import setup as telephony_setup
-from telephony.ami import AmiClient, AmiConfig
+from ivr_flows import IvrPorts, SoundsDirs
+from telephony import AmiClient, AmiConfig
 
 log = logging.getLogger(__name__)
 
@@ -75,15 +75,12 @@ class HotlineService:
         self.engine = make_engine(url)
         self.ami = AmiClient(ami_config(self.settings))
         deps = Dependencies(self.settings, self.profile, self.bus, self.engine, self.ami)
-        self.telephony = await telephony_setup.setup(deps)
-        agents = self.telephony.agents
-        self.push = push_setup.setup(self.bus, self.engine, self.profile,
-                                     live_calls=push_setup.live_calls_of(self.telephony.tracker),
-                                     members=push_setup.members_of(agents.tracker) if agents else None)
-        self.ivr = await ivr_setup.setup(deps, ivr_sounds(self.settings)) if self.settings.ivr_enabled else None
-        self.callbacks = callback_wiring.setup(deps, self.ivr.server if self.ivr else None,
-                                               self.ivr.prompts if self.ivr else None)
-        self.dialer = dialer_wiring.setup(deps, agents, self.callbacks.callbacks)
+        self.directory = directory.setup(deps)
+        self.telephony = await telephony.setup(deps, self.directory)
+        self.push = push_setup.setup(self.bus, self.engine, self.profile, live_calls=self.telephony.live_calls,
+                                     members=self.telephony.queue_members)
+        ports = IvrPorts(self.telephony.callbacks.service, self.telephony.messages, self.directory)
+        self.ivr = await ivr_flows.setup(deps, ivr_sounds(self.settings), ports) if self.settings.ivr_enabled else None
         self.metrics.watch_bus(self.bus)
         self.bus.subscribe("ring_metrics", self.metrics.count_ring, RingEnded)
         self.bus.subscribe("callback_metrics", self.metrics.count_callback_try, CallbackResult)
@@ -92,23 +89,30 @@ class HotlineService:
         await self.ami.start()
         if self.ivr is not None:
             await self.ivr.start()
-        if self.dialer is not None:
-            self.dialer.start()
+        self.telephony.start()
         self._sampler = asyncio.create_task(self._sample_metrics(), name="metrics-sampler")
-        web_deps = WebDeps.create(self.engine, self.metrics.registry, readiness_checks={"pbx": self._pbx_ready})
-        self.app = create_app(web_deps, [
-            calls.register_routes, functools.partial(sla.register_routes, profile=self.profile),
-            ws.routes(self.push.hub), pages.register_routes, wallboard.routes(self.profile),
-            functools.partial(employees.register_routes, profile=self.profile,
-                              on_change=agents.queues.apply if agents else None),
-            functools.partial(agent_routes.register_routes, agents=agents.tracker.snapshot if agents else list),
-            *self.callbacks.web_routes(),
-        ])
+        self.app = create_app(WebDeps.create(self.engine, self.metrics.registry,
+                                             readiness_checks={"pbx": self._pbx_ready}), self._web_routes())
         self.runner = web.AppRunner(self.app, access_log_class=PathOnlyAccessLogger)
         await self.runner.setup()
         site = web.TCPSite(self.runner, self.settings.http_host, self.settings.http_port)
         await site.start()
         log.info("hotline serving on %s (profile %s)", self.base_url, self.profile.name)
+
+    def _web_routes(self) -> list:
+        """Every route registrar of the app, each handed the services it uses (built above, never in here)."""
+        profile, parts = self.profile, self.telephony
+        return [
+            calls.register_routes, functools.partial(sla.register_routes, profile=profile),
+            ws.routes(self.push.hub), pages.register_routes, wallboard.routes(profile),
+            functools.partial(employees.register_routes, directory=self.directory, profile=profile,
+                              on_change=parts.agents.queues.apply),
+            functools.partial(agent_routes.register_routes, agents=parts.agent_views),
+            functools.partial(callback_routes.register_routes, callbacks=parts.callbacks.service,
+                              admin=parts.callbacks.admin),
+            callbacks_page.routes(profile),
+            functools.partial(message_routes.register_routes, messages=parts.messages),
+        ]
 
     @property
     def base_url(self) -> str:
@@ -118,12 +122,11 @@ class HotlineService:
         await self.push.close()  # open sockets would hold the web server's shutdown
         await self.runner.cleanup()
         self._sampler.cancel()
-        if self.dialer is not None:
-            await self.dialer.close()   # running tries stay `dialing`; the next start reconciles them
+        await self.telephony.stop_dialing()   # running tries stay `dialing`; the next start reconciles them
         if self.ivr is not None:
             await self.ivr.stop()  # calls in the IVR get the shutdown fallback: on to the default queue
         await self.ami.stop()
-        await self.telephony.handler.close()  # no resync may publish into a stopping bus
+        await self.telephony.stop_intake()  # no resync may publish into a stopping bus
         await self.bus.drain()
         await self.bus.stop()
         await self.telephony.close()
@@ -143,7 +146,7 @@ class HotlineService:
             self.metrics.ami_reconnects.inc(stats.reconnects - reconnects)
             events, reconnects = stats.events_received, stats.reconnects
             self.metrics.ami_connected.set(1 if self.ami.connected else 0)
-            self.metrics.calls_active.set(self.telephony.tracker.active_calls)
+            self.metrics.calls_active.set(self.telephony.active_calls)
             await asyncio.sleep(interval)
 
 

@@ -21,7 +21,8 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from core.dialplan import AGI_CALLBACK_OFFER_PATH, AGI_CALLBACK_REQUEST_PATH
-from core.events import IvrStep, IvrStepRecorded, utcnow
+from core.clock import utcnow
+from core.events import CallbackReason, IvrStep, IvrStepRecorded
 from core.phone_numbers import callback_number
 from core.policy import PolicyProfile
 from core.ports import CallbackRequests
@@ -33,7 +34,7 @@ log = logging.getLogger(__name__)
 
 ROUTE = AGI_CALLBACK_OFFER_PATH
 REQUEST_ROUTE = AGI_CALLBACK_REQUEST_PATH
-REASON = "hold_refused"
+REASON = CallbackReason.HOLD_REFUSED
 ACCEPT = "1"
 USE_CALLER_ID = "1"
 MAX_NUMBER_DIGITS = 15

@@ -19,7 +19,8 @@ import asyncio
 from collections.abc import Awaitable, Callable
 
 from core.dialplan import VAR_QUEUE, VAR_TOPIC
-from core.events import IvrStep, IvrStepRecorded, RecordingStarted, utcnow
+from core.clock import utcnow
+from core.events import IvrStep, IvrStepRecorded, RecordingStarted
 from core.policy import PolicyProfile, QueuePolicy
 from ivr_flows.agi_session import AgiSession
 from ivr_flows.preverify import PreVerifications

@@ -20,7 +20,8 @@ import uuid
 from collections.abc import Awaitable, Callable
 
 from core.dialplan import AGI_UNAVAILABLE_PATH, VAR_QUEUE
-from core.events import IvrStep, IvrStepRecorded, utcnow
+from core.clock import utcnow
+from core.events import IvrStep, IvrStepRecorded
 from core.phone_numbers import callback_number
 from core.policy import PolicyProfile
 from core.ports import EmployeeCompetences, MessageDrop

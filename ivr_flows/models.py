@@ -7,12 +7,10 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import BigInteger, Index, Integer, String
+from sqlalchemy import Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from core.db import Base, UTCDateTime
-
-AutoId = BigInteger().with_variant(Integer(), "sqlite")
+from core.db import AutoId, Base, UTCDateTime
 
 
 class CallIvrStepRow(Base):

@@ -1,7 +1,10 @@
-"""Builds the IVR for the composition root: prompts, the menu flow on the ``ivr`` route, the step writer.
+"""Builds the IVR for the composition root: prompts, the step writer, and every FastAGI route: the menu flow
+(``ivr``), the callback offer before the queue and while waiting in it (``callback_offer``, ``callback_request``),
+and the employee-unavailable flow (``unavailable``: a message or a colleague of the same competence).
 
-``setup`` must run before the bus starts (it subscribes the step writer); ``start``/``stop`` open and close the
-FastAGI listener on ``settings.agi_host:agi_port``.
+The flows reach the rest of the system only through core's ports (:class:`IvrPorts`). ``setup`` must run before
+the bus starts (it subscribes the step writer); ``start``/``stop`` open and close the FastAGI listener on
+``settings.agi_host:agi_port``.
 """
 from __future__ import annotations
 
@@ -10,11 +13,22 @@ from dataclasses import dataclass
 from core.dialplan import AGI_IVR_PATH
 from core.deps import Dependencies
 from core.events import IvrStepRecorded
+from core.ports import CallbackRequests, EmployeeCompetences, MessageDrop
+from ivr_flows import callback_offer, message_flow
 from ivr_flows.agi_server import AgiServer
 from ivr_flows.flows import MenuFlow
 from ivr_flows.preverify import PreVerifications
 from ivr_flows.prompts import PromptBuilder, PromptSet, SoundsDirs
 from ivr_flows.step_store import IvrStepWriter
+
+
+@dataclass(frozen=True)
+class IvrPorts:
+    """What the flows ask of other capabilities: callback tasks, messages, who has which competence."""
+
+    callbacks: CallbackRequests
+    messages: MessageDrop
+    competences: EmployeeCompetences
 
 
 @dataclass
@@ -37,11 +51,23 @@ def prompt_texts(deps: Dependencies) -> dict[str, str]:
     return deps.profile.prompts.model_dump()
 
 
-async def setup(deps: Dependencies, sounds: SoundsDirs) -> IvrFlows:
+async def setup(deps: Dependencies, sounds: SoundsDirs, ports: IvrPorts) -> IvrFlows:
     prompts = await PromptBuilder(sounds, deps.profile.language).build(prompt_texts(deps))
     preverifications = PreVerifications()
     flow = MenuFlow(deps.profile, prompts, deps.bus.publish, preverifications)
     server = AgiServer.from_settings(deps.settings)
     server.add_route(AGI_IVR_PATH, flow)
+    add_callback_routes(server, deps, prompts, ports)
     deps.bus.subscribe("ivr_steps", IvrStepWriter(deps.engine).write, IvrStepRecorded, durable=True)
     return IvrFlows(server, flow, prompts, preverifications, deps.settings.agi_host, deps.settings.agi_port)
+
+
+def add_callback_routes(server: AgiServer, deps: Dependencies, prompts: PromptSet, ports: IvrPorts) -> None:
+    """The routes that book callbacks and take messages (``callback_offer``, ``callback_request``, ``unavailable``)."""
+    publish = deps.bus.publish
+    server.add_route(callback_offer.ROUTE, callback_offer.CallbackOfferFlow(deps.profile, prompts, ports.callbacks,
+                                                                            publish))
+    server.add_route(callback_offer.REQUEST_ROUTE, callback_offer.CallbackRequestFlow(deps.profile, prompts,
+                                                                                      ports.callbacks, publish))
+    server.add_route(message_flow.ROUTE, message_flow.MessageFlow(deps.profile, prompts, ports.messages,
+                                                                  ports.competences, publish))

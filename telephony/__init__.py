@@ -1,1 +1,31 @@
-"""Everything spoken over AMI: the hardened AMI client, event normalisation, the call/agent/queue model."""
+"""Everything hotline speaks over AMI, one sub-package per capability: ``ami`` (the hardened client), ``calls``,
+``rings``, ``agents``, ``callbacks``, ``messages``. Imports ``core`` only.
+
+This module is telephony's public surface: the composition root (``hotline/``) imports telephony only from here.
+``setup(deps, directory)`` builds all of it; the rest are the read models and errors the web layer shows.
+"""
+import telephony.callbacks.models  # noqa: F401  tables callback_tasks, callback_task_history, callback_skips
+import telephony.calls.models  # noqa: F401  tables calls, call_states, call_links
+import telephony.messages.models  # noqa: F401  table messages
+import telephony.rings.models  # noqa: F401  table call_rings
+from telephony.agents.tracker import AgentView
+from telephony.ami import AmiClient, AmiConfig, AmiStats
+from telephony.callbacks.admin import AgreedCallback, CallbackAdmin, CallbackDetail, DroppedMark
+from telephony.callbacks.exceptions import CallbackConflict, CallbackNotFound, InvalidCallbackRequest
+from telephony.callbacks.models import CallbackFilter, CallbackTask
+from telephony.callbacks.service import CallbackService
+from telephony.calls.contacts import caller_of, follow_ups, previous_contacts
+from telephony.calls.queries import CallFilter, CallView, StateEntry, get_call, list_calls
+from telephony.messages.models import Message
+from telephony.messages.service import MessageService
+from telephony.rings.queries import DIRECT_LINE, MAX_REPORT_DAYS, GroupBy, RingView, SlaFigures, SlaReport
+from telephony.rings.queries import rings_of, sla_report
+from telephony.setup import Telephony, setup
+
+__all__ = [
+    "DIRECT_LINE", "MAX_REPORT_DAYS", "AgentView", "AgreedCallback", "AmiClient", "AmiConfig", "AmiStats",
+    "CallFilter", "CallView", "CallbackAdmin", "CallbackConflict", "CallbackDetail", "CallbackFilter",
+    "CallbackNotFound", "CallbackService", "CallbackTask", "DroppedMark", "GroupBy", "InvalidCallbackRequest",
+    "Message", "MessageService", "RingView", "SlaFigures", "SlaReport", "StateEntry", "Telephony", "caller_of",
+    "follow_ups", "get_call", "list_calls", "previous_contacts", "rings_of", "setup", "sla_report",
+]

@@ -1,46 +1,81 @@
-"""Builds the call model from the shared dependencies (called by the composition root)."""
+"""Builds all of telephony from the shared dependencies (called once by the composition root).
+
+Order: the call model first (its tracker is what rings and agents observe), then agents, then callbacks and
+messages. Everything subscribes to the bus and to AMI here, before the bus starts and before AMI connects.
+"""
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from core.deps import Dependencies
-from core.dialplan import CONTEXT_FROM_PSTN, CONTEXT_PUBLIC
-from core.events import CallOffered, CallRelinked, CallStateChanged, RingEnded
-from telephony.agent_setup import AgentServices, setup_agents
-from telephony.call_queries import load_open_calls
-from telephony.call_store import CallStoreWriter
-from telephony.call_tracker import CallTracker
-from telephony.handlers import CallEventHandler
-from telephony.rings import RingMeter
-
-# a call counts as ours once a channel is in one of these (adopted calls may already be past from-pstn)
-INBOUND_CONTEXTS = (CONTEXT_FROM_PSTN, CONTEXT_PUBLIC)
+from core.events import CallState
+from core.ports import EmployeeDirectory
+from telephony.agents.setup import AgentServices, setup as setup_agents
+from telephony.agents.tracker import AgentView
+from telephony.callbacks.setup import CallbackServices, setup as setup_callbacks
+from telephony.calls.setup import CallServices, restored_tracker, setup as setup_calls
+from telephony.messages.service import MessageService
+from telephony.messages.setup import setup as setup_messages
+from telephony.rings.meter import RingMeter
+from telephony.rings.setup import setup as setup_rings
 
 
 @dataclass
 class Telephony:
-    tracker: CallTracker
-    handler: CallEventHandler
-    writer: CallStoreWriter
-    rings: RingMeter | None = None
-    agents: AgentServices | None = None
+    """What telephony gives the root: its services, and the live views the push and the web need."""
+
+    calls: CallServices
+    rings: RingMeter
+    agents: AgentServices
+    callbacks: CallbackServices
+    messages: MessageService
+
+    @property
+    def active_calls(self) -> int:
+        return self.calls.tracker.active_calls
+
+    def live_calls(self) -> list[tuple[str, CallState, str | None]]:
+        """Every live call as (call id, state, queue), as the queue view takes them after a resync."""
+        return [(call.call_id, call.state, call.queue) for call in self.calls.tracker.calls.values()]
+
+    def agent_views(self) -> list[AgentView]:
+        return self.agents.tracker.snapshot()
+
+    def queue_members(self) -> dict[str, set[str]]:
+        """Queue name -> the extensions that are its members, as the agent tracker knows them."""
+        return members_by_queue(self.agent_views())
+
+    def start(self) -> None:
+        """Start dialling callbacks (after AMI is started)."""
+        self.callbacks.start()
+
+    async def stop_dialing(self) -> None:
+        await self.callbacks.close()
+
+    async def stop_intake(self) -> None:
+        """No resync may publish into a stopping bus."""
+        await self.calls.handler.close()
 
     async def close(self) -> None:
-        await self.handler.close()
-        if self.agents is not None:
-            await self.agents.close()
-        await self.writer.close()
+        await self.calls.handler.close()
+        await self.agents.close()
+        await self.calls.writer.close()
 
 
-async def setup(deps: Dependencies) -> Telephony:
-    tracker = CallTracker(INBOUND_CONTEXTS)
-    for call in await load_open_calls(deps.engine):
-        tracker.restore(call.call_id, call.linkedid, call.state, call.queue)
-    writer = CallStoreWriter(deps.engine)
-    # rings go through the call writer: a ring row refers to its call, and one ordered writer keeps that valid
-    deps.bus.subscribe("call_store", writer, CallOffered, CallStateChanged, CallRelinked, RingEnded, durable=True)
-    rings = RingMeter(tracker, deps.profile.ring_sla)
-    agents = setup_agents(deps)
-    handler = CallEventHandler(deps.ami, tracker, deps.bus, observers=[rings, *agents.observers])
-    handler.subscribe()
-    return Telephony(tracker, handler, writer, rings=rings, agents=agents)
+def members_by_queue(agents: Iterable[AgentView]) -> dict[str, set[str]]:
+    out: dict[str, set[str]] = {}
+    for agent in agents:
+        for queue in agent.queues:
+            out.setdefault(queue, set()).add(agent.extension)
+    return out
+
+
+async def setup(deps: Dependencies, directory: EmployeeDirectory) -> Telephony:
+    tracker = await restored_tracker(deps)
+    rings = setup_rings(deps, tracker)
+    agents = setup_agents(deps, directory)
+    calls = setup_calls(deps, tracker, observers=[rings, *agents.observers])
+    callbacks = setup_callbacks(deps, agents)
+    messages = setup_messages(deps, callbacks.service)
+    return Telephony(calls, rings, agents, callbacks, messages)

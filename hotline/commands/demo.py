@@ -9,7 +9,7 @@ from core.policy import load_profile
 from core.settings import Settings
 from hotline.demo import run_demo_traffic
 from hotline.service import ami_config
-from telephony.ami import AmiClient
+from telephony import AmiClient
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

@@ -11,9 +11,9 @@ import json
 from pathlib import Path
 
 from core.db import make_engine
-from core.directory import DirectoryError, list_employees, parse_csv, upsert_employees, validate_rows
 from core.policy import load_profile
 from core.settings import Settings
+from directory import DirectoryError, EmployeeDirectoryService, parse_csv, validate_rows
 from hotline.migrate import upgrade
 
 
@@ -42,15 +42,16 @@ async def _run(args: argparse.Namespace) -> list[str]:
     url = settings.resolved_database_url()
     await upgrade(url)
     engine = make_engine(url)
+    directory = EmployeeDirectoryService(engine)
     try:
         if args.action == "import":
             rows = await asyncio.to_thread(read_rows, args.file)
             profile = load_profile(settings.profile)
             employees = validate_rows(rows, [queue.name for queue in profile.queues])
-            result = await upsert_employees(engine, employees)
+            result = await directory.upsert(employees)
             return [f"{result.created} created, {result.updated} updated, {result.unchanged} unchanged"]
         return [f"{e.extension}\t{e.name}\t{e.unit}\t{','.join(e.competences)}\t"
-                f"{'active' if e.active else 'inactive'}" for e in await list_employees(engine)]
+                f"{'active' if e.active else 'inactive'}" for e in await directory.list_employees()]
     finally:
         await engine.dispose()
 

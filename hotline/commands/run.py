@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import signal
 
+from core.ports import PBX_ERRORS
 from core.settings import Settings
 from hotline.demo import run_demo_traffic, seed_demo_employees
 from hotline.log_privacy import configure_logging
@@ -42,8 +43,8 @@ async def _serve(args: argparse.Namespace) -> None:
     demo = None
     if args.demo:
         token = await _admin_token(service.engine)
-        if await seed_demo_employees(service.engine, service.profile) and service.telephony.agents:
-            with contextlib.suppress(Exception):  # not connected yet: the resync after login applies it
+        if await seed_demo_employees(service.directory, service.profile):
+            with contextlib.suppress(*PBX_ERRORS):  # not connected yet: the resync after login applies it
                 await service.telephony.agents.queues.apply()
         demo = asyncio.create_task(run_demo_traffic(service.ami, service.profile.public_number))
         print(f"\nhotline is running: {service.base_url}/api/calls  (profile {service.profile.name})")

@@ -14,7 +14,7 @@ from core import dialplan
 from core.policy import PolicyProfile, load_profile
 from core.settings import Settings
 from hotline.pbx.paths import InstancePaths, instance_paths
-from ivr_flows.prompts import cache_name
+from ivr_flows import cache_name
 
 CONFIG_SOURCE = Path(__file__).resolve().parents[2] / "docker" / "asterisk"
 GENERATED_SUBDIR = "hotline"

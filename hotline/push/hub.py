@@ -17,7 +17,7 @@ from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from core.events import utcnow
+from core.clock import utcnow
 from hotline.auth.models import Role
 from hotline.web.masking import can_see_numbers, present_number
 

@@ -8,7 +8,6 @@ from dataclasses import dataclass, field
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from core.bus import EventBus
-from core.events import CallState
 from core.policy import PolicyProfile
 from hotline.push.hub import PushHub
 from hotline.push.notifier import LIVE_EVENTS, SCREEN_POP_EVENTS, LiveCalls, PushNotifier
@@ -45,21 +44,3 @@ def setup(bus: EventBus, engine: AsyncEngine, profile: PolicyProfile, live_calls
     bus.subscribe("push_screen_pop", notifier.screen_pops, *SCREEN_POP_EVENTS, maxsize=SUBSCRIBER_QUEUE)
     bus.subscribe("push_live", notifier.live, *LIVE_EVENTS, maxsize=SUBSCRIBER_QUEUE)
     return Push(hub, notifier)
-
-
-def live_calls_of(tracker) -> LiveCalls:
-    """The call tracker's live calls as the queue view takes them after a resync."""
-    def live() -> list[tuple[str, CallState, str | None]]:
-        return [(call.call_id, call.state, call.queue) for call in tracker.calls.values()]
-    return live
-
-
-def members_of(agent_tracker) -> MembersProvider:
-    """Queue membership as the agent tracker knows it (``AgentTracker.snapshot()``: views with ``queues``)."""
-    def members() -> dict[str, set[str]]:
-        out: dict[str, set[str]] = {}
-        for agent in agent_tracker.snapshot():
-            for queue in agent.queues:
-                out.setdefault(queue, set()).add(agent.extension)
-        return out
-    return members

@@ -7,7 +7,7 @@ from collections.abc import Callable, Sequence
 from aiohttp import web
 from pydantic import BaseModel
 
-from telephony.agents import AgentView
+from telephony import AgentView
 
 
 class AgentOut(BaseModel):

@@ -14,7 +14,7 @@ import datetime as dt
 from aiohttp import web
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
-from core.policy import PolicyProfile
+from core.events import CallbackReason, CallbackState
 from hotline.auth.models import Role
 from hotline.auth.service import Principal
 from hotline.web.auth import principal_of
@@ -22,9 +22,8 @@ from hotline.web.calls import CallPath
 from hotline.web.jsonutil import json_response
 from hotline.web.masking import present_number
 from hotline.web.routes import ApiRouter, body_of, path_of, query_of
-from telephony.callback_admin import (AgreedCallback, CallbackAdmin, CallbackConflict, CallbackDetail,
-                                      CallbackNotFound, InvalidCallbackRequest)
-from telephony.callbacks import CallbackFilter, CallbackReason, CallbackService, CallbackState, CallbackTask
+from telephony import (AgreedCallback, CallbackAdmin, CallbackConflict, CallbackDetail, CallbackFilter,
+                       CallbackNotFound, CallbackService, CallbackTask, InvalidCallbackRequest)
 
 EXTENSION = r"^[0-9]{2,8}$"
 STAFF = ["agent", "supervisor", "admin"]
@@ -145,8 +144,7 @@ def _visible(task: CallbackTask, principal: Principal) -> bool:
     return own is None or own in (task.extension, task.agent)
 
 
-def register_routes(router: ApiRouter, *, callbacks: CallbackService, profile: PolicyProfile) -> None:
-    admin = CallbackAdmin(callbacks, profile)
+def register_routes(router: ApiRouter, *, callbacks: CallbackService, admin: CallbackAdmin) -> None:
 
     async def visible_task(task_id: int, principal: Principal) -> CallbackTask:
         task = await callbacks.get(task_id)

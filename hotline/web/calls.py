@@ -12,9 +12,8 @@ from hotline.web.deps import DEPS_KEY
 from hotline.web.errors import ApiError
 from hotline.web.masking import present_number
 from hotline.web.routes import ApiRouter, path_of, query_of
-from ivr_flows.step_store import IvrStepView, ivr_steps_of, topic_of
-from telephony.call_queries import CallFilter, CallView, get_call, list_calls
-from telephony.ring_queries import RingView, rings_of
+from ivr_flows import IvrStepView, ivr_steps_of, topic_of
+from telephony import CallFilter, CallView, RingView, get_call, list_calls, rings_of
 
 
 class CallsQuery(BaseModel):

@@ -14,9 +14,9 @@ from typing import Any
 from aiohttp import web
 from pydantic import BaseModel, ConfigDict, RootModel
 
-from core.directory import DirectoryError, Employee, list_employees, parse_csv, upsert_employees, validate_rows
 from core.policy import PolicyProfile
-from hotline.web.deps import DEPS_KEY
+from core.ports import PBX_ERRORS, Employee
+from directory import DirectoryError, EmployeeDirectoryService, parse_csv, validate_rows
 from hotline.web.errors import ApiError
 from hotline.web.routes import ApiRouter, body_of
 
@@ -54,28 +54,28 @@ def _out(employee: Employee) -> EmployeeOut:
                        active=employee.active, updated_at=employee.updated_at)
 
 
-async def list_handler(request: web.Request) -> list[EmployeeOut]:
-    return [_out(employee) for employee in await list_employees(request.app[DEPS_KEY].engine)]
-
-
-async def _store(request: web.Request, rows: Sequence[dict], profile: PolicyProfile,
+async def _store(directory: EmployeeDirectoryService, rows: Sequence[dict], profile: PolicyProfile,
                  on_change: OnChange | None) -> ImportResult:
     employees = validate_rows(rows, [queue.name for queue in profile.queues])  # DirectoryError -> 400
-    result = await upsert_employees(request.app[DEPS_KEY].engine, employees)
+    result = await directory.upsert(employees)
     applied = False
     if on_change is not None and (result.created or result.updated):
         try:
             await on_change()
             applied = True
-        except Exception as exc:  # saved; the next (re)connect applies it
+        except PBX_ERRORS as exc:  # saved; the next (re)connect applies it
             log.warning("directory saved but not applied to the PBX yet (%s)", type(exc).__name__)
     return ImportResult(created=result.created, updated=result.updated, unchanged=result.unchanged,
                         applied_to_pbx=applied)
 
 
-def register_routes(router: ApiRouter, *, profile: PolicyProfile, on_change: OnChange | None = None) -> None:
+def register_routes(router: ApiRouter, *, directory: EmployeeDirectoryService, profile: PolicyProfile,
+                    on_change: OnChange | None = None) -> None:
+    async def list_handler(request: web.Request) -> list[EmployeeOut]:
+        return [_out(employee) for employee in await directory.list_employees()]
+
     async def upsert_handler(request: web.Request) -> ImportResult:
-        return await _store(request, body_of(request).root, profile, on_change)
+        return await _store(directory, body_of(request).root, profile, on_change)
 
     async def import_csv_handler(request: web.Request) -> ImportResult:
         if request.content_length and request.content_length > MAX_CSV_BYTES:
@@ -84,7 +84,7 @@ def register_routes(router: ApiRouter, *, profile: PolicyProfile, on_change: OnC
             text = (await request.read()).decode("utf-8-sig")
         except UnicodeDecodeError:
             raise ApiError(400, "invalid_import", "CSV must be UTF-8 text") from None
-        return await _store(request, parse_csv(text), profile, on_change)
+        return await _store(directory, parse_csv(text), profile, on_change)
 
     router.map_error(DirectoryError, 400, "invalid_import")
     router.get("/api/employees", list_handler, summary="The employee directory (inactive employees included)",

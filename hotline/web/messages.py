@@ -16,7 +16,7 @@ from hotline.web.auth import principal_of
 from hotline.web.errors import ApiError
 from hotline.web.masking import present_number
 from hotline.web.routes import ApiRouter, body_of, path_of, query_of
-from telephony.messages import Message, MessageService
+from telephony import Message, MessageService
 
 
 class MessagesQuery(BaseModel):

@@ -13,7 +13,7 @@ from prometheus_client.registry import Collector
 
 from core.bus import EventBus
 from core.events import CallbackResult, RingEnded
-from telephony.ring_queries import DIRECT_LINE
+from telephony import DIRECT_LINE
 
 
 class BusStatsCollector(Collector):

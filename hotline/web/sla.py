@@ -1,6 +1,6 @@
 """``/api/sla`` and ``/api/sla/export.csv``: ring-SLA figures per queue, agent or day, and the monthly CSV export.
 
-Figures count offered rings (``telephony.ring_queries``): ``within_sla`` = rings answered during a ring not past
+Figures count offered rings (``telephony.rings.queries``): ``within_sla`` = rings answered during a ring not past
 the profile's ``max_ring_count``; ``ratio`` = within_sla / offered; ``histogram`` = answered rings by the ring they
 were answered in (``unanswered_histogram``: rings that ended unanswered, by the ring they reached);
 ``longest_wait_seconds`` = longest time from a call being offered to an answer by one of the group's rings.
@@ -21,7 +21,7 @@ from core.ring_sla import sla_deadline_seconds
 from hotline.web.deps import DEPS_KEY
 from hotline.web.errors import ApiError
 from hotline.web.routes import ApiRouter, query_of
-from telephony.ring_queries import MAX_REPORT_DAYS, GroupBy, SlaFigures, SlaReport, sla_report
+from telephony import MAX_REPORT_DAYS, GroupBy, SlaFigures, SlaReport, sla_report
 
 SLA_ROLES = ("supervisor", "qa", "admin")
 

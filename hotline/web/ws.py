@@ -11,7 +11,7 @@ import json
 
 from aiohttp import WSCloseCode, WSMsgType, web
 
-from core.events import utcnow
+from core.clock import utcnow
 from hotline.push.hub import PushHub
 from hotline.web.auth import principal_of
 from hotline.web.routes import ApiRouter

@@ -7,14 +7,15 @@ import functools
 
 import pytest
 
-from core.db import utcnow
+from core.clock import utcnow
 from hotline.auth.service import create_user
 from hotline.web import HotlineMetrics, WebDeps, create_app
 from hotline.web import callbacks as callback_routes, messages as message_routes
-from telephony.callbacks import CallbackService
-from telephony.messages import MessageService
+from telephony.callbacks.admin import CallbackAdmin
+from telephony.callbacks.service import CallbackService
+from telephony.messages.service import MessageService
 from tests.api_fixtures import auth
-from tests.telephony.test_callback_admin import PROFILE, business_time, store_call, update_task
+from tests.telephony.callbacks.task_fixtures import PROFILE, business_time, store_call, update_task
 
 NUMBER = "+37060000001"
 OTHER = "+37061234567"
@@ -45,7 +46,7 @@ async def client(aiohttp_client, db_engine, stored, tokens):
     callbacks, messages, _ = stored
     deps = WebDeps.create(db_engine, HotlineMetrics().registry)
     return await aiohttp_client(create_app(deps, [
-        functools.partial(callback_routes.register_routes, callbacks=callbacks, profile=PROFILE),
+        functools.partial(callback_routes.register_routes, callbacks=callbacks, admin=CallbackAdmin(callbacks, PROFILE)),
         functools.partial(message_routes.register_routes, messages=messages),
     ]))
 

@@ -13,15 +13,16 @@ import aiohttp
 import pytest
 from playwright.async_api import Page, expect
 
-from core.db import utcnow
+from core.clock import utcnow
 from hotline.auth.service import create_user
 from hotline.push.hub import Audience, Push, PushHub
 from hotline.web import HotlineMetrics, WebDeps, callbacks_page, create_app, pages, ws
 from hotline.web import callbacks as callback_routes
-from telephony.callbacks import CallbackService
+from telephony.callbacks.admin import CallbackAdmin
+from telephony.callbacks.service import CallbackService
 from tests.api_fixtures import auth
 from tests.hotline.test_wallboard_browser import browser  # noqa: F401  (the Chromium fixture)
-from tests.telephony.test_callback_admin import PROFILE, update_task
+from tests.telephony.callbacks.task_fixtures import PROFILE, update_task
 
 WAIT_MS = 15_000
 NUMBERS = {name: f"+3706000010{n}" for n, name in enumerate(("due", "running", "failed", "upcoming", "later"))}
@@ -49,7 +50,8 @@ async def server(aiohttp_server, db_engine, tasks):
     deps = WebDeps.create(db_engine, HotlineMetrics().registry)
     # re-read only on pushes (and after own actions), so the test sees what a push does
     app = create_app(deps, [
-        functools.partial(callback_routes.register_routes, callbacks=CallbackService(db_engine), profile=PROFILE),
+        functools.partial(callback_routes.register_routes, callbacks=CallbackService(db_engine),
+                          admin=CallbackAdmin(CallbackService(db_engine), PROFILE)),
         callbacks_page.routes(PROFILE, refresh_seconds=600), pages.register_routes, ws.routes(hub)])
     return await aiohttp_server(app), hub
 

@@ -6,8 +6,8 @@ import pytest
 from core.dialplan import CONTEXT_FROM_PSTN, CONTEXT_PUBLIC
 from hotline.web import HotlineMetrics, WebDeps, create_app
 from hotline.web.calls import register_routes
-from telephony.call_store import CallStoreWriter
-from telephony.call_tracker import CallTracker
+from telephony.calls.store import CallStoreWriter
+from telephony.calls.tracker import CallTracker
 from tests.telephony.ami_replay import recorded
 from tests.api_fixtures import auth
 

@@ -8,11 +8,12 @@ import pytest
 
 from core.events import AgentState
 from core.policy import load_profile
+from directory import EmployeeDirectoryService
 from hotline.auth.service import create_user
 from hotline.web import HotlineMetrics, WebDeps, create_app
 from hotline.web import agents as agent_routes
 from hotline.web import employees
-from telephony.agents import AgentView
+from telephony.agents.tracker import AgentView
 
 LT = load_profile("lt-employment-1883")
 SINCE = dt.datetime(2026, 1, 5, 9, 0, tzinfo=dt.UTC)
@@ -44,7 +45,8 @@ async def client(aiohttp_client, db_engine, tokens, applied):
 
     deps = WebDeps.create(db_engine, HotlineMetrics().registry)
     return await aiohttp_client(create_app(deps, [
-        functools.partial(employees.register_routes, profile=LT, on_change=on_change),
+        functools.partial(employees.register_routes, directory=EmployeeDirectoryService(db_engine), profile=LT,
+                          on_change=on_change),
         functools.partial(agent_routes.register_routes, agents=agents),
     ]))
 

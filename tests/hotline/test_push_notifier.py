@@ -13,9 +13,9 @@ from core.policy import load_profile
 from hotline.push import setup as push_setup
 from hotline.push.hub import PushHub
 from hotline.push.queue_view import QueueView
-from telephony.callbacks import CallbackService
-from telephony.messages import MessageService
-from telephony.models import CallRow, CallStateRow
+from telephony.callbacks.service import CallbackService
+from telephony.messages.service import MessageService
+from telephony.calls.models import CallRow, CallStateRow
 from tests.hotline.test_push_hub import Connected
 
 T0 = dt.datetime(2025, 6, 2, 9, 0, tzinfo=dt.timezone.utc)

@@ -5,7 +5,7 @@ import datetime as dt
 
 import pytest
 
-from core.events import utcnow
+from core.clock import utcnow
 from core.policy import load_profile
 from ivr_flows.callback_offer import CallbackOfferFlow, CallbackRequestFlow, QueueSnapshot, estimated_wait
 from ivr_flows.prompts import PromptSet

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from telephony.callbacks import CallbackService
+from telephony.callbacks.service import CallbackService
 
 
 @pytest.fixture

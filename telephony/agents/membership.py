@@ -1,0 +1,149 @@
+"""Queue membership owned by hotline: the members each profile queue should have, made true on the PBX over AMI.
+
+The desired members come from the employee directory (an active employee is a member of every profile queue in
+their competences) with the interface ``settings.agent_interface_template``. ``QueueConfigurator.apply`` compares
+them with ``QueueStatus`` and sends ``QueueAdd`` for the missing and ``QueueRemove`` for the extra dynamic members
+(static members from queues.conf cannot be removed over AMI: they are reported, not touched). It also writes each
+employee's fallback number to AstDB ``hotline/<ext>/fallback``, which the ``agent-reach`` dialplan reads.
+
+It runs after every (re)connect's resync and after every directory change. An empty directory means "not
+configured yet", not "nobody works here": membership is then left as the PBX has it, so a fresh install or a
+failed import never empties every queue (deactivate employees to take them out).
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+from core import dialplan
+from core.events import PbxResynced
+from core.policy import PolicyProfile
+from sqlalchemy.exc import SQLAlchemyError
+
+from core.ports import PBX_ERRORS, AmiPort, Employee, EmployeeDirectory, PbxActionRefused
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, order=True)
+class Member:
+    queue: str
+    interface: str
+    name: str  # MemberName: the employee's extension
+
+
+@dataclass(frozen=True)
+class PbxMember:
+    queue: str
+    interface: str
+    name: str
+    dynamic: bool
+    paused: bool
+
+
+@dataclass
+class MembershipPlan:
+    add: list[Member] = field(default_factory=list)
+    remove: list[PbxMember] = field(default_factory=list)
+    static_extras: list[PbxMember] = field(default_factory=list)  # would be removed, but queues.conf owns them
+
+    @property
+    def changes(self) -> int:
+        return len(self.add) + len(self.remove)
+
+
+def member_interface(template: str, extension: str) -> str:
+    return template.format(extension=extension)
+
+
+def desired_members(profile: PolicyProfile, employees: Iterable[Employee], template: str) -> set[Member]:
+    queues = {queue.name for queue in profile.queues}
+    return {
+        Member(queue, member_interface(template, employee.extension), employee.extension)
+        for employee in employees if employee.active
+        for queue in employee.competences if queue in queues
+    }
+
+
+def pbx_members(queue_status: Iterable[Mapping]) -> list[PbxMember]:
+    """The ``QueueMember`` entries of a ``QueueStatus`` reply."""
+    out = []
+    for entry in queue_status:
+        if entry.get("Event") != "QueueMember":
+            continue
+        interface = entry.get("Location") or entry.get("Interface") or ""
+        out.append(PbxMember(
+            queue=entry.get("Queue") or "", interface=interface,
+            name=entry.get("Name") or entry.get("MemberName") or "",
+            dynamic=(entry.get("Membership") or "dynamic") == "dynamic",
+            paused=str(entry.get("Paused")) == "1",
+        ))
+    return out
+
+
+def plan_membership(desired: set[Member], actual: Sequence[PbxMember], queues: Iterable[str]) -> MembershipPlan:
+    """What to add and remove so the profile's queues hold exactly ``desired`` (other queues are not ours)."""
+    managed = set(queues)
+    present = {(m.queue, m.interface) for m in actual}
+    wanted = {(m.queue, m.interface) for m in desired}
+    plan = MembershipPlan(add=sorted(m for m in desired if (m.queue, m.interface) not in present))
+    for member in actual:
+        if member.queue in managed and (member.queue, member.interface) not in wanted:
+            (plan.remove if member.dynamic else plan.static_extras).append(member)
+    return plan
+
+
+class QueueConfigurator:
+    """Applies the directory's membership and fallback numbers to the PBX; one run at a time."""
+
+    def __init__(self, ami: AmiPort, directory: EmployeeDirectory, profile: PolicyProfile, template: str) -> None:
+        self.ami = ami
+        self.directory = directory
+        self.profile = profile
+        self.template = template
+        self.runs = 0
+        self._lock = asyncio.Lock()
+
+    async def apply(self) -> MembershipPlan:
+        async with self._lock:
+            employees = await self.directory.list_employees()
+            if not employees:
+                log.warning("employee directory is empty: queue membership left as the PBX has it")
+                return MembershipPlan()
+            status = await self.ami.action_list({"Action": "QueueStatus"})
+            plan = plan_membership(desired_members(self.profile, employees, self.template), pbx_members(status),
+                                   (queue.name for queue in self.profile.queues))
+            for member in plan.add:
+                await self.ami.action({"Action": "QueueAdd", "Queue": member.queue, "Interface": member.interface,
+                                       "MemberName": member.name, "Paused": "false"})
+            for extra in plan.remove:
+                await self.ami.action({"Action": "QueueRemove", "Queue": extra.queue, "Interface": extra.interface})
+            for extra in plan.static_extras:
+                log.warning("queue %s: static member %s is not in the directory; remove it from queues.conf",
+                            extra.queue, extra.interface)
+            await self._write_fallbacks(employees)
+            self.runs += 1
+            if plan.changes:
+                log.info("queue membership reconciled: %d added, %d removed", len(plan.add), len(plan.remove))
+            return plan
+
+    async def _write_fallbacks(self, employees: Sequence[Employee]) -> None:
+        for employee in employees:
+            family = f"{dialplan.ASTDB_HOTLINE_FAMILY}/{employee.extension}"
+            if employee.active and employee.fallback_number:
+                await self.ami.action({"Action": "DBPut", "Family": family, "Key": dialplan.ASTDB_FALLBACK,
+                                       "Val": employee.fallback_number})
+            else:
+                try:
+                    await self.ami.action({"Action": "DBDel", "Family": family, "Key": dialplan.ASTDB_FALLBACK})
+                except PbxActionRefused:  # "Database entry not found": nothing to delete
+                    pass
+
+    async def on_resynced(self, _event: PbxResynced) -> None:
+        """Bus handler: after every (re)connect's resync the PBX may have lost or gained members."""
+        try:
+            await self.apply()
+        except (*PBX_ERRORS, SQLAlchemyError, OSError) as exc:  # the next resync or directory change tries again
+            log.error("queue membership not reconciled (%s): %s", type(exc).__name__, exc)

@@ -1,0 +1,181 @@
+"""Taking due callback tasks for dialling exactly once, and recording how each try ended (attempts, backoff, failed).
+
+``claim_due`` moves the most urgent due ``pending`` tasks to ``dialing`` in one transaction. On PostgreSQL the
+select carries ``FOR UPDATE SKIP LOCKED`` (``core.db.claim_for_update``): several service instances may run a dialer
+on one database, each skips the rows another is claiming, so no task is dialled twice. SQLite has no row locks:
+SQLite mode runs exactly one dialer (one service instance, one claiming loop), which the caller must ensure.
+
+``finish`` records a try's outcome: ``answered`` closes the task (``done``); any other outcome puts it back to
+``pending`` after the profile's backoff, or ``failed`` once ``max_attempts`` tries were made. A failed task only
+changes state here; alerting a supervisor is the dialer's job. Numbers are personal data: never logged.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Callable
+from enum import StrEnum
+
+from dataclasses import dataclass
+
+from sqlalchemy import and_, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from core.clock import utcnow
+from core.db import claim_for_update, make_sessionmaker
+from core.policy import Callbacks
+from core.events import CallbackState
+from telephony.callbacks.models import CallbackHistoryRow, CallbackTask, CallbackTaskRow, task_of
+from telephony.callbacks.service import locked_task
+
+log = logging.getLogger(__name__)
+
+
+class CallbackOutcome(StrEnum):
+    ANSWERED = "answered"
+    BUSY = "busy"
+    NO_ANSWER = "no_answer"
+    FAILED = "failed"
+
+
+@dataclass(frozen=True)
+class Servable:
+    """Which tasks the free agents can take now: their extensions (tasks for a specific employee) and the queues
+    they serve (tasks for a competence). A task for nobody in particular suits any free agent."""
+
+    extensions: frozenset[str]
+    queues: frozenset[str]
+
+    def where(self):
+        anyone = and_(CallbackTaskRow.extension.is_(None),
+                      or_(CallbackTaskRow.queue.is_(None), CallbackTaskRow.queue.in_(self.queues)))
+        return or_(anyone, CallbackTaskRow.extension.in_(self.extensions))
+
+
+def backoff(attempts: int, policy: Callbacks) -> dt.timedelta:
+    """The wait after try number ``attempts`` (1-based) before the next one; the last configured step repeats."""
+    steps = policy.retry_backoff_seconds
+    return dt.timedelta(seconds=steps[min(max(attempts, 1), len(steps)) - 1])
+
+
+async def claim_due(engine: AsyncEngine, now: dt.datetime, limit: int, worker: str,
+                    servable: Servable | None = None) -> list[CallbackTask]:
+    """Move up to ``limit`` due pending tasks to ``dialing`` for ``worker``; the claimed tasks, most urgent first.
+
+    ``servable``: only tasks the free agents can take (else any). A task is returned by exactly one call across all
+    instances on PostgreSQL (row locks, SKIP LOCKED). On SQLite only one dialer may call this (module docstring).
+    """
+    stmt = (select(CallbackTaskRow)
+            .where(CallbackTaskRow.state == CallbackState.PENDING.value, CallbackTaskRow.due_at <= now)
+            .order_by(CallbackTaskRow.priority, CallbackTaskRow.due_at, CallbackTaskRow.id)
+            .limit(limit))
+    if servable is not None:
+        stmt = stmt.where(servable.where())
+    stmt = claim_for_update(stmt, engine.dialect)
+    async with make_sessionmaker(engine)() as session, session.begin():
+        rows = list((await session.scalars(stmt)).all())
+        for row in rows:
+            row.state = CallbackState.DIALING.value
+            row.attempts += 1
+            row.claimed_by = worker
+            row.claimed_at = now
+            row.updated_at = now
+            session.add(CallbackHistoryRow(task_id=row.id, at=now, state=row.state, event="claimed", reason=None,
+                                           call_id=None))
+        tasks = [task_of(row) for row in rows]
+    if tasks:
+        log.info("dialer %s claimed %d callback task(s)", worker, len(tasks))
+    return tasks
+
+
+async def finish(engine: AsyncEngine, task_id: int, outcome: str, *, policy: Callbacks = Callbacks(),
+                 now: dt.datetime | None = None, call_id: str | None = None,
+                 open_at: Callable[[dt.datetime], dt.datetime] = lambda at: at) -> str:
+    """Record how a try of a ``dialing`` task ended; the task's new state.
+
+    A task no longer ``dialing`` (cancelled or closed meanwhile) is left as it is and its state returned.
+    ``open_at`` moves a retry's due time into business hours (``core.calendar.next_business_moment``).
+    """
+    outcome = CallbackOutcome(outcome).value   # an unknown outcome is a bug of the caller: ValueError
+    now = now or utcnow()
+    async with locked_task(engine, task_id) as (session, row):
+        if row.state != CallbackState.DIALING.value:
+            return row.state
+        if outcome == CallbackOutcome.ANSWERED:
+            row.state = CallbackState.DONE.value
+        elif row.attempts >= policy.max_attempts:
+            row.state = CallbackState.FAILED.value
+        else:
+            row.state = CallbackState.PENDING.value
+            row.due_at = open_at(now + backoff(row.attempts, policy))
+        row.updated_at = now
+        session.add(CallbackHistoryRow(task_id=row.id, at=now, state=row.state, event=outcome, reason=None,
+                                       call_id=call_id))
+        state = row.state
+    log.info("callback task %s try %s: %s -> %s", task_id, row.attempts, outcome, state)
+    return state
+
+
+async def start_try(engine: AsyncEngine, task_id: int, call_id: str, agent: str,
+                    now: dt.datetime | None = None) -> None:
+    """Note the call a try is about to produce, and its agent, before it is placed: a restart finds it by this."""
+    now = now or utcnow()
+    async with locked_task(engine, task_id) as (session, row):
+        row.dial_call_id, row.agent, row.updated_at = call_id, agent, now
+        session.add(CallbackHistoryRow(task_id=task_id, at=now, state=row.state, event="agent_rung", reason=None,
+                                       call_id=call_id))
+
+
+async def release(engine: AsyncEngine, task_id: int, due_at: dt.datetime, event: str,
+                  now: dt.datetime | None = None, call_id: str | None = None) -> str:
+    """Give a ``dialing`` task back without counting a try: the client was never dialled (no free agent, the agent
+    did not answer, the service stopped before placing the call). Pending again from ``due_at``; its state."""
+    now = now or utcnow()
+    async with locked_task(engine, task_id) as (session, row):
+        if row.state != CallbackState.DIALING.value:
+            return row.state
+        row.state = CallbackState.PENDING.value
+        row.attempts = max(row.attempts - 1, 0)
+        row.due_at, row.updated_at = due_at, now
+        session.add(CallbackHistoryRow(task_id=task_id, at=now, state=row.state, event=event, reason=None,
+                                       call_id=call_id))
+        return row.state
+
+
+async def dialing_tasks(engine: AsyncEngine, worker: str) -> list[CallbackTask]:
+    """The tasks ``worker`` holds in ``dialing`` (after a restart: the tries it must reconcile)."""
+    async with make_sessionmaker(engine)() as session:
+        rows = await session.scalars(select(CallbackTaskRow).where(
+            CallbackTaskRow.state == CallbackState.DIALING.value, CallbackTaskRow.claimed_by == worker))
+        return [task_of(row) for row in rows]
+
+
+async def renew_claims(engine: AsyncEngine, task_ids: list[int], worker: str, now: dt.datetime | None = None) -> None:
+    """``worker`` is alive and still following these tries: their claims are fresh (see ``take_over_stale``)."""
+    if not task_ids:
+        return
+    async with make_sessionmaker(engine)() as session, session.begin():
+        await session.execute(update(CallbackTaskRow).where(
+            CallbackTaskRow.id.in_(task_ids), CallbackTaskRow.claimed_by == worker,
+            CallbackTaskRow.state == CallbackState.DIALING.value).values(claimed_at=now or utcnow()))
+
+
+async def take_over_stale(engine: AsyncEngine, worker: str, older_than: dt.datetime,
+                          now: dt.datetime | None = None) -> list[int]:
+    """Claim for ``worker`` the ``dialing`` tasks of other workers whose claim was not renewed since
+    ``older_than`` (their instance died for good, or came back under another name); the task ids. ``worker``
+    then reconciles them from the PBX like its own tries left by a crash."""
+    now = now or utcnow()
+    stmt = select(CallbackTaskRow).where(CallbackTaskRow.state == CallbackState.DIALING.value,
+                                         CallbackTaskRow.claimed_by != worker, CallbackTaskRow.claimed_at < older_than)
+    stmt = claim_for_update(stmt, engine.dialect)
+    async with make_sessionmaker(engine)() as session, session.begin():
+        rows = list((await session.scalars(stmt)).all())
+        for row in rows:
+            session.add(CallbackHistoryRow(task_id=row.id, at=now, state=row.state, event="taken_over",
+                                           reason=None, call_id=row.dial_call_id))
+            row.claimed_by, row.claimed_at, row.updated_at = worker, now, now
+        taken = [row.id for row in rows]
+    if taken:
+        log.warning("dialer %s took over %d callback task(s) whose dialer stopped renewing them", worker, len(taken))
+    return taken

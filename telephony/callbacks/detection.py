@@ -1,0 +1,131 @@
+"""Detects who must be called back from the call model's events and asks for the callback task (REQUIREMENTS §5).
+
+A durable bus subscriber. It remembers each live call's caller, dialled number and queue (from ``CallOffered`` and
+``CallStateChanged``) in a bounded map, and when the call ends decides:
+
+* ended ``abandoned`` or ``unanswered`` after reaching a queue → ``abandoned`` / ``missed`` task;
+* ended without an answer on a direct line (not the public number) → ``missed`` task;
+* answered and ended ``dropped`` (network failure on the caller's leg) → ``dropped`` task;
+* the call itself already asked for a callback (IVR offer, a message) → no second request;
+* no usable number (anonymous, withheld, malformed, not dialable under the profile) → no task; the reason is
+  recorded in ``callback_skips`` for that call.
+
+An answered inbound call also settles the caller's pending tasks (``satisfied``): they got their conversation.
+Outbound calls (the dialer's callbacks) are the dialer's to settle: ignored here.
+Due times are moved into the profile's business hours and working days. Numbers are never logged.
+"""
+from __future__ import annotations
+
+import logging
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from core.calendar import next_business_moment
+from core.events import CallDirection, CallOffered, CallRelinked, CallState, CallStateChanged, EndCause
+from core.phone_numbers import callback_number
+from core.policy import PolicyProfile
+from telephony.calls.queries import get_call
+from core.events import CallbackReason
+from telephony.callbacks.service import CallbackService
+
+log = logging.getLogger(__name__)
+
+NO_USABLE_NUMBER = "no_usable_number"
+ALREADY_REQUESTED = "already_requested"   # the caller booked one during the call (IVR offer, message)
+CALLER_UNKNOWN = "caller_unknown"   # the call began before a restart and was never stored: nothing to call
+
+
+@dataclass
+class LiveCall:
+    caller: str
+    dialed: str
+    queue: str | None = None
+    direction: CallDirection = CallDirection.INBOUND
+
+
+# Looks a call up when it began before this process did (restored from the call store): (caller, dialed, queue).
+CallLookup = Callable[[str], Awaitable[LiveCall | None]]
+
+
+class CallbackDetector:
+    def __init__(self, callbacks: CallbackService, profile: PolicyProfile, *, lookup: CallLookup | None = None,
+                 max_calls: int = 10_000) -> None:
+        self.callbacks = callbacks
+        self.profile = profile
+        self.lookup = lookup
+        self.max_calls = max_calls
+        self.calls: OrderedDict[str, LiveCall] = OrderedDict()
+
+    async def __call__(self, event: object) -> None:
+        if isinstance(event, CallOffered):
+            self._remember(event.call_id, LiveCall(event.caller, event.dialed, direction=event.direction))
+        elif isinstance(event, CallRelinked):
+            if (call := self.calls.pop(event.old_id, None)) is not None:
+                self._remember(event.new_id, call)
+        elif isinstance(event, CallStateChanged):
+            await self._on_state(event)
+
+    def _remember(self, call_id: str, call: LiveCall) -> None:
+        self.calls[call_id] = call
+        while len(self.calls) > self.max_calls:   # a lost end event must not grow the map for ever
+            self.calls.popitem(last=False)
+
+    async def _on_state(self, event: CallStateChanged) -> None:
+        call = self.calls.get(event.call_id)
+        if event.state is CallState.ENDED:
+            self.calls.pop(event.call_id, None)
+        if call is None and event.state in (CallState.ANSWERED, CallState.ENDED):
+            call = await self._looked_up(event.call_id)   # a call from before this process
+        if call is not None and call.direction is CallDirection.OUTBOUND:
+            return   # the dialer settles its own calls, a dropped one included
+        if call is not None and event.queue:
+            call.queue = event.queue
+        if event.state is CallState.ANSWERED:
+            number = callback_number(call.caller, self.profile.country) if call else None
+            if number is not None:
+                await self.callbacks.satisfy_open_tasks(number, call_id=event.call_id)
+        elif event.state is CallState.ENDED:
+            await self._on_end(event, call)
+
+    async def _looked_up(self, call_id: str) -> LiveCall | None:
+        return await self.lookup(call_id) if self.lookup is not None else None
+
+    def reason_for(self, event: CallStateChanged, call: LiveCall | None) -> CallbackReason | None:
+        """Which callback the ended call needs, if any."""
+        queue = (call.queue if call else None) or event.queue
+        if event.cause is EndCause.DROPPED:
+            return CallbackReason.DROPPED
+        if event.cause in (EndCause.ABANDONED, EndCause.UNANSWERED):
+            if queue is not None:
+                return CallbackReason.ABANDONED if event.cause is EndCause.ABANDONED else CallbackReason.MISSED
+            if call is not None and call.dialed != self.profile.public_number:
+                return CallbackReason.MISSED   # a direct line nobody picked up
+        return None   # completed, or the caller left the IVR before asking for anyone
+
+    async def _on_end(self, event: CallStateChanged, call: LiveCall | None) -> None:
+        reason = self.reason_for(event, call)
+        if reason is None:
+            return
+        if call is None:
+            await self.callbacks.record_skip(event.call_id, reason, CALLER_UNKNOWN, at=event.at)
+            return
+        if await self.callbacks.requested_by_call(event.call_id):
+            await self.callbacks.record_skip(event.call_id, reason, ALREADY_REQUESTED, at=event.at)
+            return
+        number = callback_number(call.caller, self.profile.country)
+        if number is None:
+            await self.callbacks.record_skip(event.call_id, reason, NO_USABLE_NUMBER, at=event.at)
+            return
+        await self.callbacks.request_callback(number, reason, due_at=next_business_moment(event.at, self.profile),
+                                              call_id=event.call_id, queue=call.queue or event.queue)
+
+
+def stored_call_lookup(engine: AsyncEngine) -> CallLookup:
+    """A :data:`CallLookup` over the call store, for calls restored after a restart."""
+    async def lookup(call_id: str) -> LiveCall | None:
+        view = await get_call(engine, call_id)
+        return LiveCall(view.caller, view.dialed, view.queue, CallDirection(view.direction)) if view else None
+    return lookup

@@ -1,0 +1,152 @@
+"""Callback tasks as stored (tables ``callback_tasks``, ``callback_task_history``, ``callback_skips``) and as the
+rest of the code sees them (frozen value objects built from a row by keyword).
+
+A number has at most one *open* task (``pending`` or ``dialing``): a partial unique index enforces it even when
+two requests race. Every change appends a history row (HR-REG §27.11). Numbers are personal data.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import NamedTuple
+
+from sqlalchemy import JSON, ForeignKey, Index, Integer, String, text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from core.db import AutoId, Base, UTCDateTime
+from core.events import CallbackReason
+
+# Lower is dialled first (REQUIREMENTS §5): a dropped conversation, then a promised time, then a missed or
+# abandoned call, then everything else. A task with several reasons takes its most urgent one.
+PRIORITY_GROUPS: tuple[tuple[str, ...], ...] = (
+    (CallbackReason.DROPPED.value,),
+    (CallbackReason.AGREED_TIME.value,),
+    (CallbackReason.MISSED.value, CallbackReason.ABANDONED.value),
+)
+OTHER_PRIORITY = len(PRIORITY_GROUPS)
+
+
+def priority(reasons: tuple[str, ...] | list[str]) -> int:
+    """The dialling priority of a task with these reasons (0 first), stored with the task."""
+    for rank, group in enumerate(PRIORITY_GROUPS):
+        if any(reason in group for reason in reasons):
+            return rank
+    return OTHER_PRIORITY
+
+
+_OPEN_SQL = text("state IN ('pending', 'dialing')")
+
+
+class CallbackTaskRow(Base):
+    __tablename__ = "callback_tasks"
+    __table_args__ = (
+        # one open task per number, whoever asks and however concurrently
+        Index("uq_callback_tasks_open_number", "number", unique=True,
+              sqlite_where=_OPEN_SQL, postgresql_where=_OPEN_SQL),
+        Index("ix_callback_tasks_state_due_at", "state", "due_at"),
+        Index("ix_callback_tasks_claim_order", "state", "priority", "due_at"),
+    )
+
+    id: Mapped[int] = mapped_column(AutoId, primary_key=True, autoincrement=True)
+    number: Mapped[str] = mapped_column(String(32))             # E.164; personal data
+    state: Mapped[str] = mapped_column(String(16))
+    reasons: Mapped[list[str]] = mapped_column(JSON)           # in the order they were asked for
+    due_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    call_id: Mapped[str | None] = mapped_column(String(64))    # the call that first asked for it
+    queue: Mapped[str | None] = mapped_column(String(64))      # the competence that should call back
+    extension: Mapped[str | None] = mapped_column(String(16))  # a specific employee (messages, agreed times)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    # the dialer worker that took the task to `dialing`, and when (telephony.callbacks.claims, migration 0007)
+    claimed_by: Mapped[str | None] = mapped_column(String(64))
+    claimed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    # migration 0009: dialling order (see ``priority``), the time agreed with the client (§12.10), the channel id
+    # and agent of the latest try (the produced call; how a restart finds the try), the agent's note
+    priority: Mapped[int] = mapped_column(Integer, default=3, server_default="3")
+    agreed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    dial_call_id: Mapped[str | None] = mapped_column(String(64))
+    agent: Mapped[str | None] = mapped_column(String(16))
+    note: Mapped[str | None] = mapped_column(String(500))
+
+
+class CallbackHistoryRow(Base):
+    """One appended change of a task: created, a reason merged in, claimed, a try's outcome, a state change."""
+
+    __tablename__ = "callback_task_history"
+
+    id: Mapped[int] = mapped_column(AutoId, primary_key=True, autoincrement=True)
+    task_id: Mapped[int] = mapped_column(ForeignKey("callback_tasks.id", ondelete="CASCADE"), index=True)
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    state: Mapped[str] = mapped_column(String(16))
+    event: Mapped[str] = mapped_column(String(32))             # "created", "merged", ...
+    reason: Mapped[str | None] = mapped_column(String(32))
+    call_id: Mapped[str | None] = mapped_column(String(64))
+
+
+class CallbackSkipRow(Base):
+    """A call that would have needed a callback but got no task, and why (e.g. ``no_usable_number``)."""
+
+    __tablename__ = "callback_skips"
+
+    id: Mapped[int] = mapped_column(AutoId, primary_key=True, autoincrement=True)
+    call_id: Mapped[str] = mapped_column(String(64), index=True)
+    cause: Mapped[str] = mapped_column(String(32))             # the callback reason the call would have had
+    reason: Mapped[str] = mapped_column(String(32))            # why no task: never the number itself
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+
+
+@dataclass(frozen=True)
+class CallbackSkip:
+    call_id: str
+    cause: str
+    reason: str
+    at: dt.datetime
+
+
+@dataclass(frozen=True)
+class CallbackTask:
+    id: int
+    number: str
+    state: str
+    reasons: tuple[str, ...]
+    due_at: dt.datetime
+    attempts: int
+    call_id: str | None
+    queue: str | None
+    extension: str | None
+    created_at: dt.datetime
+    updated_at: dt.datetime
+    priority: int = OTHER_PRIORITY
+    agreed_at: dt.datetime | None = None
+    dial_call_id: str | None = None
+    agent: str | None = None
+    note: str | None = None
+
+
+@dataclass(frozen=True)
+class CallbackFilter:
+    state: str | None = None
+    reason: str | None = None
+    extension: str | None = None
+    limit: int = 100
+    offset: int = 0
+
+
+class HistoryEntry(NamedTuple):
+    """One appended change of a task (``callback_task_history``)."""
+
+    at: dt.datetime
+    event: str
+    state: str
+    reason: str | None
+    call_id: str | None
+
+
+def task_of(row: CallbackTaskRow) -> CallbackTask:
+    """The value object of a stored task."""
+    return CallbackTask(
+        id=row.id, number=row.number, state=row.state, reasons=tuple(row.reasons or ()), due_at=row.due_at,
+        attempts=row.attempts, call_id=row.call_id, queue=row.queue, extension=row.extension,
+        created_at=row.created_at, updated_at=row.updated_at, priority=row.priority, agreed_at=row.agreed_at,
+        dial_call_id=row.dial_call_id, agent=row.agent, note=row.note)

@@ -1,0 +1,165 @@
+"""Callback tasks: who must be called back, why, from when — stored, merged one open task per number, listed.
+
+Every part that needs a callback (the IVR offer, message taking, the missed/abandoned/dropped detector, QA
+corrections, agreed times) asks through :class:`CallbackService.request_callback` (the ``core.ports.CallbackRequests``
+port). A number has at most one *open* task (``pending`` or ``dialing``): a second request adds its reason to that
+task and may bring its due time forward, so one call back settles everything the caller was waiting for. A partial
+unique index enforces the rule even when two requests race. Every change appends a history row (HR-REG §27.11).
+The dialer (``telephony.callbacks.dialer``) works the tasks. Numbers are personal data: stored, never logged.
+"""
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import datetime as dt
+import logging
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+
+from core.clock import utcnow
+from core.db import for_update, locked_row, make_sessionmaker
+from core.events import OPEN_STATES, CallbackReason, CallbackState
+from telephony.callbacks.exceptions import CallbackNotFound
+from telephony.callbacks.models import (CallbackFilter, CallbackHistoryRow, CallbackSkip, CallbackSkipRow,
+                                        CallbackTask, CallbackTaskRow, HistoryEntry, priority, task_of)
+
+log = logging.getLogger(__name__)
+
+
+def locked_task(engine: AsyncEngine, task_id: int) -> contextlib.AbstractAsyncContextManager[
+        tuple[AsyncSession, CallbackTaskRow]]:
+    """``(session, row)`` of task ``task_id`` in one transaction, the row locked on PostgreSQL (the dialer, a merge
+    or a supervisor may be changing it at the same time); ``CallbackNotFound`` when there is no such task."""
+    return locked_row(engine, CallbackTaskRow, task_id, lambda key: CallbackNotFound(f"no callback task {key}"))
+
+
+class CallbackService:
+    """The ``CallbackRequests`` port over the database."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self.engine = engine
+        self._sessions = make_sessionmaker(engine)
+        # SQLite has no row locks: two read-merge-writes of one task would lose a reason. SQLite serves a single
+        # service instance, so one lock in this process serialises them; PostgreSQL locks the row instead.
+        self._sqlite_lock = asyncio.Lock() if engine.dialect.name == "sqlite" else None
+
+    async def request_callback(self, number: str, reason: str, *, due_at: dt.datetime | None = None,
+                               call_id: str | None = None, queue: str | None = None,
+                               extension: str | None = None, agreed_at: dt.datetime | None = None,
+                               note: str | None = None) -> int:
+        """Create a pending task, or merge into the number's open task; the task's id.
+
+        ``agreed_at``: the time promised to the client (reason ``agreed_time``); ``due_at`` is then when the dialer
+        may take it (the agreed time less the profile's tolerance)."""
+        reason = CallbackReason(reason).value   # an unknown reason is a bug of the caller: ValueError
+        if not number:
+            raise ValueError("a callback needs a number")
+        now = utcnow()
+        due_at = due_at or now
+        for _ in range(3):  # a concurrent request for the same number may win the insert: merge into it then
+            try:
+                async with (self._sqlite_lock or contextlib.nullcontext()), self._sessions() as session, \
+                        session.begin():
+                    return await self._merge_or_create(session, number, reason, due_at, call_id, queue, extension,
+                                                       now, agreed_at, note)
+            except IntegrityError:
+                continue
+        raise RuntimeError("could not store the callback request after 3 attempts")
+
+    async def _merge_or_create(self, session: AsyncSession, number: str, reason: str, due_at: dt.datetime,
+                               call_id: str | None, queue: str | None, extension: str | None,
+                               now: dt.datetime, agreed_at: dt.datetime | None = None,
+                               note: str | None = None) -> int:
+        stmt = select(CallbackTaskRow).where(CallbackTaskRow.number == number,
+                                             CallbackTaskRow.state.in_(OPEN_STATES))
+        row = await session.scalar(for_update(stmt, session.bind.dialect))   # the dialer may be updating it now
+        if row is None:
+            row = CallbackTaskRow(number=number, state=CallbackState.PENDING.value, reasons=[reason], due_at=due_at,
+                                  attempts=0, call_id=call_id, queue=queue, extension=extension, created_at=now,
+                                  updated_at=now, priority=priority([reason]), agreed_at=agreed_at, note=note)
+            session.add(row)
+            await session.flush()
+            event = "created"
+        else:
+            if reason not in row.reasons:
+                row.reasons = [*row.reasons, reason]   # a new list: JSON columns do not track in-place changes
+            row.due_at = min(row.due_at, due_at)        # the earlier promise wins
+            row.queue = row.queue or queue
+            row.extension = row.extension or extension
+            row.priority = priority(row.reasons)
+            row.agreed_at = agreed_at or row.agreed_at
+            row.note = note or row.note
+            row.updated_at = now
+            event = "merged"
+        session.add(CallbackHistoryRow(task_id=row.id, at=now, state=row.state, event=event, reason=reason,
+                                       call_id=call_id))
+        log.info("callback task %s %s (reason %s, call %s)", row.id, event, reason, call_id)
+        return row.id
+
+    async def get(self, task_id: int) -> CallbackTask | None:
+        async with self._sessions() as session:
+            row = await session.get(CallbackTaskRow, task_id)
+            return task_of(row) if row is not None else None
+
+    async def list(self, where: CallbackFilter = CallbackFilter()) -> list[CallbackTask]:
+        """Tasks by due time (soonest first), filtered by state, reason and employee."""
+        stmt = select(CallbackTaskRow)
+        if where.state:
+            stmt = stmt.where(CallbackTaskRow.state == where.state)
+        if where.extension:
+            stmt = stmt.where(CallbackTaskRow.extension == where.extension)
+        stmt = stmt.order_by(CallbackTaskRow.due_at, CallbackTaskRow.id)
+        if not where.reason:
+            stmt = stmt.limit(where.limit).offset(where.offset)
+        async with self._sessions() as session:
+            tasks = [task_of(row) for row in (await session.scalars(stmt)).all()]
+        if where.reason:  # reasons are a JSON list: filtered here, portable across SQLite and PostgreSQL
+            tasks = [task for task in tasks if where.reason in task.reasons][where.offset:where.offset + where.limit]
+        return tasks
+
+    async def history(self, task_id: int) -> list[HistoryEntry]:
+        """Every change of the task, oldest first."""
+        async with self._sessions() as session:
+            rows = await session.scalars(select(CallbackHistoryRow).where(CallbackHistoryRow.task_id == task_id)
+                                         .order_by(CallbackHistoryRow.id))
+            return [HistoryEntry(row.at, row.event, row.state, row.reason, row.call_id) for row in rows]
+
+    async def satisfy_open_tasks(self, number: str, *, call_id: str | None = None) -> list[int]:
+        """The number called in and was answered: its ``pending`` tasks become ``satisfied`` (history event
+        ``satisfied``). A task already ``dialing`` is left to the dialer, which owns it now."""
+        now = utcnow()
+        async with (self._sqlite_lock or contextlib.nullcontext()), self._sessions() as session, session.begin():
+            stmt = select(CallbackTaskRow).where(CallbackTaskRow.number == number,
+                                                 CallbackTaskRow.state == CallbackState.PENDING.value)
+            # a row the dialer is claiming right now is its own: skipped
+            rows = (await session.scalars(for_update(stmt, session.bind.dialect, skip_locked=True))).all()
+            for row in rows:
+                row.state = CallbackState.SATISFIED.value
+                row.updated_at = now
+                session.add(CallbackHistoryRow(task_id=row.id, at=now, state=row.state, event="satisfied",
+                                               reason=None, call_id=call_id))
+                log.info("callback task %s satisfied by call %s", row.id, call_id)
+            return [row.id for row in rows]
+
+    async def record_skip(self, call_id: str, cause: str, reason: str, *, at: dt.datetime | None = None) -> None:
+        """Remember that call ``call_id`` needed a ``cause`` callback but got no task, and why."""
+        async with self._sessions() as session, session.begin():
+            session.add(CallbackSkipRow(call_id=call_id, cause=CallbackReason(cause).value, reason=reason,
+                                        at=at or utcnow()))
+        log.info("no callback task for call %s (%s: %s)", call_id, cause, reason)
+
+    async def skips(self, call_id: str) -> list[CallbackSkip]:
+        async with self._sessions() as session:
+            rows = await session.scalars(select(CallbackSkipRow).where(CallbackSkipRow.call_id == call_id)
+                                         .order_by(CallbackSkipRow.id))
+            return [CallbackSkip(row.call_id, row.cause, row.reason, row.at) for row in rows]
+
+    async def requested_by_call(self, call_id: str) -> bool:
+        """Whether call ``call_id`` already asked for a callback (IVR offer, a message): its end needs no other."""
+        async with self._sessions() as session:
+            found = await session.scalar(select(CallbackHistoryRow.id).where(
+                CallbackHistoryRow.call_id == call_id,
+                CallbackHistoryRow.event.in_(("created", "merged"))).limit(1))   # not "satisfied" by it
+            return found is not None

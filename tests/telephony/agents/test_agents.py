@@ -1,0 +1,163 @@
+"""Agent state from scripted AMI events: transitions, changes-only announcements, resync, the wrap-up timer."""
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+
+from core.events import AgentState, AgentStateChanged
+from core.policy import load_profile
+from telephony.agents.tracker import AgentTracker, run_wrapup_timer
+from telephony.calls.resync import PbxSnapshot
+from tests.telephony.ami_replay import recorded
+
+LT = load_profile("lt-employment-1883")
+T0 = 1_800_000_000.0
+IFACE = "Local/101@agent-reach"
+
+
+def ev(name: str, at: float, **fields: str) -> dict[str, str]:
+    return {"Event": name, "Timestamp": f"{T0 + at:.6f}", **fields}
+
+
+def member(name: str, at: float, queue: str = "general_info", iface: str = IFACE, **fields: str) -> dict:
+    return ev(name, at, Queue=queue, Interface=iface, MemberName=iface.split("/")[1].split("@")[0], **fields)
+
+
+def feed(tracker: AgentTracker, *events: dict) -> list[AgentStateChanged]:
+    out = []
+    for event in events:
+        out.extend(tracker.handle(event))
+    return out
+
+
+def states(out) -> list[tuple[str, str]]:
+    return [(e.state.value, e.reason) for e in out]
+
+
+def test_answered_call_goes_ringing_in_call_wrap_up_available():
+    tracker = AgentTracker(LT)
+    out = feed(
+        tracker,
+        member("QueueMemberAdded", 0, Status="1", Paused="0"),
+        member("AgentCalled", 1, DestUniqueid="9.1"),
+        member("QueueMemberStatus", 1.1, Status="6", Paused="0"),  # same state again: nothing announced
+        member("AgentConnect", 3, DestUniqueid="9.1"),
+        member("AgentComplete", 10, DestUniqueid="9.1"),
+    )
+    assert states(out) == [("available", ""), ("ringing", ""), ("in_call", ""), ("wrap_up", "")]
+    deadline = tracker.next_deadline()
+    assert deadline == dt.datetime.fromtimestamp(T0 + 10 + LT.queue("general_info").wrapup_seconds, dt.UTC)
+    assert tracker.expire(deadline - dt.timedelta(seconds=1)) == []
+    [done] = tracker.expire(deadline)
+    assert (done.state, done.at, done.extension) == (AgentState.AVAILABLE, deadline, "101")
+    assert tracker.next_deadline() is None
+
+
+def test_pause_with_reason_and_unpause():
+    tracker = AgentTracker(LT)
+    out = feed(
+        tracker,
+        member("QueueMemberAdded", 0, Status="1", Paused="0"),
+        member("QueueMemberPause", 1, Paused="1", PausedReason="ring_no_answer"),
+        member("QueueMemberPause", 5, Paused="0", PausedReason=""),
+    )
+    assert states(out) == [("available", ""), ("paused", "ring_no_answer"), ("available", "")]
+
+
+def test_a_ring_the_caller_abandons_ends_with_the_member_channel_hangup():
+    tracker = AgentTracker(LT)
+    out = feed(
+        tracker,
+        member("QueueMemberAdded", 0, Status="1", Paused="0"),
+        member("AgentCalled", 1, DestUniqueid="9.1"),
+        ev("Hangup", 2, Uniqueid="9.1", Channel="Local/101@agent-reach-00000001;1"),
+    )
+    assert states(out)[-1] == ("available", "")
+
+
+def test_ring_out_returns_to_available_without_wrap_up():
+    tracker = AgentTracker(LT)
+    out = feed(
+        tracker,
+        member("QueueMemberAdded", 0, Status="1", Paused="0"),
+        member("AgentCalled", 1, DestUniqueid="9.1"),
+        member("AgentRingNoAnswer", 9, DestUniqueid="9.1", RingTime="8000"),
+    )
+    assert states(out) == [("available", ""), ("ringing", ""), ("available", "")]
+
+
+def test_unreachable_softphone_and_unavailable_device():
+    tracker = AgentTracker(LT)
+    out = feed(
+        tracker,
+        member("QueueMemberAdded", 0, Status="1", Paused="0"),
+        member("AgentCalled", 1, DestUniqueid="9.1"),
+        ev("UserEvent", 1.1, UserEvent="HotlineAgentReach", Extension="101", SoftphoneStatus="CHANUNAVAIL"),
+        member("AgentRingNoAnswer", 9, DestUniqueid="9.1"),
+        member("AgentCalled", 10, DestUniqueid="9.2"),  # tried again: unknown until agent-reach says
+        member("AgentConnect", 11, DestUniqueid="9.2"),
+    )
+    assert states(out) == [("available", ""), ("ringing", ""), ("unreachable", "softphone_unreachable"),
+                           ("ringing", ""), ("in_call", "")]
+    other = AgentTracker(LT)
+    out = feed(other, member("QueueMemberAdded", 0, Status="5", Paused="0"))
+    assert states(out) == [("unreachable", "device_unavailable")]
+
+
+def test_logged_in_while_member_of_any_queue():
+    tracker = AgentTracker(LT)
+    out = feed(
+        tracker,
+        member("QueueMemberAdded", 0, queue="employers", Status="1", Paused="0"),
+        member("QueueMemberAdded", 0, queue="job_seekers", Status="1", Paused="0"),
+        member("QueueMemberRemoved", 1, queue="employers"),
+        member("QueueMemberRemoved", 2, queue="job_seekers"),
+    )
+    assert states(out) == [("available", ""), ("logged_out", "")]
+
+
+def test_reconcile_rebuilds_from_queue_status():
+    tracker = AgentTracker(LT)
+    feed(tracker, member("QueueMemberAdded", 0, iface="Local/104@agent-reach", Status="1", Paused="0"))
+    snapshot = PbxSnapshot(queue_members=[
+        {"Event": "QueueMember", "Queue": "employers", "Name": "101", "Location": IFACE, "Status": "1",
+         "Paused": "1", "PausedReason": "lunch", "InCall": "0"},
+        {"Event": "QueueMember", "Queue": "general_info", "Name": "101", "Location": IFACE, "Status": "1",
+         "Paused": "1", "PausedReason": "lunch", "InCall": "0"},
+        {"Event": "QueueMember", "Queue": "general_info", "Name": "102", "Location": "Local/102@agent-reach",
+         "Status": "2", "Paused": "0", "InCall": "1"},
+    ])
+    now = dt.datetime.fromtimestamp(T0 + 50, dt.UTC)
+    out = tracker.reconcile(snapshot, now)
+    assert {(e.extension, e.state.value, e.reason) for e in out} == {
+        ("101", "paused", "lunch"), ("102", "in_call", ""), ("104", "logged_out", "")}
+    views = {view.extension: view for view in tracker.snapshot()}
+    assert views["101"].queues == ("employers", "general_info") and views["101"].since == now
+    assert views["102"].interface == "Local/102@agent-reach"
+    assert tracker.reconcile(snapshot, now) == []  # nothing changed: nothing announced
+    assert states(feed(tracker, ev("AgentComplete", 60, Queue="general_info", Interface="Local/102@agent-reach",
+                                   DestUniqueid="x")))[-1] == ("wrap_up", "")
+
+
+def test_recorded_queue_call_ends_in_wrap_up_for_the_agent_who_answered():
+    tracker = AgentTracker(LT)
+    out = feed(tracker, *recorded("queue_answered"))
+    mine = [e for e in out if e.extension == "102"]
+    assert [e.state.value for e in mine][-3:] == ["ringing", "in_call", "wrap_up"]
+
+
+async def test_wrapup_timer_publishes_the_end_of_wrap_up():
+    wake = asyncio.Event()
+    tracker = AgentTracker(LT, on_deadline=wake.set)
+    feed(tracker, member("QueueMemberAdded", 0, Status="1", Paused="0"),
+         member("AgentCalled", 1, DestUniqueid="9.1"), member("AgentConnect", 2, DestUniqueid="9.1"),
+         member("AgentComplete", 3, DestUniqueid="9.1"))
+    assert wake.is_set()
+    published: asyncio.Queue = asyncio.Queue()
+    later = dt.datetime.fromtimestamp(T0 + 100, dt.UTC)  # the clock is already past the deadline
+    timer = asyncio.create_task(run_wrapup_timer(tracker, published.put, wake, clock=lambda: later))
+    try:
+        event = await asyncio.wait_for(published.get(), 5)
+    finally:
+        timer.cancel()
+    assert event.state is AgentState.AVAILABLE and event.extension == "101"

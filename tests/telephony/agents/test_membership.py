@@ -1,0 +1,96 @@
+"""Queue membership from the directory: the desired members, the plan against QueueStatus, and applying it."""
+from __future__ import annotations
+
+from core.clock import utcnow
+from core.events import PbxResynced
+from core.policy import load_profile
+from core.ports import Employee
+from directory import EmployeeDirectoryService
+from telephony.ami.exceptions import AmiActionError, AmiDisconnected
+from telephony.agents.membership import Member, QueueConfigurator, desired_members, plan_membership, pbx_members
+
+LT = load_profile("lt-employment-1883")
+TEMPLATE = "Local/{extension}@agent-reach"
+QUEUES = [q.name for q in LT.queues]
+
+
+def employee(ext: str, *queues: str, active: bool = True, fallback: str | None = None) -> Employee:
+    return Employee(ext, f"Agent {ext}", "unit", queues, fallback, active)
+
+
+def qm(queue: str, ext: str, membership: str = "dynamic", paused: str = "0") -> dict:
+    return {"Event": "QueueMember", "Queue": queue, "Name": ext, "Location": f"Local/{ext}@agent-reach",
+            "Membership": membership, "Paused": paused, "Status": "1"}
+
+
+def test_active_employees_are_members_of_their_profile_queues():
+    members = desired_members(LT, [employee("101", "employers", "general_info"),
+                                   employee("102", "general_info", active=False),
+                                   employee("103", "pensions")], TEMPLATE)  # not a queue of this profile
+    assert members == {Member("employers", "Local/101@agent-reach", "101"),
+                       Member("general_info", "Local/101@agent-reach", "101")}
+
+
+def test_plan_adds_missing_removes_extra_dynamic_and_reports_static():
+    desired = {Member("employers", "Local/101@agent-reach", "101"),
+               Member("general_info", "Local/101@agent-reach", "101")}
+    actual = pbx_members([qm("employers", "101"), qm("employers", "102"), qm("general_info", "103", "static"),
+                          qm("other_queue", "109"), {"Event": "QueueParams", "Queue": "employers"}])
+    plan = plan_membership(desired, actual, QUEUES)
+    assert plan.add == [Member("general_info", "Local/101@agent-reach", "101")]
+    assert [(m.queue, m.name) for m in plan.remove] == [("employers", "102")]
+    assert [(m.queue, m.name) for m in plan.static_extras] == [("general_info", "103")]
+    assert plan.changes == 2
+
+
+class FakeAmi:
+    def __init__(self, queue_status: list[dict], connected: bool = True) -> None:
+        self.queue_status = queue_status
+        self.actions: list[dict] = []
+        self.connected = connected
+
+    async def action_list(self, action: dict, *, timeout=None) -> list[dict]:
+        if not self.connected:
+            raise AmiDisconnected("down")
+        assert action == {"Action": "QueueStatus"}
+        return self.queue_status
+
+    async def action(self, action: dict, *, timeout=None) -> dict:
+        self.actions.append(action)
+        if action["Action"] == "DBDel":
+            raise AmiActionError("Database entry not found")
+        return {"Response": "Success"}
+
+
+async def test_apply_makes_the_pbx_match_the_directory_and_writes_fallbacks(db_engine):
+    await EmployeeDirectoryService(db_engine).upsert([employee("101", "general_info", fallback="+37061234567"),
+                                       employee("102", "general_info"),
+                                       employee("103", "general_info", active=False, fallback="+37061234568")])
+    ami = FakeAmi([qm("general_info", "102"), qm("general_info", "103"), qm("general_info", "105")])
+    plan = await QueueConfigurator(ami, EmployeeDirectoryService(db_engine), LT, TEMPLATE).apply()
+    assert plan.changes == 3
+    assert ami.actions == [
+        {"Action": "QueueAdd", "Queue": "general_info", "Interface": "Local/101@agent-reach", "MemberName": "101",
+         "Paused": "false"},
+        {"Action": "QueueRemove", "Queue": "general_info", "Interface": "Local/103@agent-reach"},
+        {"Action": "QueueRemove", "Queue": "general_info", "Interface": "Local/105@agent-reach"},
+        {"Action": "DBPut", "Family": "hotline/101", "Key": "fallback", "Val": "+37061234567"},
+        {"Action": "DBDel", "Family": "hotline/102", "Key": "fallback"},
+        {"Action": "DBDel", "Family": "hotline/103", "Key": "fallback"},  # inactive: no longer reachable there
+    ]
+
+
+async def test_an_empty_directory_leaves_the_pbx_alone(db_engine):
+    ami = FakeAmi([qm("general_info", "101")])
+    plan = await QueueConfigurator(ami, EmployeeDirectoryService(db_engine), LT, TEMPLATE).apply()
+    assert plan.changes == 0 and ami.actions == []
+
+
+async def test_resync_handler_survives_a_lost_connection(db_engine):
+    await EmployeeDirectoryService(db_engine).upsert([employee("101", "general_info")])
+    configurator = QueueConfigurator(FakeAmi([], connected=False), EmployeeDirectoryService(db_engine), LT, TEMPLATE)
+    await configurator.on_resynced(PbxResynced(at=utcnow(), live_calls=0))
+    assert configurator.runs == 0
+    configurator.ami = FakeAmi([])
+    await configurator.on_resynced(PbxResynced(at=utcnow(), live_calls=0))
+    assert configurator.runs == 1

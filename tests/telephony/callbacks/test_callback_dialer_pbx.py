@@ -1,0 +1,94 @@
+"""The callback dialer on the real sandbox PBX: a caller abandons the queue, gets a pending task, and the dialer
+rings a sandbox agent first, then the caller; the task ends `done` with the call it produced. A callback
+conversation the network cuts is owed another call."""
+from __future__ import annotations
+
+import pytest
+
+from core import dialplan
+from telephony.callbacks.claims import dialing_tasks
+from telephony.callbacks.models import CallbackFilter
+from tests.profiles import always_open_profile
+from tests.service_fixture import running_service, until
+
+pytestmark = pytest.mark.pbx
+
+CALLER = "+37060000091"   # made up
+CALLER_DIGITS = CALLER.lstrip("+")
+DROPPING_CLIENT = "+37060000094"   # made up
+
+
+async def test_an_abandoned_caller_is_called_back_agent_first_and_the_task_is_done_with_its_call(pbx, tmp_path):
+    profile_path = str(always_open_profile(tmp_path))
+    await pbx.set_all_agents(answer_after="never")
+    async with running_service(pbx, tmp_path, profile=profile_path) as first:   # no dialer yet
+        placed = await pbx.originate(first.service.profile.public_number, CALLER, timeout=4)
+
+        async def abandoned_task():
+            _, tasks = await first.get("/api/callbacks?reason=abandoned")
+            return next((t for t in tasks if t["number"] == CALLER), None)
+
+        await until(abandoned_task, timeout=60)
+        task = await abandoned_task()
+        assert (task["state"], task["call_id"]) == ("pending", placed.uniqueid)
+
+    await pbx.set_all_agents(answer_after=1, talk=30)   # the agent stays until the client hangs up
+    await pbx.action(Action="DBPut", Family="sandbox/mobile", Key="talk", Val="2")
+    async with pbx.events() as log, running_service(pbx, tmp_path, profile=profile_path, dialer=True) as second:
+        callbacks = second.service.telephony.callbacks.service
+
+        async def done():
+            return (await callbacks.get(task["id"])).state == "done"
+
+        await until(done, timeout=60)
+        finished = await callbacks.get(task["id"])
+        history = await callbacks.history(task["id"])
+        assert not await dialing_tasks(second.service.engine, second.service.telephony.callbacks.dialer.worker)
+        async with second.http.get("/metrics") as response:
+            metrics = await response.text()
+        produced_call = await second.wait_call(finished.dial_call_id, lambda call: call["state"] == "ended")
+
+    produced = finished.dial_call_id
+    assert produced and finished.attempts == 1 and finished.agent
+    events = [(event, state) for _, event, state, _, _ in history]
+    assert events[0] == ("created", "pending") and ("claimed", "dialing") in events and events[-1] == ("answered",
+                                                                                                         "done")
+    # agent first: the agent's phone rang (and answered) before the client's phone was dialled
+    agent_leg = await log.wait_for("Newchannel", Uniqueid=produced)
+    agent_phone = await log.wait_for("Newchannel", Context=dialplan.CONTEXT_AGENTS, Exten=finished.agent)
+    client_phone = await log.wait_for("Newchannel", Context=dialplan.CONTEXT_MOBILE, Exten=CALLER_DIGITS)
+    positions = {id(event): index for index, event in enumerate(log.events)}
+    assert positions[id(agent_leg)] < positions[id(agent_phone)] < positions[id(client_phone)]
+    dialled = log.matching("Newchannel", Context=dialplan.CONTEXT_MOBILE, Exten=CALLER_DIGITS)
+    assert len([event for event in dialled if event["Channel"].endswith(";1")]) == 1   # one Local pair: once
+    assert (await log.wait_for("UserEvent", Uniqueid=produced))["DialStatus"] == "ANSWER"
+    assert 'hotline_callback_tries_total{outcome="answered",state="done"} 1.0' in metrics
+    # the produced call is in the call history: outbound, to the caller, answered by the agent's call
+    assert (produced_call["direction"], produced_call["caller"], produced_call["ended_cause"]) == (
+        "outbound", CALLER, "completed")
+    assert [s["state"] for s in produced_call["states"]] == ["offered", "ringing", "answered", "ended"]
+
+
+async def test_a_callback_conversation_cut_by_the_network_gets_a_new_dropped_task(pbx, tmp_path):
+    await pbx.set_all_agents(answer_after=1, talk=60)
+    await pbx.action(Action="DBPut", Family="sandbox/mobile", Key="talk", Val="60")
+    async with pbx.events() as log, running_service(pbx, tmp_path, profile=str(always_open_profile(tmp_path)),
+                                                    dialer=True) as running:
+        callbacks = running.service.telephony.callbacks.service
+        first = await callbacks.request_callback(DROPPING_CLIENT, "missed")
+        client_phone = await log.wait_for("Newchannel", Context=dialplan.CONTEXT_MOBILE,
+                                          Exten=DROPPING_CLIENT.lstrip("+"))
+        await log.wait_for("Newstate", Uniqueid=client_phone["Uniqueid"], ChannelStateDesc="Up")
+        # mid-conversation the client's network goes away ("network out of order" on their leg)
+        await pbx.action(Action="Hangup", Channel=client_phone["Channel"], Cause="38")
+
+        async def dropped_task():
+            tasks = await callbacks.list(CallbackFilter(reason="dropped"))
+            return next((task for task in tasks if task.number == DROPPING_CLIENT), None)
+
+        await until(dropped_task, timeout=30)
+        again = await dropped_task()
+        done = await callbacks.get(first)
+        cut_call = await running.wait_call(done.dial_call_id, lambda call: call["state"] == "ended")
+    assert (done.state, again.call_id) == ("done", done.dial_call_id)   # the new task comes from the cut call
+    assert (cut_call["direction"], cut_call["ended_cause"]) == ("outbound", "dropped")
