@@ -20,7 +20,6 @@ from hotline.web import HotlineMetrics, WebDeps, callbacks_page, create_app, pag
 from hotline.web import callbacks as callback_routes
 from telephony.callbacks import CallbackService
 from tests.api_fixtures import auth
-from tests.hotline.test_wallboard_browser import browser  # noqa: F401  (the Chromium fixture)
 from tests.telephony.test_callback_admin import PROFILE, update_task
 
 WAIT_MS = 15_000
@@ -63,7 +62,7 @@ async def loads(page: Page, count: int) -> None:
 
 
 async def test_the_page_sorts_callbacks_refreshes_on_a_push_and_reschedules_without_reload(
-        server, tasks, tokens, browser, db_engine, tmp_path):  # noqa: F811
+        server, tasks, tokens, browser, db_engine, tmp_path):
     site, hub = server
     page = await browser.new_page(viewport={"width": 1280, "height": 1000})
     errors: list[str] = []
