@@ -20,6 +20,7 @@ from hotline.web import HotlineMetrics, WebDeps, callbacks_page, create_app, pag
 from hotline.web import callbacks as callback_routes
 from telephony.callbacks import CallbackService
 from tests.api_fixtures import auth
+from tests.hotline.browser_fixtures import SHARED_ASSETS
 from tests.telephony.test_callback_admin import PROFILE, update_task
 
 WAIT_MS = 15_000
@@ -128,3 +129,16 @@ def test_the_embedded_config_cannot_close_its_script_element_nor_fill_a_placehol
     assert config is not None and json.loads(config.group(1)) == hostile
     assert text.count("<main>") == 1 and '"label": "{{body}}"' in text   # the body is set in once, not here
     assert '<script src="/pages/dom.js" defer></script>\n<script src="/callbacks/callbacks.js" defer>' in text
+
+
+async def test_the_shared_assets_are_public_and_described_in_the_openapi_document(server):
+    site, _ = server
+    async with aiohttp.ClientSession() as http:
+        for path, content_type in SHARED_ASSETS.items():
+            asset = await http.get(site.make_url(path))
+            assert asset.status == 200 and asset.content_type == content_type, path
+        document = await (await http.get(site.make_url("/api/openapi.json"))).json()
+    for path in SHARED_ASSETS:
+        operation = document["paths"][path]["get"]
+        assert operation["tags"] == ["pages"] and operation["summary"].startswith("Supervisor pages' shared")
+        assert "security" not in operation

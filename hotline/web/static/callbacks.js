@@ -1,10 +1,9 @@
 // The callbacks page: pending, dialing and failed tasks from /api/callbacks, re-read every few seconds and at once
 // when /ws says a callback changed. Rows are built with textContent (never innerHTML): no value becomes markup.
-// `el` and `$` come from /pages/dom.js.
+// `el` and `$` come from /pages/dom.js; `config`, `api`, `connectPush`, `inZone` and `timeOfDay` from
+// /pages/pages.js.
 "use strict";
 (() => {
-  const config = JSON.parse(document.getElementById("callbacks-config").textContent);
-  const token = new URLSearchParams(location.search).get("token") || "";
   // what says a callback changed: a try started or ended, and the "failed" alert (an sla_alert of that kind)
   const PUSHED = new Set(["callback_dialing", "callback_result", "resync"]);
   const changed = (m) => PUSHED.has(m.type) || (m.type === "sla_alert" && m.kind === "callback_failed");
@@ -12,24 +11,14 @@
   const PUSH_GAP_MS = 300;   // a burst of pushes (a dialer round) is one re-read
 
   // ---- time, in the profile's timezone (not the browser's) ----------------------------------------------------
-  const clock = new Intl.DateTimeFormat("en-GB", { timeZone: config.timezone, weekday: "short", day: "2-digit",
-    month: "2-digit", hour: "2-digit", minute: "2-digit" });
-  const seconds = new Intl.DateTimeFormat("en-GB", { timeZone: config.timezone, timeStyle: "medium" });
-  const when = (iso) => (iso ? clock.format(new Date(iso)) : "–");
+  const day = inZone({ weekday: "short", day: "2-digit", month: "2-digit", hour: "2-digit", minute: "2-digit" });
+  const when = (iso) => (iso ? day(iso) : "–");
   function ago(iso) {
     const s = Math.max(0, Math.round((Date.now() - Date.parse(iso)) / 1000)), m = Math.floor(s / 60);
     return m ? `${m} min` : `${s}s`;
   }
 
   // ---- the API ------------------------------------------------------------------------------------------------
-  async function api(path, options = {}) {
-    const response = await fetch(path, { cache: "no-store", ...options,
-      headers: { Authorization: `Bearer ${token}`, "Content-Type": "application/json" } });
-    const body = await response.json().catch(() => null);
-    if (!response.ok) throw new Error((body && body.error && body.error.message) || `${path}: ${response.status}`);
-    return body;
-  }
-
   const tasksIn = (state) => api(`/api/callbacks?state=${state}&limit=1000`);
 
   let loading = null, again = false, loads = 0;
@@ -41,7 +30,7 @@
         render(pending, dialing, failed);
         document.body.dataset.loads = String(++loads);   // lets a test tell a fresh read from an old one
         showError("");
-        $("#updated").textContent = `updated ${seconds.format(new Date())}`;
+        $("#updated").textContent = `updated ${timeOfDay(new Date())}`;
       } catch (error) {
         showError(`could not read the callbacks: ${error.message || error}`);
       }
@@ -72,25 +61,6 @@
     const node = $("#error");
     node.textContent = text;
     node.hidden = !text;
-  }
-
-  // ---- the push socket: only a signal to re-read ---------------------------------------------------------------
-  let retries = 0;
-  function connect() {
-    const scheme = location.protocol === "https:" ? "wss:" : "ws:";
-    const socket = new WebSocket(`${scheme}//${location.host}/ws?token=${encodeURIComponent(token)}`);
-    socket.onopen = () => { retries = 0; setStatus("live", "live"); load(); };
-    socket.onmessage = (event) => { if (changed(JSON.parse(event.data))) loadSoon(); };
-    socket.onclose = () => {
-      setStatus("reconnecting", "reconnecting…");
-      setTimeout(connect, Math.min(10000, 500 * 2 ** retries++));
-    };
-  }
-
-  function setStatus(kind, text) {
-    const node = $("#status");
-    node.dataset.state = kind;
-    node.textContent = text;
   }
 
   // ---- rendering ----------------------------------------------------------------------------------------------
@@ -145,8 +115,8 @@
     return queue ? queue.label : (task.queue || "any agent");
   }
 
-  $("#profile").textContent = config.profile;
-  connect();
+  // the push socket is only a signal to re-read; a socket (re)opened re-reads at once
+  connectPush((message) => { if (changed(message)) loadSoon(); }, (status) => { if (status === "live") load(); });
   load();
   setInterval(load, REFRESH_MS);
 })();

@@ -1,10 +1,8 @@
 // The wallboard: live queues from the /ws push socket, today's ring SLA from /api/sla, the ring-count histogram
 // drawn on a <canvas>. Everything is built with textContent (never innerHTML), so no pushed value becomes markup.
-// `el` and `$` come from /pages/dom.js.
+// `el` and `$` come from /pages/dom.js; `config`, `api`, `connectPush` and `timeOfDay` from /pages/pages.js.
 "use strict";
 (() => {
-  const config = JSON.parse(document.getElementById("wallboard-config").textContent);
-  const token = new URLSearchParams(location.search).get("token") || "";
   const WAITING = new Set(["queued", "ringing"]);
   const SLA_REFRESH_MS = 60000;      // figures also refresh after every ended call
   const SLA_MIN_GAP_MS = 2000;       // but not more often than this
@@ -34,19 +32,7 @@
   }
 
   // ---- the push socket ----------------------------------------------------------------------------------------
-  let socket = null, retries = 0;
-  function connect() {
-    const scheme = location.protocol === "https:" ? "wss:" : "ws:";
-    socket = new WebSocket(`${scheme}//${location.host}/ws?token=${encodeURIComponent(token)}`);
-    socket.onopen = () => { retries = 0; setStatus("live", "live"); refreshSla(true); };
-    socket.onmessage = (event) => handle(JSON.parse(event.data));
-    socket.onclose = () => {
-      setStatus("reconnecting", "reconnecting…");
-      setTimeout(connect, Math.min(10000, 500 * 2 ** retries++));
-    };
-  }
-
-  function handle(message) {
+  function handle(message, socket) {
     switch (message.type) {
       case "queue_state": applyQueueState(message); break;
       case "call_state": applyCallState(message); break;
@@ -83,12 +69,6 @@
     renderAlerts();
   }
 
-  function setStatus(kind, text) {
-    const node = $("#status");
-    node.dataset.state = kind;
-    node.textContent = text;
-  }
-
   // ---- SLA figures ----------------------------------------------------------------------------------------------
   let lastSla = 0, slaTimer = null;
   function refreshSla(now) {
@@ -99,10 +79,7 @@
 
   async function fetchSla(by) {
     const query = new URLSearchParams({ from: todayStart(), to: new Date().toISOString(), by });
-    const response = await fetch(`/api/sla?${query}`, { headers: { Authorization: `Bearer ${token}` },
-      cache: "no-store" });
-    if (!response.ok) throw new Error(`/api/sla answered ${response.status}`);
-    return normaliseReport(await response.json());
+    return normaliseReport(await api(`/api/sla?${query}`));
   }
 
   async function loadSla() {
@@ -251,12 +228,11 @@
   }
 
   // ---- start ------------------------------------------------------------------------------------------------
-  $("#profile").textContent = config.profile;
   $("#sla-rule").textContent = `(within ring ${config.max_ring_count}, ${config.sla_clause})`;
   drawHistogram(null);
   setInterval(() => {   // waits and durations tick without any message
     $("#clock").textContent = new Date().toLocaleTimeString();
     renderQueues(); renderCalls(); renderAgents();
   }, 1000);
-  connect();
+  connectPush(handle, (status) => { if (status === "live") refreshSla(true); });
 })();
