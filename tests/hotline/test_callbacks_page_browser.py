@@ -20,7 +20,8 @@ from hotline.web import HotlineMetrics, WebDeps, callbacks_page, create_app, pag
 from hotline.web import callbacks as callback_routes
 from telephony.callbacks import CallbackService
 from tests.api_fixtures import auth
-from tests.hotline.browser_fixtures import SHARED_ASSETS
+from tests.hotline.browser_fixtures import SHARED_ASSETS, SHARED_SCRIPTS, scripts_of, shared_assets_loaded, \
+    with_supervision
 from tests.telephony.test_callback_admin import PROFILE, update_task
 
 WAIT_MS = 15_000
@@ -43,15 +44,20 @@ async def tasks(db_engine) -> dict[str, int]:
     return ids
 
 
-@pytest.fixture
-async def server(aiohttp_server, db_engine, tasks):
+async def start_server(aiohttp_server, db_engine, profile=PROFILE):
+    """The web app with the callbacks page of ``profile``; its server and its push hub."""
     hub = PushHub()
     deps = WebDeps.create(db_engine, HotlineMetrics().registry)
     # re-read only on pushes (and after own actions), so the test sees what a push does
     app = create_app(deps, [
-        functools.partial(callback_routes.register_routes, callbacks=CallbackService(db_engine), profile=PROFILE),
-        callbacks_page.routes(PROFILE, refresh_seconds=600), pages.register_routes, ws.routes(hub)])
+        functools.partial(callback_routes.register_routes, callbacks=CallbackService(db_engine), profile=profile),
+        callbacks_page.routes(profile, refresh_seconds=600), pages.register_routes, ws.routes(hub)])
     return await aiohttp_server(app), hub
+
+
+@pytest.fixture
+async def server(aiohttp_server, db_engine, tasks):
+    return await start_server(aiohttp_server, db_engine)
 
 
 def row(section: str, task_id: int) -> str:
@@ -142,3 +148,22 @@ async def test_the_shared_assets_are_public_and_described_in_the_openapi_documen
         operation = document["paths"][path]["get"]
         assert operation["tags"] == ["pages"] and operation["summary"].startswith("Supervisor pages' shared")
         assert "security" not in operation
+
+
+@pytest.mark.parametrize("late_callback_minutes, due_class", [(15, ""), (1, "late")])   # as shipped, and 1 minute
+async def test_a_due_callback_is_marked_late_by_the_profiles_threshold(
+        aiohttp_server, db_engine, tasks, tokens, browser, late_callback_minutes, due_class):
+    site, _ = await start_server(aiohttp_server, db_engine,
+                                 with_supervision(PROFILE, late_callback_minutes=late_callback_minutes))
+    page = await browser.new_page(viewport={"width": 1280, "height": 1000})
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    loaded = shared_assets_loaded(page)
+
+    await page.goto(str(site.make_url(f"/callbacks?token={tokens['supervisor']}")))
+    await loads(page, 2)
+    # the due task is 3 minutes past its time; its "due" cell is the fourth
+    await expect(page.locator(f'{row("due", tasks["due"])} td').nth(3)).to_have_class(due_class)
+    assert sorted(loaded) == sorted(SHARED_ASSETS)
+    assert await scripts_of(page) == [*SHARED_SCRIPTS, "/callbacks/callbacks.js"]   # the shared ones first
+    assert errors == []

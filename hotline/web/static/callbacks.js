@@ -9,6 +9,7 @@
   const changed = (m) => PUSHED.has(m.type) || (m.type === "sla_alert" && m.kind === "callback_failed");
   const REFRESH_MS = Math.max(1, config.refresh_seconds) * 1000;
   const PUSH_GAP_MS = 300;   // a burst of pushes (a dialer round) is one re-read
+  const LATE_MS = config.late_callback_minutes * 60000;   // a due task this far past its time is marked late
 
   // ---- time, in the profile's timezone (not the browser's) ----------------------------------------------------
   const day = inZone({ weekday: "short", day: "2-digit", month: "2-digit", hour: "2-digit", minute: "2-digit" });
@@ -83,7 +84,7 @@
     const now = Date.now();
     const due = pending.filter((t) => Date.parse(t.due_at) <= now).sort(byUrgency);
     const upcoming = pending.filter((t) => Date.parse(t.due_at) > now).sort(byDue);
-    fill("due", due, (t) => [cell(when(t.due_at), Date.parse(t.due_at) < now - 15 * 60000 ? "late" : ""),
+    fill("due", due, (t) => [cell(when(t.due_at), Date.parse(t.due_at) < now - LATE_MS ? "late" : ""),
       cell(whom(t)), cell(String(t.attempts), "num"), note(t), buttons(button("Cancel", cancel(t)))]);
     fill("running", dialing.sort(byDue), (t) => [cell(t.agent || "–"), cell(ago(t.updated_at), "num"),
       cell(String(t.attempts), "num"), note(t)]);

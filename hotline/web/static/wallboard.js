@@ -118,7 +118,8 @@
       return el("tr", { "data-queue": q.queue },
         el("td", {}, q.label || q.queue),
         el("td", { class: "num big" }, String(q.waiting)),
-        el("td", { class: `num${wait > 30 ? " wait-long" : ""}` }, q.waiting ? duration(wait) : "–"),
+        el("td", { class: `num${wait > config.long_wait_seconds ? " wait-long" : ""}` },
+          q.waiting ? duration(wait) : "–"),
         el("td", { class: "num" }, String(q.in_call ?? 0)),
         el("td", {}, ...(chips.length ? chips : ["–"])));
     });
@@ -156,7 +157,7 @@
     return report.groups.map((g) => el("tr", { "data-key": g.key },
       el("td", {}, label(g.key)), el("td", { class: "num" }, String(g.offered)),
       el("td", { class: "num" }, String(g.answered)), el("td", { class: "num" }, String(g.within_sla)),
-      el("td", { class: `num ${g.ratio == null ? "" : g.ratio >= 0.9 ? "ratio-ok" : "ratio-bad"}` },
+      el("td", { class: `num ${g.ratio == null ? "" : g.ratio >= config.sla_ratio_target ? "ratio-ok" : "ratio-bad"}` },
         g.ratio == null ? "–" : `${(100 * g.ratio).toFixed(1)} %`)));
   }
 
