@@ -20,8 +20,8 @@ from hotline.web import HotlineMetrics, WebDeps, callbacks_page, create_app, pag
 from hotline.web import callbacks as callback_routes
 from telephony.callbacks import CallbackService
 from tests.api_fixtures import auth
-from tests.hotline.browser_fixtures import SHARED_ASSETS, SHARED_SCRIPTS, scripts_of, shared_assets_loaded, \
-    with_supervision
+from tests.hotline.browser_fixtures import BROWSER_ZONE, SHARED_ASSETS, SHARED_SCRIPTS, clock_times, scripts_of, \
+    shared_assets_loaded, with_supervision
 from tests.telephony.test_callback_admin import PROFILE, update_task
 
 WAIT_MS = 15_000
@@ -167,3 +167,17 @@ async def test_a_due_callback_is_marked_late_by_the_profiles_threshold(
     assert sorted(loaded) == sorted(SHARED_ASSETS)
     assert await scripts_of(page) == [*SHARED_SCRIPTS, "/callbacks/callbacks.js"]   # the shared ones first
     assert errors == []
+
+
+async def test_the_page_shows_times_in_the_profiles_timezone_not_the_browsers(server, tasks, tokens, browser,
+                                                                               db_engine):
+    site, _ = server
+    page = await browser.new_page(timezone_id=BROWSER_ZONE, viewport={"width": 1280, "height": 1000})
+    await page.goto(str(site.make_url(f"/callbacks?token={tokens['supervisor']}")))
+    await loads(page, 2)
+    assert await page.evaluate("() => Intl.DateTimeFormat().resolvedOptions().timeZone") == BROWSER_ZONE
+
+    updated = await page.locator("#updated").inner_text()
+    assert updated.startswith("updated ") and updated.removeprefix("updated ") in clock_times(PROFILE.timezone)
+    due_at = (await CallbackService(db_engine).get(tasks["due"])).due_at.astimezone(PROFILE.tz)
+    await expect(page.locator(f'{row("due", tasks["due"])} td').nth(3)).to_have_text(f"{due_at:%a %d/%m, %H:%M}")

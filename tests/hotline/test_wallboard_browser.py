@@ -1,6 +1,7 @@
 """The wallboard in a real headless Chromium (Debian's /usr/bin/chromium driven by Playwright): against the whole
 service on the sandbox PBX, it loads, shows a call placed during the test without a reload, draws the chart; on the
-web app alone (today's SLA from the database, pushes from the hub), it highlights by the profile's thresholds."""
+web app alone (today's SLA from the database, pushes from the hub), it highlights by the profile's thresholds and
+shows times in the profile's timezone whatever the browser's."""
 from __future__ import annotations
 
 import datetime as dt
@@ -16,8 +17,8 @@ from core.policy import PolicyProfile, load_profile
 from hotline.push.hub import Audience, Push, PushHub
 from hotline.web import HotlineMetrics, WebDeps, create_app, pages, sla, wallboard, ws
 from telephony.call_store import CallStoreWriter
-from tests.hotline.browser_fixtures import SHARED_ASSETS, SHARED_SCRIPTS, scripts_of, shared_assets_loaded, \
-    with_supervision
+from tests.hotline.browser_fixtures import BROWSER_ZONE, SHARED_ASSETS, SHARED_SCRIPTS, clock_times, scripts_of, \
+    shared_assets_loaded, with_supervision
 
 CALLER = "+37060000077"   # made up
 WAIT_MS = 40_000
@@ -139,3 +140,18 @@ async def test_the_wallboard_highlights_long_waits_and_sla_ratios_by_the_profile
     assert await scripts_of(page) == [*SHARED_SCRIPTS, "/wallboard/wallboard.js"]   # the shared ones first
     assert errors == []
     await page.screenshot(path=str(tmp_path / "wallboard-thresholds.png"), full_page=True)
+
+
+async def test_the_wallboard_shows_its_clock_and_alert_times_in_the_profiles_timezone(wallboard_site, tokens, browser):
+    site, hub = await wallboard_site(LT)
+    page = await browser.new_page(timezone_id=BROWSER_ZONE)
+    await page.goto(str(site.make_url(f"/wallboard?token={tokens['supervisor']}")))
+    await page.wait_for_selector("#status[data-state=live]", timeout=WAIT_MS)
+    assert await page.evaluate("() => Intl.DateTimeFormat().resolvedOptions().timeZone") == BROWSER_ZONE
+
+    clock = page.locator("#clock")
+    await expect(clock).to_have_text(re.compile(r"^\d\d:\d\d:\d\d$"))
+    assert await clock.inner_text() in clock_times(LT.timezone)
+    alert = Push("sla_alert", {"kind": "ring_no_answer", "message": "agent 101 paused"}, at="2026-01-15T10:20:30+00:00")
+    assert hub.publish(Audience.supervising(), alert) == 1
+    await expect(page.locator("#alerts li")).to_contain_text("12:20:30 agent 101 paused")   # Vilnius is UTC+2

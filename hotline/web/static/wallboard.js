@@ -170,7 +170,7 @@
 
   function renderAlerts() {
     $("#alerts").replaceChildren(...state.alerts.map((a) => el("li", {},
-      el("span", { class: "kind" }, a.kind), `${new Date(a.at).toLocaleTimeString()} ${a.message}`)));
+      el("span", { class: "kind" }, a.kind), `${timeOfDay(a.at)} ${a.message}`)));
   }
 
   // ---- the ring-count histogram -----------------------------------------------------------------------------
@@ -231,8 +231,11 @@
   // ---- start ------------------------------------------------------------------------------------------------
   $("#sla-rule").textContent = `(within ring ${config.max_ring_count}, ${config.sla_clause})`;
   drawHistogram(null);
+  // the clock, in the profile's timezone like every time shown (the screen's own zone may be another)
+  const showClock = () => { $("#clock").textContent = timeOfDay(new Date()); };
+  showClock();
   setInterval(() => {   // waits and durations tick without any message
-    $("#clock").textContent = new Date().toLocaleTimeString();
+    showClock();
     renderQueues(); renderCalls(); renderAgents();
   }, 1000);
   connectPush(handle, (status) => { if (status === "live") refreshSla(true); });
