@@ -53,9 +53,12 @@ def shared_assets_loaded(page: Page) -> list[str]:
     return loaded
 
 
-async def scripts_of(page: Page) -> list[str]:
-    """The page's script addresses in document order (which is the order deferred scripts run in)."""
-    return await page.evaluate("() => [...document.scripts].map((s) => s.getAttribute('src')).filter(Boolean)")
+async def check_shared_assets(page: Page, loaded: list[str], name: str) -> None:
+    """Page ``name`` loaded every shared asset (``loaded`` from :func:`shared_assets_loaded`), and its scripts, in
+    document order (the order deferred scripts run in), are the shared ones, then its own."""
+    assert sorted(loaded) == sorted(SHARED_ASSETS)
+    scripts = await page.evaluate("() => [...document.scripts].map((s) => s.getAttribute('src')).filter(Boolean)")
+    assert scripts == [*SHARED_SCRIPTS, f"/{name}/{name}.js"]
 
 
 def clock_times(zone: str) -> set[str]:

@@ -20,8 +20,9 @@ from hotline.web import HotlineMetrics, WebDeps, callbacks_page, create_app, pag
 from hotline.web import callbacks as callback_routes
 from telephony.callbacks import CallbackService
 from tests.api_fixtures import auth
-from tests.hotline.browser_fixtures import BROWSER_ZONE, SHARED_ASSETS, SHARED_SCRIPTS, clock_times, scripts_of, \
-    shared_assets_loaded, with_supervision
+from tests.hotline.browser_fixtures import (
+    BROWSER_ZONE, SHARED_ASSETS, check_shared_assets, clock_times, shared_assets_loaded, with_supervision,
+)
 from tests.telephony.test_callback_admin import PROFILE, update_task
 
 WAIT_MS = 15_000
@@ -152,7 +153,7 @@ async def test_the_shared_assets_are_public_and_described_in_the_openapi_documen
 
 @pytest.mark.parametrize("late_callback_minutes, due_class", [(15, ""), (1, "late")])   # as shipped, and 1 minute
 async def test_a_due_callback_is_marked_late_by_the_profiles_threshold(
-        aiohttp_server, db_engine, tasks, tokens, browser, late_callback_minutes, due_class):
+        aiohttp_server, db_engine, tasks, tokens, browser, tmp_path, late_callback_minutes, due_class):
     site, _ = await start_server(aiohttp_server, db_engine,
                                  with_supervision(PROFILE, late_callback_minutes=late_callback_minutes))
     page = await browser.new_page(viewport={"width": 1280, "height": 1000})
@@ -164,9 +165,9 @@ async def test_a_due_callback_is_marked_late_by_the_profiles_threshold(
     await loads(page, 2)
     # the due task is 3 minutes past its time; its "due" cell is the fourth
     await expect(page.locator(f'{row("due", tasks["due"])} td').nth(3)).to_have_class(due_class)
-    assert sorted(loaded) == sorted(SHARED_ASSETS)
-    assert await scripts_of(page) == [*SHARED_SCRIPTS, "/callbacks/callbacks.js"]   # the shared ones first
+    await check_shared_assets(page, loaded, "callbacks")
     assert errors == []
+    await page.screenshot(path=str(tmp_path / "callbacks-late.png"), full_page=True)
 
 
 async def test_the_page_shows_times_in_the_profiles_timezone_not_the_browsers(server, tasks, tokens, browser,

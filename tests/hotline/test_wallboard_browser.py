@@ -17,8 +17,9 @@ from core.policy import PolicyProfile, load_profile
 from hotline.push.hub import Audience, Push, PushHub
 from hotline.web import HotlineMetrics, WebDeps, create_app, pages, sla, wallboard, ws
 from telephony.call_store import CallStoreWriter
-from tests.hotline.browser_fixtures import BROWSER_ZONE, SHARED_ASSETS, SHARED_SCRIPTS, clock_times, scripts_of, \
-    shared_assets_loaded, with_supervision
+from tests.hotline.browser_fixtures import (
+    BROWSER_ZONE, check_shared_assets, clock_times, shared_assets_loaded, with_supervision,
+)
 
 CALLER = "+37060000077"   # made up
 WAIT_MS = 40_000
@@ -136,8 +137,7 @@ async def test_the_wallboard_highlights_long_waits_and_sla_ratios_by_the_profile
     for agent, met in (("101", "num ratio-ok"), ("102", "num ratio-bad")):   # 100 % and 0 %: either way
         await expect(page.locator(f'#sla-agents tr[data-key="{agent}"] td').nth(4)).to_have_class(met)
 
-    assert sorted(loaded) == sorted(SHARED_ASSETS)
-    assert await scripts_of(page) == [*SHARED_SCRIPTS, "/wallboard/wallboard.js"]   # the shared ones first
+    await check_shared_assets(page, loaded, "wallboard")
     assert errors == []
     await page.screenshot(path=str(tmp_path / "wallboard-thresholds.png"), full_page=True)
 

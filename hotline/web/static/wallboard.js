@@ -152,13 +152,15 @@
     return known ? known.label : (queue || "–");
   }
 
+  // met or missed by the profile's target (a ratio of nothing offered is neither)
+  const ratioClass = (ratio) => (ratio == null ? "" : ratio >= config.sla_ratio_target ? "ratio-ok" : "ratio-bad");
+
   function slaRows(report, label) {
     if (!report) return [];
     return report.groups.map((g) => el("tr", { "data-key": g.key },
       el("td", {}, label(g.key)), el("td", { class: "num" }, String(g.offered)),
       el("td", { class: "num" }, String(g.answered)), el("td", { class: "num" }, String(g.within_sla)),
-      el("td", { class: `num ${g.ratio == null ? "" : g.ratio >= config.sla_ratio_target ? "ratio-ok" : "ratio-bad"}` },
-        g.ratio == null ? "–" : `${(100 * g.ratio).toFixed(1)} %`)));
+      el("td", { class: `num ${ratioClass(g.ratio)}` }, g.ratio == null ? "–" : `${(100 * g.ratio).toFixed(1)} %`)));
   }
 
   function renderSla() {
