@@ -163,6 +163,17 @@ class Callbacks(_Strict):
     no_agent_retry_seconds: Annotated[int, Field(ge=5, le=3600)] = 60
 
 
+class Supervision(_Strict):
+    """What the supervisors' pages highlight: a missed SLA ratio, a long wait, a late callback (policy, not code)."""
+
+    # a queue's or agent's ring-SLA ratio at or above this is shown as met (``within_sla / offered``)
+    sla_ratio_target: Annotated[float, Field(gt=0, le=1)] = 0.9
+    # the wallboard highlights a queue whose longest-waiting caller has waited longer than this
+    long_wait_seconds: Seconds = 30.0
+    # the callbacks page highlights a due callback this much past its due time
+    late_callback_minutes: Annotated[float, Field(gt=0, le=1440)] = 15.0
+
+
 class PolicyProfile(_Strict):
     name: Annotated[str, Field(pattern=r"^[a-z0-9-]{3,60}$")]
     organisation: str
@@ -180,6 +191,7 @@ class PolicyProfile(_Strict):
     prompts: Prompts
     flow: Flow = Flow()
     callbacks: Callbacks = Callbacks()
+    supervision: Supervision = Supervision()
 
     @field_validator("timezone")
     @classmethod

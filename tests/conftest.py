@@ -3,6 +3,7 @@
 pytest_plugins = [
     "tests.db_fixtures",
     "tests.api_fixtures",      # `tokens` (one user per role) and auth(token) headers
+    "tests.hotline.browser_fixtures",   # `browser`: Debian's headless Chromium driven by Playwright
     # --- PBX sandbox (real Asterisk): session fixture `pbx`, see tests/pbx_sandbox.py -------------------------
     "tests.pbx_sandbox",
     # --- the whole service against the sandbox PBX: fixture `hotline_service`, see tests/service_fixture.py ---

@@ -18,11 +18,13 @@ REFRESH_SECONDS = 5.0
 
 
 def page_config(profile: PolicyProfile, refresh_seconds: float) -> dict:
-    """What the page needs: queue labels, the local timezone, how often to re-read the tasks."""
+    """What the page needs: queue labels, the local timezone, how often to re-read the tasks, when a due callback
+    is highlighted as late."""
     return {
         "profile": profile.name,
         "timezone": profile.timezone,
         "refresh_seconds": refresh_seconds,
+        "late_callback_minutes": profile.supervision.late_callback_minutes,
         "queues": [{"name": q.name, "label": q.label} for q in profile.queues],
     }
 

@@ -2,8 +2,11 @@
 policy config embedded as JSON, and the routes of a page and its assets.
 
 A page named ``name`` is ``static/page.html`` with ``static/<name>.html`` as its body; its script and style are
-``static/<name>.js`` and ``static/<name>.css``, served at ``/<name>/…``. Both scripts use the DOM helpers of
-``static/dom.js``, served once for the whole app at ``/pages/dom.js`` by :func:`register_routes`.
+``static/<name>.js`` and ``static/<name>.css``, served at ``/<name>/…``, and hold only what is the page's own.
+What the pages share is served once for the whole app at ``/pages/…`` by :func:`register_routes` and loaded by the
+skeleton before the page's own: ``pages.css`` (header, status badge, tables, highlight colours), ``pages.js`` (the
+config, the API with the token, the push socket with its status, times in the profile's timezone) and ``dom.js``
+(the DOM helpers).
 
 A page is opened as ``/<name>?token=…`` (a wall screen cannot send headers). The token is a credential in the
 address bar, so the page asks browsers not to send it on as a referrer and not to cache the page; its CSP allows
@@ -35,6 +38,11 @@ ASSET_HEADERS = {"Cache-Control": "no-cache", "X-Content-Type-Options": "nosniff
 CONTENT_TYPES = {".js": "application/javascript", ".css": "text/css"}
 PLACEHOLDER = re.compile(r"\{\{(\w+)\}\}")
 SHARED_PREFIX = "pages"
+SHARED_ASSETS = {   # name: OpenAPI summary
+    "pages.js": "Supervisor pages' shared script: config, API, push socket, times in the profile's timezone",
+    "dom.js": "Supervisor pages' shared DOM helpers",
+    "pages.css": "Supervisor pages' shared styles",
+}
 
 
 @dataclass(frozen=True)
@@ -105,5 +113,5 @@ def page_routes(page: Page, config: dict[str, Any]) -> RouteRegistrar:
 
 def register_routes(router: ApiRouter) -> None:
     """The assets every page shares; added once per app (each page's own registrar adds only its own)."""
-    add_asset_route(router, SHARED_PREFIX, "dom.js", summary="Supervisor pages' shared DOM helpers",
-                    tag=SHARED_PREFIX)
+    for name, summary in SHARED_ASSETS.items():
+        add_asset_route(router, SHARED_PREFIX, name, summary=summary, tag=SHARED_PREFIX)

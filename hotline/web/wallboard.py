@@ -14,13 +14,16 @@ PAGE = Page("wallboard", title="hotline wallboard", heading="hotline", note_id="
 
 
 def page_config(profile: PolicyProfile) -> dict:
-    """What the page needs to know about the policy: queue names, the ring limit, the local timezone."""
+    """What the page needs to know about the policy: queue names, the ring limit, the local timezone, what it
+    highlights (an SLA ratio below the target, a wait longer than the long wait)."""
     sla = profile.ring_sla
     return {
         "profile": profile.name,
         "timezone": profile.timezone,
         "max_ring_count": sla.max_ring_count,
         "sla_clause": sla.clause,
+        "sla_ratio_target": profile.supervision.sla_ratio_target,
+        "long_wait_seconds": profile.supervision.long_wait_seconds,
         "queues": [{"name": q.name, "label": q.label} for q in profile.queues],
     }
 

@@ -52,3 +52,30 @@ def test_unknown_profile_and_invalid_toml_are_clear_errors(tmp_path):
     bad.write_text("name = [")
     with pytest.raises(ProfileError, match="not valid TOML"):
         load_profile(bad)
+
+
+def test_the_supervision_thresholds_are_read_from_the_profile_with_defaults(tmp_path):
+    for name in ("lt-employment-1883", "lv-social-insurance"):
+        supervision = load_profile(name).supervision
+        assert (supervision.sla_ratio_target, supervision.long_wait_seconds,
+                supervision.late_callback_minutes) == (0.9, 30.0, 15.0)
+    set_out = load_profile(broken(tmp_path, lambda d: d["supervision"].update(
+        sla_ratio_target=1, long_wait_seconds=1, late_callback_minutes=0.5))).supervision
+    assert (set_out.sla_ratio_target, set_out.long_wait_seconds, set_out.late_callback_minutes) == (1, 1, 0.5)
+    left_out = load_profile(broken(tmp_path, lambda d: d.pop("supervision"))).supervision
+    assert left_out.long_wait_seconds == 30.0 and left_out.sla_ratio_target == 0.9
+
+
+@pytest.mark.parametrize("values, field, reason", [
+    ({"sla_ratio_target": 0}, "sla_ratio_target", "greater than 0"),
+    ({"sla_ratio_target": 1.5}, "sla_ratio_target", "less than or equal to 1"),
+    ({"long_wait_seconds": 0}, "long_wait_seconds", "greater than 0"),
+    ({"late_callback_minutes": -5}, "late_callback_minutes", "greater than 0"),
+    ({"late_callback_minutes": "soon"}, "late_callback_minutes", "valid number"),
+    ({"wait_colour": "red"}, "wait_colour", "Extra inputs are not permitted"),
+])
+def test_a_bad_supervision_threshold_names_its_field(tmp_path, values, field, reason):
+    with pytest.raises(ProfileError) as error:
+        load_profile(broken(tmp_path, lambda d: d["supervision"].update(values)))
+    message = str(error.value)
+    assert f"field supervision.{field}" in message and reason in message

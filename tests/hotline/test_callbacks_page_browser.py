@@ -21,7 +21,9 @@ from hotline.web import callbacks as callback_routes
 from telephony.callbacks.admin import CallbackAdmin
 from telephony.callbacks.service import CallbackService
 from tests.api_fixtures import auth
-from tests.hotline.test_wallboard_browser import browser  # noqa: F401  (the Chromium fixture)
+from tests.hotline.browser_fixtures import (
+    BROWSER_ZONE, SHARED_ASSETS, check_shared_assets, clock_times, shared_assets_loaded, with_supervision,
+)
 from tests.telephony.callbacks.task_fixtures import PROFILE, update_task
 
 WAIT_MS = 15_000
@@ -44,16 +46,21 @@ async def tasks(db_engine) -> dict[str, int]:
     return ids
 
 
-@pytest.fixture
-async def server(aiohttp_server, db_engine, tasks):
+async def start_server(aiohttp_server, db_engine, profile=PROFILE):
+    """The web app with the callbacks page of ``profile``; its server and its push hub."""
     hub = PushHub()
     deps = WebDeps.create(db_engine, HotlineMetrics().registry)
     # re-read only on pushes (and after own actions), so the test sees what a push does
     app = create_app(deps, [
         functools.partial(callback_routes.register_routes, callbacks=CallbackService(db_engine),
-                          admin=CallbackAdmin(CallbackService(db_engine), PROFILE)),
-        callbacks_page.routes(PROFILE, refresh_seconds=600), pages.register_routes, ws.routes(hub)])
+                          admin=CallbackAdmin(CallbackService(db_engine), profile)),
+        callbacks_page.routes(profile, refresh_seconds=600), pages.register_routes, ws.routes(hub)])
     return await aiohttp_server(app), hub
+
+
+@pytest.fixture
+async def server(aiohttp_server, db_engine, tasks):
+    return await start_server(aiohttp_server, db_engine)
 
 
 def row(section: str, task_id: int) -> str:
@@ -65,7 +72,7 @@ async def loads(page: Page, count: int) -> None:
 
 
 async def test_the_page_sorts_callbacks_refreshes_on_a_push_and_reschedules_without_reload(
-        server, tasks, tokens, browser, db_engine, tmp_path):  # noqa: F811
+        server, tasks, tokens, browser, db_engine, tmp_path):
     site, hub = server
     page = await browser.new_page(viewport={"width": 1280, "height": 1000})
     errors: list[str] = []
@@ -131,3 +138,49 @@ def test_the_embedded_config_cannot_close_its_script_element_nor_fill_a_placehol
     assert config is not None and json.loads(config.group(1)) == hostile
     assert text.count("<main>") == 1 and '"label": "{{body}}"' in text   # the body is set in once, not here
     assert '<script src="/pages/dom.js" defer></script>\n<script src="/callbacks/callbacks.js" defer>' in text
+
+
+async def test_the_shared_assets_are_public_and_described_in_the_openapi_document(server):
+    site, _ = server
+    async with aiohttp.ClientSession() as http:
+        for path, content_type in SHARED_ASSETS.items():
+            asset = await http.get(site.make_url(path))
+            assert asset.status == 200 and asset.content_type == content_type, path
+        document = await (await http.get(site.make_url("/api/openapi.json"))).json()
+    for path in SHARED_ASSETS:
+        operation = document["paths"][path]["get"]
+        assert operation["tags"] == ["pages"] and operation["summary"].startswith("Supervisor pages' shared")
+        assert "security" not in operation
+
+
+@pytest.mark.parametrize("late_callback_minutes, due_class", [(15, ""), (1, "late")])   # as shipped, and 1 minute
+async def test_a_due_callback_is_marked_late_by_the_profiles_threshold(
+        aiohttp_server, db_engine, tasks, tokens, browser, tmp_path, late_callback_minutes, due_class):
+    site, _ = await start_server(aiohttp_server, db_engine,
+                                 with_supervision(PROFILE, late_callback_minutes=late_callback_minutes))
+    page = await browser.new_page(viewport={"width": 1280, "height": 1000})
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    loaded = shared_assets_loaded(page)
+
+    await page.goto(str(site.make_url(f"/callbacks?token={tokens['supervisor']}")))
+    await loads(page, 2)
+    # the due task is 3 minutes past its time; its "due" cell is the fourth
+    await expect(page.locator(f'{row("due", tasks["due"])} td').nth(3)).to_have_class(due_class)
+    await check_shared_assets(page, loaded, "callbacks")
+    assert errors == []
+    await page.screenshot(path=str(tmp_path / "callbacks-late.png"), full_page=True)
+
+
+async def test_the_page_shows_times_in_the_profiles_timezone_not_the_browsers(server, tasks, tokens, browser,
+                                                                               db_engine):
+    site, _ = server
+    page = await browser.new_page(timezone_id=BROWSER_ZONE, viewport={"width": 1280, "height": 1000})
+    await page.goto(str(site.make_url(f"/callbacks?token={tokens['supervisor']}")))
+    await loads(page, 2)
+    assert await page.evaluate("() => Intl.DateTimeFormat().resolvedOptions().timeZone") == BROWSER_ZONE
+
+    updated = await page.locator("#updated").inner_text()
+    assert updated.startswith("updated ") and updated.removeprefix("updated ") in clock_times(PROFILE.timezone)
+    due_at = (await CallbackService(db_engine).get(tasks["due"])).due_at.astimezone(PROFILE.tz)
+    await expect(page.locator(f'{row("due", tasks["due"])} td').nth(3)).to_have_text(f"{due_at:%a %d/%m, %H:%M}")

@@ -1,34 +1,30 @@
-"""The wallboard in a real headless Chromium (Debian's /usr/bin/chromium driven by Playwright) against the whole
-service on the sandbox PBX: it loads, shows a call placed during the test without a reload, draws the chart."""
+"""The wallboard in a real headless Chromium (Debian's /usr/bin/chromium driven by Playwright): against the whole
+service on the sandbox PBX, it loads, shows a call placed during the test without a reload, draws the chart; on the
+web app alone (today's SLA from the database, pushes from the hub), it highlights by the profile's thresholds and
+shows times in the profile's timezone whatever the browser's."""
 from __future__ import annotations
 
+import datetime as dt
+import functools
 import re
-from collections.abc import AsyncIterator
-from pathlib import Path
 
 import pytest
-from playwright.async_api import Browser, Page, async_playwright, expect
+from playwright.async_api import Page, expect
 
-from core.policy import load_profile
+from core.db import utcnow
+from core.events import CallOffered, RingEnded
+from core.policy import PolicyProfile, load_profile
+from hotline.push.hub import Audience, Push, PushHub
+from hotline.web import HotlineMetrics, WebDeps, create_app, pages, sla, wallboard, ws
+from telephony.call_store import CallStoreWriter
+from tests.hotline.browser_fixtures import (
+    BROWSER_ZONE, check_shared_assets, clock_times, shared_assets_loaded, with_supervision,
+)
 
-pytestmark = pytest.mark.pbx
-
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 CALLER = "+37060000077"   # made up
 WAIT_MS = 40_000
-
-
-@pytest.fixture
-async def browser() -> AsyncIterator[Browser]:
-    assert Path(CHROMIUM).exists(), "install Chromium: scripts/system-deps.sh (Debian package chromium)"
-    async with async_playwright() as playwright:
-        browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            yield browser
-        finally:
-            await browser.close()
+LT = load_profile("lt-employment-1883")
+QUEUE = "general_info"
 
 
 async def painted_pixels(page: Page, selector: str) -> int:
@@ -41,6 +37,7 @@ async def painted_pixels(page: Page, selector: str) -> int:
     }""", selector)
 
 
+@pytest.mark.pbx
 async def test_wallboard_shows_a_live_call_without_reload_and_draws_the_ring_histogram(
         pbx, hotline_service, browser, tmp_path):
     profile = load_profile(pbx.settings.profile)
@@ -78,3 +75,83 @@ async def test_wallboard_shows_a_live_call_without_reload_and_draws_the_ring_his
     await page.screenshot(path=str(screenshot), full_page=True)
     assert screenshot.stat().st_size > 10_000
     print(f"wallboard screenshot: {screenshot}")
+
+
+async def store_rings_now(engine) -> None:
+    """Two calls to QUEUE a moment ago: one answered by 101 in ring 1, one that rang out at 102 (ratio 0.5)."""
+    writer = CallStoreWriter(engine)
+    start = utcnow() - dt.timedelta(seconds=1)
+    for n, (extension, answered) in enumerate([("101", True), ("102", False)]):
+        call_id = f"wallboard-{n}"
+        await writer(CallOffered(at=start, call_id=call_id, caller=CALLER, dialed=LT.public_number,
+                                 channel=f"PJSIP/trunk-{n}"))
+        await writer(RingEnded(at=start + dt.timedelta(milliseconds=500), call_id=call_id, ring_id=f"{call_id}-1",
+                               target=f"Local/{extension}@sandbox-agents", extension=extension, queue=QUEUE,
+                               started_at=start, answered=answered, ring_count=1 if answered else 3,
+                               within_sla=answered))
+    await writer.close()
+
+
+def one_waiting(since: dt.datetime) -> Push:
+    """The queue picture with one caller waiting in QUEUE since ``since``."""
+    return Push("queue_state", {"queues": [{"queue": QUEUE, "label": LT.queue(QUEUE).label, "waiting": 1,
+                                            "longest_wait_since": since.isoformat(), "in_call": 0,
+                                            "agents": {"available": 2}}], "agents": [], "calls": []})
+
+
+@pytest.fixture
+def wallboard_site(aiohttp_server, db_engine):
+    """Starts the wallboard of a profile on the web app alone; gives the server and the push hub."""
+    async def start(profile: PolicyProfile):
+        hub = PushHub()
+        deps = WebDeps.create(db_engine, HotlineMetrics().registry)
+        app = create_app(deps, [functools.partial(sla.register_routes, profile=profile), wallboard.routes(profile),
+                                pages.register_routes, ws.routes(hub)])
+        return await aiohttp_server(app), hub
+
+    return start
+
+
+@pytest.mark.parametrize("thresholds, wait_class, ratio_class", [
+    ({}, "num", "num ratio-bad"),                                                       # as shipped: 30 s, 0.9
+    ({"long_wait_seconds": 1, "sla_ratio_target": 0.5}, "num wait-long", "num ratio-ok"),
+])
+async def test_the_wallboard_highlights_long_waits_and_sla_ratios_by_the_profiles_thresholds(
+        wallboard_site, db_engine, tokens, browser, tmp_path, thresholds, wait_class, ratio_class):
+    await store_rings_now(db_engine)
+    site, hub = await wallboard_site(with_supervision(LT, **thresholds))
+    page = await browser.new_page(viewport={"width": 1280, "height": 900})
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    loaded = shared_assets_loaded(page)
+
+    await page.goto(str(site.make_url(f"/wallboard?token={tokens['supervisor']}")))
+    await page.wait_for_selector("#status[data-state=live]", timeout=WAIT_MS)
+    assert hub.publish(Audience.supervising(), one_waiting(utcnow() - dt.timedelta(seconds=5))) == 1
+    wait = page.locator(f'#queues tr[data-queue="{QUEUE}"] td').nth(2)
+    await expect(wait).to_have_text(re.compile(r"^\d+s$"), timeout=WAIT_MS)
+    await expect(wait).to_have_class(wait_class)
+    ratio = page.locator(f'#sla-queues tr[data-key="{QUEUE}"] td').nth(4)
+    await expect(ratio).to_have_text("50.0 %", timeout=WAIT_MS)
+    await expect(ratio).to_have_class(ratio_class)
+    for agent, met in (("101", "num ratio-ok"), ("102", "num ratio-bad")):   # 100 % and 0 %: either way
+        await expect(page.locator(f'#sla-agents tr[data-key="{agent}"] td').nth(4)).to_have_class(met)
+
+    await check_shared_assets(page, loaded, "wallboard")
+    assert errors == []
+    await page.screenshot(path=str(tmp_path / "wallboard-thresholds.png"), full_page=True)
+
+
+async def test_the_wallboard_shows_its_clock_and_alert_times_in_the_profiles_timezone(wallboard_site, tokens, browser):
+    site, hub = await wallboard_site(LT)
+    page = await browser.new_page(timezone_id=BROWSER_ZONE)
+    await page.goto(str(site.make_url(f"/wallboard?token={tokens['supervisor']}")))
+    await page.wait_for_selector("#status[data-state=live]", timeout=WAIT_MS)
+    assert await page.evaluate("() => Intl.DateTimeFormat().resolvedOptions().timeZone") == BROWSER_ZONE
+
+    clock = page.locator("#clock")
+    await expect(clock).to_have_text(re.compile(r"^\d\d:\d\d:\d\d$"))
+    assert await clock.inner_text() in clock_times(LT.timezone)
+    alert = Push("sla_alert", {"kind": "ring_no_answer", "message": "agent 101 paused"}, at="2026-01-15T10:20:30+00:00")
+    assert hub.publish(Audience.supervising(), alert) == 1
+    await expect(page.locator("#alerts li")).to_contain_text("12:20:30 agent 101 paused")   # Vilnius is UTC+2

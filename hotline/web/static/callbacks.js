@@ -1,35 +1,25 @@
 // The callbacks page: pending, dialing and failed tasks from /api/callbacks, re-read every few seconds and at once
 // when /ws says a callback changed. Rows are built with textContent (never innerHTML): no value becomes markup.
-// `el` and `$` come from /pages/dom.js.
+// `el` and `$` come from /pages/dom.js; `config`, `api`, `connectPush`, `inZone` and `timeOfDay` from
+// /pages/pages.js.
 "use strict";
 (() => {
-  const config = JSON.parse(document.getElementById("callbacks-config").textContent);
-  const token = new URLSearchParams(location.search).get("token") || "";
   // what says a callback changed: a try started or ended, and the "failed" alert (an sla_alert of that kind)
   const PUSHED = new Set(["callback_dialing", "callback_result", "resync"]);
   const changed = (m) => PUSHED.has(m.type) || (m.type === "sla_alert" && m.kind === "callback_failed");
   const REFRESH_MS = Math.max(1, config.refresh_seconds) * 1000;
   const PUSH_GAP_MS = 300;   // a burst of pushes (a dialer round) is one re-read
+  const LATE_MS = config.late_callback_minutes * 60000;   // a due task this far past its time is marked late
 
   // ---- time, in the profile's timezone (not the browser's) ----------------------------------------------------
-  const clock = new Intl.DateTimeFormat("en-GB", { timeZone: config.timezone, weekday: "short", day: "2-digit",
-    month: "2-digit", hour: "2-digit", minute: "2-digit" });
-  const seconds = new Intl.DateTimeFormat("en-GB", { timeZone: config.timezone, timeStyle: "medium" });
-  const when = (iso) => (iso ? clock.format(new Date(iso)) : "–");
+  const day = inZone({ weekday: "short", day: "2-digit", month: "2-digit", hour: "2-digit", minute: "2-digit" });
+  const when = (iso) => (iso ? day(iso) : "–");
   function ago(iso) {
     const s = Math.max(0, Math.round((Date.now() - Date.parse(iso)) / 1000)), m = Math.floor(s / 60);
     return m ? `${m} min` : `${s}s`;
   }
 
   // ---- the API ------------------------------------------------------------------------------------------------
-  async function api(path, options = {}) {
-    const response = await fetch(path, { cache: "no-store", ...options,
-      headers: { Authorization: `Bearer ${token}`, "Content-Type": "application/json" } });
-    const body = await response.json().catch(() => null);
-    if (!response.ok) throw new Error((body && body.error && body.error.message) || `${path}: ${response.status}`);
-    return body;
-  }
-
   const tasksIn = (state) => api(`/api/callbacks?state=${state}&limit=1000`);
 
   let loading = null, again = false, loads = 0;
@@ -41,7 +31,7 @@
         render(pending, dialing, failed);
         document.body.dataset.loads = String(++loads);   // lets a test tell a fresh read from an old one
         showError("");
-        $("#updated").textContent = `updated ${seconds.format(new Date())}`;
+        $("#updated").textContent = `updated ${timeOfDay(new Date())}`;
       } catch (error) {
         showError(`could not read the callbacks: ${error.message || error}`);
       }
@@ -74,25 +64,6 @@
     node.hidden = !text;
   }
 
-  // ---- the push socket: only a signal to re-read ---------------------------------------------------------------
-  let retries = 0;
-  function connect() {
-    const scheme = location.protocol === "https:" ? "wss:" : "ws:";
-    const socket = new WebSocket(`${scheme}//${location.host}/ws?token=${encodeURIComponent(token)}`);
-    socket.onopen = () => { retries = 0; setStatus("live", "live"); load(); };
-    socket.onmessage = (event) => { if (changed(JSON.parse(event.data))) loadSoon(); };
-    socket.onclose = () => {
-      setStatus("reconnecting", "reconnecting…");
-      setTimeout(connect, Math.min(10000, 500 * 2 ** retries++));
-    };
-  }
-
-  function setStatus(kind, text) {
-    const node = $("#status");
-    node.dataset.state = kind;
-    node.textContent = text;
-  }
-
   // ---- rendering ----------------------------------------------------------------------------------------------
   const COLUMNS = {
     due: ["#", "number", "why", "due", "for", "tries", "note", ""],
@@ -113,7 +84,7 @@
     const now = Date.now();
     const due = pending.filter((t) => Date.parse(t.due_at) <= now).sort(byUrgency);
     const upcoming = pending.filter((t) => Date.parse(t.due_at) > now).sort(byDue);
-    fill("due", due, (t) => [cell(when(t.due_at), Date.parse(t.due_at) < now - 15 * 60000 ? "late" : ""),
+    fill("due", due, (t) => [cell(when(t.due_at), Date.parse(t.due_at) < now - LATE_MS ? "late" : ""),
       cell(whom(t)), cell(String(t.attempts), "num"), note(t), buttons(button("Cancel", cancel(t)))]);
     fill("running", dialing.sort(byDue), (t) => [cell(t.agent || "–"), cell(ago(t.updated_at), "num"),
       cell(String(t.attempts), "num"), note(t)]);
@@ -145,8 +116,8 @@
     return queue ? queue.label : (task.queue || "any agent");
   }
 
-  $("#profile").textContent = config.profile;
-  connect();
+  // the push socket is only a signal to re-read; a socket (re)opened re-reads at once
+  connectPush((message) => { if (changed(message)) loadSoon(); }, (status) => { if (status === "live") load(); });
   load();
   setInterval(load, REFRESH_MS);
 })();

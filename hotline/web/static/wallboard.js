@@ -1,10 +1,8 @@
 // The wallboard: live queues from the /ws push socket, today's ring SLA from /api/sla, the ring-count histogram
 // drawn on a <canvas>. Everything is built with textContent (never innerHTML), so no pushed value becomes markup.
-// `el` and `$` come from /pages/dom.js.
+// `el` and `$` come from /pages/dom.js; `config`, `api`, `connectPush` and `timeOfDay` from /pages/pages.js.
 "use strict";
 (() => {
-  const config = JSON.parse(document.getElementById("wallboard-config").textContent);
-  const token = new URLSearchParams(location.search).get("token") || "";
   const WAITING = new Set(["queued", "ringing"]);
   const SLA_REFRESH_MS = 60000;      // figures also refresh after every ended call
   const SLA_MIN_GAP_MS = 2000;       // but not more often than this
@@ -34,19 +32,7 @@
   }
 
   // ---- the push socket ----------------------------------------------------------------------------------------
-  let socket = null, retries = 0;
-  function connect() {
-    const scheme = location.protocol === "https:" ? "wss:" : "ws:";
-    socket = new WebSocket(`${scheme}//${location.host}/ws?token=${encodeURIComponent(token)}`);
-    socket.onopen = () => { retries = 0; setStatus("live", "live"); refreshSla(true); };
-    socket.onmessage = (event) => handle(JSON.parse(event.data));
-    socket.onclose = () => {
-      setStatus("reconnecting", "reconnecting…");
-      setTimeout(connect, Math.min(10000, 500 * 2 ** retries++));
-    };
-  }
-
-  function handle(message) {
+  function handle(message, socket) {
     switch (message.type) {
       case "queue_state": applyQueueState(message); break;
       case "call_state": applyCallState(message); break;
@@ -83,12 +69,6 @@
     renderAlerts();
   }
 
-  function setStatus(kind, text) {
-    const node = $("#status");
-    node.dataset.state = kind;
-    node.textContent = text;
-  }
-
   // ---- SLA figures ----------------------------------------------------------------------------------------------
   let lastSla = 0, slaTimer = null;
   function refreshSla(now) {
@@ -99,10 +79,7 @@
 
   async function fetchSla(by) {
     const query = new URLSearchParams({ from: todayStart(), to: new Date().toISOString(), by });
-    const response = await fetch(`/api/sla?${query}`, { headers: { Authorization: `Bearer ${token}` },
-      cache: "no-store" });
-    if (!response.ok) throw new Error(`/api/sla answered ${response.status}`);
-    return normaliseReport(await response.json());
+    return normaliseReport(await api(`/api/sla?${query}`));
   }
 
   async function loadSla() {
@@ -141,7 +118,8 @@
       return el("tr", { "data-queue": q.queue },
         el("td", {}, q.label || q.queue),
         el("td", { class: "num big" }, String(q.waiting)),
-        el("td", { class: `num${wait > 30 ? " wait-long" : ""}` }, q.waiting ? duration(wait) : "–"),
+        el("td", { class: `num${wait > config.long_wait_seconds ? " wait-long" : ""}` },
+          q.waiting ? duration(wait) : "–"),
         el("td", { class: "num" }, String(q.in_call ?? 0)),
         el("td", {}, ...(chips.length ? chips : ["–"])));
     });
@@ -174,13 +152,15 @@
     return known ? known.label : (queue || "–");
   }
 
+  // met or missed by the profile's target (a ratio of nothing offered is neither)
+  const ratioClass = (ratio) => (ratio == null ? "" : ratio >= config.sla_ratio_target ? "ratio-ok" : "ratio-bad");
+
   function slaRows(report, label) {
     if (!report) return [];
     return report.groups.map((g) => el("tr", { "data-key": g.key },
       el("td", {}, label(g.key)), el("td", { class: "num" }, String(g.offered)),
       el("td", { class: "num" }, String(g.answered)), el("td", { class: "num" }, String(g.within_sla)),
-      el("td", { class: `num ${g.ratio == null ? "" : g.ratio >= 0.9 ? "ratio-ok" : "ratio-bad"}` },
-        g.ratio == null ? "–" : `${(100 * g.ratio).toFixed(1)} %`)));
+      el("td", { class: `num ${ratioClass(g.ratio)}` }, g.ratio == null ? "–" : `${(100 * g.ratio).toFixed(1)} %`)));
   }
 
   function renderSla() {
@@ -192,7 +172,7 @@
 
   function renderAlerts() {
     $("#alerts").replaceChildren(...state.alerts.map((a) => el("li", {},
-      el("span", { class: "kind" }, a.kind), `${new Date(a.at).toLocaleTimeString()} ${a.message}`)));
+      el("span", { class: "kind" }, a.kind), `${timeOfDay(a.at)} ${a.message}`)));
   }
 
   // ---- the ring-count histogram -----------------------------------------------------------------------------
@@ -251,12 +231,14 @@
   }
 
   // ---- start ------------------------------------------------------------------------------------------------
-  $("#profile").textContent = config.profile;
   $("#sla-rule").textContent = `(within ring ${config.max_ring_count}, ${config.sla_clause})`;
   drawHistogram(null);
+  // the clock, in the profile's timezone like every time shown (the screen's own zone may be another)
+  const showClock = () => { $("#clock").textContent = timeOfDay(new Date()); };
+  showClock();
   setInterval(() => {   // waits and durations tick without any message
-    $("#clock").textContent = new Date().toLocaleTimeString();
+    showClock();
     renderQueues(); renderCalls(); renderAgents();
   }, 1000);
-  connect();
+  connectPush(handle, (status) => { if (status === "live") refreshSla(true); });
 })();

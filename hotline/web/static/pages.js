@@ -1,0 +1,54 @@
+// What the supervisors' pages share beyond the DOM helpers: the embedded config, the API with the page's token,
+// the push socket with its status badge, and times in the profile's timezone. Loaded before the page's own script
+// (deferred scripts run in order); it needs nothing from the others, only the ids page.html gives every page.
+"use strict";
+const { config, api, connectPush, inZone, timeOfDay } = (() => {
+  // page.html embeds the page's policy config as JSON: data, never run (the CSP allows no inline script)
+  const config = JSON.parse(document.querySelector('script[type="application/json"][id$="-config"]').textContent);
+  // a page is opened as /<name>?token=… (a wall screen cannot send headers)
+  const token = new URLSearchParams(location.search).get("token") || "";
+
+  // The API with the token as a bearer header; a refusal is thrown with the API's own message.
+  async function api(path, options = {}) {
+    const response = await fetch(path, { cache: "no-store", ...options,
+      headers: { Authorization: `Bearer ${token}`, "Content-Type": "application/json" } });
+    const body = await response.json().catch(() => null);
+    if (response.ok) return body;
+    const route = path.split("?")[0];
+    throw new Error((body && body.error && body.error.message) || `${route} answered ${response.status}`);
+  }
+
+  // The push socket /ws: each message goes to onMessage(message, socket); the header's badge shows the socket's
+  // state ("live", "reconnecting"), also told to onStatus. A lost socket is opened again, waiting longer each
+  // time (up to 10 s) so that a restarting service is not hammered.
+  function connectPush(onMessage, onStatus = () => {}) {
+    let retries = 0;
+    const setStatus = (state, text) => {
+      const badge = document.getElementById("status");
+      badge.dataset.state = state;
+      badge.textContent = text;
+      onStatus(state);
+    };
+    (function connect() {
+      const scheme = location.protocol === "https:" ? "wss:" : "ws:";
+      const socket = new WebSocket(`${scheme}//${location.host}/ws?token=${encodeURIComponent(token)}`);
+      socket.onopen = () => { retries = 0; setStatus("live", "live"); };
+      socket.onmessage = (event) => onMessage(JSON.parse(event.data), socket);
+      socket.onclose = () => {
+        setStatus("reconnecting", "reconnecting…");
+        setTimeout(connect, Math.min(10000, 500 * 2 ** retries++));
+      };
+    })();
+  }
+
+  // Times in the profile's timezone, never the browser's: a wall screen or a desk may be set to any zone.
+  // inZone(options) is a formatter of a Date or an ISO 8601 text (Intl.DateTimeFormat options).
+  function inZone(options) {
+    const format = new Intl.DateTimeFormat("en-GB", { timeZone: config.timezone, ...options });
+    return (value) => format.format(new Date(value));
+  }
+  const timeOfDay = inZone({ timeStyle: "medium" });   // 14:05:09
+
+  document.getElementById("profile").textContent = config.profile;
+  return { config, api, connectPush, inZone, timeOfDay };
+})();
