@@ -16,7 +16,7 @@ from core.events import CallOffered, RingEnded
 from core.policy import PolicyProfile, load_profile
 from hotline.push.hub import Audience, Push, PushHub
 from hotline.web import HotlineMetrics, WebDeps, create_app, pages, sla, wallboard, ws
-from telephony.call_store import CallStoreWriter
+from telephony.calls.store import CallStoreWriter
 from tests.hotline.browser_fixtures import (
     BROWSER_ZONE, check_shared_assets, clock_times, shared_assets_loaded, with_supervision,
 )
