@@ -1,13 +1,11 @@
 """Policy profiles: both shipped profiles load; a bad profile fails naming the field and the reason."""
 from __future__ import annotations
 
-import tomllib
-from pathlib import Path
 
 import pytest
-import tomli_w
 
-from core.policy import PROFILE_DIR, ProfileError, available_profiles, load_profile
+from core.policy import ProfileError, available_profiles, load_profile
+from tests.core.policy_fixtures import broken
 
 
 def test_both_shipped_profiles_load_with_their_ring_limits():
@@ -18,14 +16,6 @@ def test_both_shipped_profiles_load_with_their_ring_limits():
     assert lt.ring_sla.cadence.period == 5.0
     assert lt.qa_samples_per_employee_month >= 8 and lt.language == "lt" and lv.language == "lv"
     assert lt.prompts.consent and lv.prompts.consent
-
-
-def broken(tmp_path: Path, change) -> Path:
-    data = tomllib.loads((PROFILE_DIR / "lt-employment-1883.toml").read_text())
-    change(data)
-    path = tmp_path / "broken.toml"
-    path.write_text(tomli_w.dumps(data))
-    return path
 
 
 @pytest.mark.parametrize("change, field, reason", [

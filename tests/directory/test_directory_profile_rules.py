@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 
 from core.policy import ProfileError, available_profiles, load_profile
-from tests.core.test_policy import broken
+from tests.core.policy_fixtures import broken
 
 
 @pytest.mark.parametrize("name", available_profiles())

@@ -6,7 +6,7 @@ import datetime as dt
 
 
 from core.events import MessageLeft
-from tests.hotline.test_push_hub import Connected
+from tests.hotline.push_fixtures import Connected
 
 AT = dt.datetime(2026, 11, 23, 10, 0, tzinfo=dt.timezone.utc)
 CALLER = "+37060000001"

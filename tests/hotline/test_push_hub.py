@@ -2,56 +2,9 @@
 from __future__ import annotations
 
 import asyncio
-import json
 
 from hotline.push.hub import RESYNC, Audience, Push, PushHub
-
-
-class FakeSocket:
-    """A client socket whose writes can be held (a peer that stops reading) and released."""
-
-    def __init__(self) -> None:
-        self.frames: asyncio.Queue[dict] = asyncio.Queue()
-        self.writable = asyncio.Event()
-        self.writable.set()
-        self.writing = asyncio.Event()     # a write has started (and may be stuck)
-        self.closed = asyncio.Event()
-        self.closed_with: str | None = None
-
-    async def send(self, frame: str) -> None:
-        self.writing.set()
-        await self.writable.wait()
-        self.frames.put_nowait(json.loads(frame))
-
-    async def close(self, reason: str) -> None:
-        self.closed_with = reason
-        self.closed.set()
-
-    def received(self) -> list[dict]:
-        out = []
-        while not self.frames.empty():
-            out.append(self.frames.get_nowait())
-        return out
-
-
-class Connected:
-    def __init__(self, hub: PushHub, role: str, extension: str | None = None) -> None:
-        self.socket = FakeSocket()
-        self.client = hub.connect(role, extension, self.socket.send, self.socket.close)
-        self.task = asyncio.create_task(hub.pump(self.client))
-
-    async def next(self) -> dict:
-        return await asyncio.wait_for(self.socket.frames.get(), 5)
-
-    async def next_of(self, kind: str) -> dict:
-        """The next message of type ``kind``, skipping others (e.g. the queue picture a supervisor is greeted with)."""
-        while (message := await self.next())["type"] != kind:
-            pass
-        return message
-
-    async def stop(self) -> None:
-        self.task.cancel()
-        await asyncio.gather(self.task, return_exceptions=True)
+from tests.hotline.push_fixtures import Connected
 
 
 def pop(n: int, extension: str) -> Push:

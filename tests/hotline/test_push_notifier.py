@@ -8,7 +8,7 @@ import datetime as dt
 from core.bus import EventBus
 from core.db import make_engine, make_sessionmaker
 from core.events import (AgentState, AgentStateChanged, CallbackAssigned, CallbackResult, CallOffered, CallState,
-                         CallStateChanged, EndCause, PbxResynced, RingStarted, SlaAlert)
+                         CallStateChanged, EndCause, PbxResynced, SlaAlert)
 from core.policy import load_profile
 from hotline.push import setup as push_setup
 from hotline.push.hub import PushHub
@@ -16,19 +16,9 @@ from hotline.push.queue_view import QueueView
 from telephony.callbacks.service import CallbackService
 from telephony.messages.service import MessageService
 from telephony.calls.models import CallRow, CallStateRow
-from tests.hotline.test_push_hub import Connected
+from tests.hotline.push_fixtures import T0, Connected, at, ring
 
-T0 = dt.datetime(2025, 6, 2, 9, 0, tzinfo=dt.timezone.utc)
 CALLER = "+37060000042"   # made up
-
-
-def at(seconds: float) -> dt.datetime:
-    return T0 + dt.timedelta(seconds=seconds)
-
-
-def ring(call_id: str, extension: str, queue: str = "job_seekers", seconds: float = 2) -> RingStarted:
-    return RingStarted(at=at(seconds), call_id=call_id, ring_id=f"{call_id}.r{extension}",
-                       target=f"Local/{extension}@sandbox-agents", extension=extension, queue=queue)
 
 
 async def store_call(engine, call_id: str, caller: str, started: dt.datetime, states: list[tuple],

@@ -10,7 +10,7 @@ from prometheus_client import generate_latest
 
 from core.policy import load_profile
 from hotline.web import HotlineMetrics, WebDeps, calls, create_app, sla
-from tests.telephony.rings.test_rings_store import domain_events, store
+from tests.telephony.ami_replay import domain_events, store
 from tests.api_fixtures import auth
 
 LT = load_profile("lt-employment-1883")

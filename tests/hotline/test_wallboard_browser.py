@@ -11,7 +11,7 @@ import re
 import pytest
 from playwright.async_api import Page, expect
 
-from core.db import utcnow
+from core.clock import utcnow
 from core.events import CallOffered, RingEnded
 from core.policy import PolicyProfile, load_profile
 from hotline.push.hub import Audience, Push, PushHub

@@ -19,7 +19,7 @@ from hotline.push import setup as push_setup
 from hotline.push.hub import Audience, Push, PushHub
 from hotline.web import HotlineMetrics, WebDeps, create_app
 from hotline.web import ws
-from tests.hotline.test_push_notifier import at, ring
+from tests.hotline.push_fixtures import at, ring
 
 
 @pytest.fixture

@@ -3,14 +3,12 @@ from __future__ import annotations
 
 import pytest
 
-from core.dialplan import CONTEXT_FROM_PSTN, CONTEXT_PUBLIC
 from core.events import CallOffered, CallState, CallStateChanged, EndCause
 from telephony.calls.queries import CallFilter, get_call, list_calls, load_open_calls
 from telephony.calls.store import CallStoreWriter
 from telephony.calls.tracker import CallTracker
-from tests.telephony.ami_replay import recorded
+from tests.telephony.ami_replay import INBOUND, recorded
 
-INBOUND = (CONTEXT_FROM_PSTN, CONTEXT_PUBLIC)
 
 
 def replay(name: str, tracker: CallTracker | None = None, upto: int | None = None):

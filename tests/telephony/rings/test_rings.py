@@ -8,10 +8,8 @@ from core.policy import load_profile
 from telephony.calls.tracker import CallTracker
 from telephony.calls.resync import LiveChannel, PbxSnapshot
 from telephony.rings.meter import RingMeter
-from tests.telephony.ami_replay import recorded
-from tests.telephony.calls.test_call_replay import INBOUND
+from tests.telephony.ami_replay import INBOUND, LT, recorded
 
-LT = load_profile("lt-employment-1883").ring_sla
 LV = load_profile("lv-social-insurance").ring_sla
 
 

@@ -8,34 +8,12 @@ import pytest
 
 from core.events import CallOffered, CallStateChanged, CallState, RingEnded
 from telephony.calls.store import CallStoreWriter
-from telephony.calls.tracker import CallTracker
 from telephony.rings.queries import DIRECT_LINE, GroupBy, local_days, rings_of, sla_report
-from telephony.rings.meter import RingMeter
-from tests.telephony.ami_replay import recorded
-from tests.telephony.calls.test_call_replay import INBOUND
-from tests.telephony.rings.test_rings import LT
+from tests.telephony.ami_replay import store
 
 UTC = dt.timezone.utc
 VILNIUS = ZoneInfo("Europe/Vilnius")
 EVER = (dt.datetime(2000, 1, 1, tzinfo=UTC), dt.datetime(2100, 1, 1, tzinfo=UTC))
-
-
-def domain_events(name: str) -> list:
-    tracker = CallTracker(INBOUND)
-    meter = RingMeter(tracker, LT)
-    out = []
-    for event in recorded(name):
-        out.extend(tracker.handle(event))
-        out.extend(meter.handle(event))
-    return out
-
-
-async def store(engine, *names: str, batch_size: int = 500) -> None:
-    writer = CallStoreWriter(engine, batch_size=batch_size)
-    for name in names:
-        for event in domain_events(name):
-            await writer(event)
-    await writer.close()
 
 
 async def test_rings_are_stored_with_their_call_and_read_back_in_order(db_engine):
