@@ -48,13 +48,13 @@ from core.deps import Dependencies  # noqa: E402
 from core.events import CallOffered  # noqa: E402
 from core.policy import load_profile  # noqa: E402
 from core.settings import Settings  # noqa: E402
-from hotline import migrate  # noqa: E402
 from directory import setup as directory_setup  # noqa: E402
+from hotline import migrate  # noqa: E402
 from telephony import setup as telephony_setup  # noqa: E402
 from telephony.ami import AmiClient, AmiConfig  # noqa: E402
+from telephony.calls.models import CallRow  # noqa: E402
 from telephony.calls.setup import INBOUND_CONTEXTS  # noqa: E402
 from telephony.calls.tracker import CallTracker  # noqa: E402
-from telephony.calls.models import CallRow  # noqa: E402
 
 PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
 BACKENDS = {"sqlite": "SQLite", "postgresql": "PostgreSQL"}

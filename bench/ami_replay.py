@@ -10,9 +10,9 @@ timeout), then sends a ``UserEvent: BenchEnd`` marker.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
 import re
 import socket
+from collections.abc import Awaitable, Callable
 
 ID_FIELDS = re.compile(rb"^(Uniqueid|Linkedid|DestUniqueid|DestLinkedid): ", re.MULTILINE | re.IGNORECASE)
 END_MARKER = b"Event: UserEvent\r\nUserEvent: BenchEnd\r\n\r\n"

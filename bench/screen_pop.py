@@ -44,11 +44,11 @@ from core.db import make_engine, make_sessionmaker  # noqa: E402
 from core.deps import Dependencies  # noqa: E402
 from core.policy import load_profile  # noqa: E402
 from core.settings import Settings  # noqa: E402
+from directory import setup as directory_setup  # noqa: E402
 from hotline import migrate  # noqa: E402
 from hotline.auth.service import create_user  # noqa: E402
 from hotline.push import setup as push_setup  # noqa: E402
 from hotline.web import HotlineMetrics, WebDeps, create_app, ws  # noqa: E402
-from directory import setup as directory_setup  # noqa: E402
 from telephony import setup as telephony_setup  # noqa: E402
 from telephony.ami import AmiClient, AmiConfig  # noqa: E402
 

@@ -80,7 +80,7 @@ class PbxResynced(DomainEvent):
     details: dict[str, int] = field(default_factory=dict)
 
 
-# --- rings, agents and SLA (issue 4) -------------------------------------------------------------------------
+# --- rings, agents and SLA -------------------------------------------------------------------------------------
 class AgentState(StrEnum):
     LOGGED_OUT = "logged_out"
     AVAILABLE = "available"

@@ -27,8 +27,10 @@ from hotline.log_privacy import quiet_parameter_loggers
 from hotline.pbx.credentials import ami_credentials
 from hotline.pbx.paths import instance_paths
 from hotline.push import setup as push_setup
-from hotline.web import agents as agent_routes, callbacks as callback_routes, callbacks_page, calls, employees
-from hotline.web import messages as message_routes, pages, sla, wallboard, ws
+from hotline.web import agents as agent_routes
+from hotline.web import callbacks as callback_routes
+from hotline.web import callbacks_page, calls, employees, pages, sla, wallboard, ws
+from hotline.web import messages as message_routes
 from hotline.web.app import create_app
 from hotline.web.deps import WebDeps
 from hotline.web.metrics import HotlineMetrics

@@ -9,7 +9,13 @@ from ivr_flows.agi_protocol import AgiReply, AgiRequest
 from ivr_flows.agi_server import AgiServer, AgiServerStats
 from ivr_flows.agi_session import AgiSession
 from ivr_flows.exceptions import (
-    AgiCommandError, AgiCommandFailed, AgiConnectionLost, AgiError, AgiHangup, AgiProtocolError, AgiSessionClosed,
+    AgiCommandError,
+    AgiCommandFailed,
+    AgiConnectionLost,
+    AgiError,
+    AgiHangup,
+    AgiProtocolError,
+    AgiSessionClosed,
     AgiTimeout,
 )
 from ivr_flows.prompts import SoundsDirs, cache_name

@@ -13,11 +13,28 @@ import asyncio
 
 from ivr_flows.agi_limits import AgiLimits
 from ivr_flows.agi_protocol import (
-    HANGUP_LINE, AgiReply, AgiRequest, StatusLine, check_app_name, check_escape_digits, check_variable_name,
-    digits_only, format_command, parse_digit, parse_status_line, parse_success, valid_call_id,
+    HANGUP_LINE,
+    AgiReply,
+    AgiRequest,
+    StatusLine,
+    check_app_name,
+    check_escape_digits,
+    check_variable_name,
+    digits_only,
+    format_command,
+    parse_digit,
+    parse_status_line,
+    parse_success,
+    valid_call_id,
 )
 from ivr_flows.exceptions import (
-    AgiCommandError, AgiCommandFailed, AgiConnectionLost, AgiHangup, AgiProtocolError, AgiSessionClosed, AgiTimeout,
+    AgiCommandError,
+    AgiCommandFailed,
+    AgiConnectionLost,
+    AgiHangup,
+    AgiProtocolError,
+    AgiSessionClosed,
+    AgiTimeout,
 )
 
 

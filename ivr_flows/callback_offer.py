@@ -20,8 +20,8 @@ import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
-from core.dialplan import AGI_CALLBACK_OFFER_PATH, AGI_CALLBACK_REQUEST_PATH
 from core.clock import utcnow
+from core.dialplan import AGI_CALLBACK_OFFER_PATH, AGI_CALLBACK_REQUEST_PATH
 from core.events import CallbackReason, IvrStep, IvrStepRecorded
 from core.phone_numbers import callback_number
 from core.policy import PolicyProfile

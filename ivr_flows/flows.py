@@ -18,8 +18,8 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable
 
-from core.dialplan import VAR_QUEUE, VAR_TOPIC
 from core.clock import utcnow
+from core.dialplan import VAR_QUEUE, VAR_TOPIC
 from core.events import IvrStep, IvrStepRecorded, RecordingStarted
 from core.policy import PolicyProfile, QueuePolicy
 from ivr_flows.agi_session import AgiSession

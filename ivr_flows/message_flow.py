@@ -1,8 +1,8 @@
 """Employee unavailable (LT-2021 §12.18): a direct-line call nobody answered may leave a message or reach a colleague.
 
 The dialplan runs this route after ``Dial()`` to the employee's line returns NOANSWER, BUSY or CHANUNAVAIL, with the
-extension and the dial status as AGI arguments. The caller hears that the employee cannot answer (when the employee
-is back comes with absence data, a later issue: nothing is said about it yet), then chooses:
+extension and the dial status as AGI arguments. The caller hears that the employee cannot answer (hotline has no
+absence data yet, so it cannot say when they will be back), then chooses:
 
 * key 1 — leave a message: a beep, ``RECORD FILE`` (bounded by ``callbacks.message_max_seconds``, ended by
   ``#`` or ``message_silence_seconds`` of silence) into the PBX's spool, then the ``MessageDrop`` port stores the
@@ -19,8 +19,8 @@ import re
 import uuid
 from collections.abc import Awaitable, Callable
 
-from core.dialplan import AGI_UNAVAILABLE_PATH, VAR_QUEUE
 from core.clock import utcnow
+from core.dialplan import AGI_UNAVAILABLE_PATH, VAR_QUEUE
 from core.events import IvrStep, IvrStepRecorded
 from core.phone_numbers import callback_number
 from core.policy import PolicyProfile

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from core.dialplan import AGI_IVR_PATH
 from core.deps import Dependencies
+from core.dialplan import AGI_IVR_PATH
 from core.events import IvrStepRecorded
 from core.ports import CallbackRequests, EmployeeCompetences, MessageDrop
 from ivr_flows import callback_offer, message_flow

@@ -46,7 +46,8 @@ async def ivr_steps_of(engine: AsyncEngine, call_ids: Iterable[str]) -> dict[str
              .order_by(CallIvrStepRow.call_id, CallIvrStepRow.id))
     async with make_sessionmaker(engine)() as session:
         for row in (await session.scalars(query)).all():
-            out[row.call_id].append(IvrStepView(row.at, row.step, row.choice, row.outcome, row.topic))
+            out[row.call_id].append(IvrStepView(at=row.at, step=row.step, choice=row.choice, outcome=row.outcome,
+                                                topic=row.topic))
     return out
 
 

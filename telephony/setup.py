@@ -11,10 +11,13 @@ from dataclasses import dataclass
 from core.deps import Dependencies
 from core.events import CallState
 from core.ports import EmployeeDirectory
-from telephony.agents.setup import AgentServices, setup as setup_agents
+from telephony.agents.setup import AgentServices
+from telephony.agents.setup import setup as setup_agents
 from telephony.agents.tracker import AgentView
-from telephony.callbacks.setup import CallbackServices, setup as setup_callbacks
-from telephony.calls.setup import CallServices, restored_tracker, setup as setup_calls
+from telephony.callbacks.setup import CallbackServices
+from telephony.callbacks.setup import setup as setup_callbacks
+from telephony.calls.setup import CallServices, restored_tracker
+from telephony.calls.setup import setup as setup_calls
 from telephony.messages.service import MessageService
 from telephony.messages.setup import setup as setup_messages
 from telephony.rings.meter import RingMeter

@@ -11,11 +11,10 @@ import os
 import signal
 import socket
 import subprocess
-import tempfile
 import uuid
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from typing import AsyncIterator, Callable, Iterator
+from typing import AsyncIterator, Iterator
 
 import pytest
 from panoramisk import Manager
@@ -26,6 +25,7 @@ from core.settings import Settings
 from hotline import pbx as sandbox
 from hotline.pbx.lifecycle import wait_ready
 from hotline.pbx.render import DEMO_AGENTS
+from tests.pbx_events import EventLog
 
 
 def free_tcp_ports(count: int) -> list[int]:
@@ -53,59 +53,6 @@ class OriginatedCall:
 
     uniqueid: str
     other_uniqueid: str
-
-
-class EventLog:
-    """Every AMI event of one panoramisk session, with waiting for the first one that matches."""
-
-    def __init__(self, manager: Manager) -> None:
-        self.manager = manager
-        self.events: list[dict[str, str]] = []
-        self._waiters: list[tuple[Callable[[dict], bool], asyncio.Future]] = []
-        self.disconnected: asyncio.Future = asyncio.get_running_loop().create_future()
-
-    def on_disconnect(self, _manager: Manager, _exc: Exception | None) -> None:
-        if not self.disconnected.done():
-            self.disconnected.set_result(True)
-
-    def on_event(self, _manager: Manager, message) -> None:
-        event = {key: str(value) for key, value in message.items()}
-        self.events.append(event)
-        for matches, future in self._waiters:
-            if not future.done() and matches(event):
-                future.set_result(event)
-
-    def dump(self) -> str:
-        """Write every event received to a file (for a failure's post-mortem); its path."""
-        handle, path = tempfile.mkstemp(prefix="hotline-ami-events-", suffix=".txt")
-        with os.fdopen(handle, "w") as out:
-            for event in self.events:
-                out.write("".join(f"{key}: {value}\n" for key, value in event.items()) + "\n")
-        return path
-
-    def matching(self, name: str, **fields: str) -> list[dict[str, str]]:
-        return [event for event in self.events if _matches(event, name, fields)]
-
-    async def wait_for(self, name: str, timeout: float = 30.0, **fields: str) -> dict[str, str]:
-        """The first event called ``name`` whose fields equal ``fields`` (already received or still to come)."""
-        earlier = self.matching(name, **fields)
-        if earlier:
-            return earlier[0]
-        future = asyncio.get_running_loop().create_future()
-        waiter = (lambda event: _matches(event, name, fields), future)
-        self._waiters.append(waiter)
-        try:
-            return await asyncio.wait_for(future, timeout)
-        except TimeoutError:
-            raise AssertionError(f"no AMI event {name} {fields} within {timeout} s; saw "
-                                 f"{[e.get('Event') for e in self.events][-40:]}; every event: "
-                                 f"{self.dump()}") from None
-        finally:
-            self._waiters.remove(waiter)
-
-
-def _matches(event: dict[str, str], name: str, fields: dict[str, str]) -> bool:
-    return event.get("Event") == name and all(event.get(key) == value for key, value in fields.items())
 
 
 @dataclass

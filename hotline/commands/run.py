@@ -6,14 +6,14 @@ import asyncio
 import contextlib
 import signal
 
+from core.db import make_sessionmaker
 from core.ports import PBX_ERRORS
 from core.settings import Settings
+from hotline.auth.models import Role
+from hotline.auth.service import UserExists, create_user, issue_token
 from hotline.demo import run_demo_traffic, seed_demo_employees
 from hotline.log_privacy import configure_logging
 from hotline.service import build_service
-from core.db import make_sessionmaker
-from hotline.auth.models import Role
-from hotline.auth.service import UserExists, create_user, issue_token
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

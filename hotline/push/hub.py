@@ -113,7 +113,8 @@ class PushHub:
 
     # -- connections ---------------------------------------------------------------------------------------
     def connect(self, role: Role | str, extension: str | None, send: SendText, close: Close) -> Client:
-        client = Client(next(self._ids), Role(role), extension or None, send, close, self.outbox_size)
+        client = Client(id=next(self._ids), role=Role(role), extension=extension or None, send=send, close=close,
+                        capacity=self.outbox_size)
         self.clients[client.id] = client
         for greet in self._greeters:
             for audience, push in greet(client):

@@ -157,8 +157,9 @@ class ApiRouter:
         if any(r.method == method and r.path == path for r in self.routes):
             raise ValueError(f"route {method} {path} declared twice")
         access = Access(public=True) if public else Access.for_roles(roles, query_token=query_token)
-        route = ApiRoute(method, path, handler, summary, access, query, path_params, body, response,
-                         content_type, description, tuple(tags))
+        route = ApiRoute(method=method, path=path, handler=handler, summary=summary, access=access, query=query,
+                         path_params=path_params, body=body, response=response, content_type=content_type,
+                         description=description, tags=tuple(tags))
         self.routes.append(route)
         return route
 

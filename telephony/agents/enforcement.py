@@ -3,8 +3,8 @@
 N is the profile's ``ring_sla.pause_after_ring_outs``. A ring-out is ``AgentRingNoAnswer`` (the member ring
 timeout passed: the queue moved on to the next member); an answer (``AgentConnect``) starts the count again. On
 the N-th ring-out the agent is paused in every queue over AMI (``QueuePause``, reason ``ring_no_answer``) and an
-``SlaAlert(kind="ring_no_answer_pause")`` is published (``notifier``); a supervisor unpauses them. If the PBX refuses the pause
-the alert says so (``ring_no_answer_pause_failed``) — supervisors must know either way.
+``SlaAlert(kind="ring_no_answer_pause")`` is published (``notifier``); a supervisor unpauses them. If the PBX
+refuses the pause the alert says so (``ring_no_answer_pause_failed``) — supervisors must know either way.
 """
 from __future__ import annotations
 

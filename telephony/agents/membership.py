@@ -17,11 +17,11 @@ import logging
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
+from sqlalchemy.exc import SQLAlchemyError
+
 from core import dialplan
 from core.events import PbxResynced
 from core.policy import PolicyProfile
-from sqlalchemy.exc import SQLAlchemyError
-
 from core.ports import PBX_ERRORS, AmiPort, Employee, EmployeeDirectory, PbxActionRefused
 
 log = logging.getLogger(__name__)

@@ -20,8 +20,8 @@ from core import dialplan
 from core.clock import utcnow
 from core.events import AgentState, AgentStateChanged, DomainEvent
 from core.policy import PolicyProfile
-from telephony.ami.timestamps import event_time
 from telephony.ami.channels import extension_of
+from telephony.ami.timestamps import event_time
 from telephony.calls.resync import PbxSnapshot
 
 # Asterisk device states in QueueMemberStatus/QueueMember "Status"
@@ -151,7 +151,8 @@ class AgentTracker:
     # --- read API --------------------------------------------------------------------------------------------
     def snapshot(self) -> list[AgentView]:
         """Every known agent (logged out ones too, until the process restarts), by extension."""
-        return sorted((AgentView(a.extension, a.interface, a.state, a.reason, tuple(sorted(a.queues)), a.since)
+        return sorted((AgentView(extension=a.extension, interface=a.interface, state=a.state, reason=a.reason,
+                                 queues=tuple(sorted(a.queues)), since=a.since)
                        for a in self.agents.values()), key=lambda view: (view.extension, view.interface))
 
     def state_of(self, extension: str) -> AgentState | None:

@@ -19,9 +19,9 @@ from panoramisk.message import Message
 
 from telephony.ami.actions import PendingAction, build_action
 from telephony.ami.dispatch import EventDispatcher
-from telephony.ami.protocol import AmiReader
 from telephony.ami.exceptions import AmiActionError, AmiAuthError, AmiDisconnected, AmiError, AmiTimeout
 from telephony.ami.models import AmiConfig, AmiStats
+from telephony.ami.protocol import AmiReader
 
 log = logging.getLogger(__name__)
 

@@ -11,7 +11,6 @@ Numbers are personal data: they are stored, never logged.
 """
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import logging
 from collections.abc import Awaitable, Callable
@@ -24,16 +23,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.calendar import next_business_moment
 from core.clock import utcnow
 from core.db import make_sessionmaker
-from core.events import CallState
+from core.events import OPEN_STATES, CallbackReason, CallbackState, CallState
 from core.phone_numbers import callback_number
 from core.policy import PolicyProfile
-from telephony.calls.queries import get_call
+from telephony.ami.channels import extension_of
 from telephony.callbacks.detection import NO_USABLE_NUMBER
-from core.events import OPEN_STATES, CallbackReason, CallbackState
 from telephony.callbacks.exceptions import CallbackConflict, CallbackNotFound, InvalidCallbackRequest
 from telephony.callbacks.models import CallbackHistoryRow, CallbackTask, CallbackTaskRow, HistoryEntry, task_of
 from telephony.callbacks.service import CallbackService, locked_task
-from telephony.ami.channels import extension_of
+from telephony.calls.queries import get_call
 
 log = logging.getLogger(__name__)
 
@@ -209,7 +207,7 @@ class CallbackAdmin:
     async def _change(self, task_id: int, change: RowChange) -> CallbackTask:
         now = utcnow()
         try:
-            async with (self.callbacks._sqlite_lock or contextlib.nullcontext()), \
+            async with self.callbacks.write_lock(), \
                     locked_task(self.engine, task_id) as (session, row):
                 event = await change(session, row, now)
                 row.updated_at = now

@@ -14,17 +14,16 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections.abc import Callable
-from enum import StrEnum
-
 from dataclasses import dataclass
+from enum import StrEnum
 
 from sqlalchemy import and_, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from core.clock import utcnow
 from core.db import claim_for_update, make_sessionmaker
-from core.policy import Callbacks
 from core.events import CallbackState
+from core.policy import Callbacks
 from telephony.callbacks.models import CallbackHistoryRow, CallbackTask, CallbackTaskRow, task_of
 from telephony.callbacks.service import locked_task
 

@@ -24,12 +24,11 @@ from dataclasses import dataclass
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from core.calendar import next_business_moment
-from core.events import CallDirection, CallOffered, CallRelinked, CallState, CallStateChanged, EndCause
+from core.events import CallbackReason, CallDirection, CallOffered, CallRelinked, CallState, CallStateChanged, EndCause
 from core.phone_numbers import callback_number
 from core.policy import PolicyProfile
-from telephony.calls.queries import get_call
-from core.events import CallbackReason
 from telephony.callbacks.service import CallbackService
+from telephony.calls.queries import get_call
 
 log = logging.getLogger(__name__)
 

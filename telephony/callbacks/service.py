@@ -22,8 +22,17 @@ from core.clock import utcnow
 from core.db import for_update, locked_row, make_sessionmaker
 from core.events import OPEN_STATES, CallbackReason, CallbackState
 from telephony.callbacks.exceptions import CallbackNotFound
-from telephony.callbacks.models import (CallbackFilter, CallbackHistoryRow, CallbackSkip, CallbackSkipRow,
-                                        CallbackTask, CallbackTaskRow, HistoryEntry, priority, task_of)
+from telephony.callbacks.models import (
+    CallbackFilter,
+    CallbackHistoryRow,
+    CallbackSkip,
+    CallbackSkipRow,
+    CallbackTask,
+    CallbackTaskRow,
+    HistoryEntry,
+    priority,
+    task_of,
+)
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +54,11 @@ class CallbackService:
         # service instance, so one lock in this process serialises them; PostgreSQL locks the row instead.
         self._sqlite_lock = asyncio.Lock() if engine.dialect.name == "sqlite" else None
 
+    def write_lock(self) -> contextlib.AbstractAsyncContextManager:
+        """Held around every read-merge-write of a task (also by ``admin``): the process lock on SQLite, nothing on
+        PostgreSQL, which locks the row instead."""
+        return self._sqlite_lock or contextlib.nullcontext()
+
     async def request_callback(self, number: str, reason: str, *, due_at: dt.datetime | None = None,
                                call_id: str | None = None, queue: str | None = None,
                                extension: str | None = None, agreed_at: dt.datetime | None = None,
@@ -60,7 +74,7 @@ class CallbackService:
         due_at = due_at or now
         for _ in range(3):  # a concurrent request for the same number may win the insert: merge into it then
             try:
-                async with (self._sqlite_lock or contextlib.nullcontext()), self._sessions() as session, \
+                async with self.write_lock(), self._sessions() as session, \
                         session.begin():
                     return await self._merge_or_create(session, number, reason, due_at, call_id, queue, extension,
                                                        now, agreed_at, note)
@@ -124,13 +138,14 @@ class CallbackService:
         async with self._sessions() as session:
             rows = await session.scalars(select(CallbackHistoryRow).where(CallbackHistoryRow.task_id == task_id)
                                          .order_by(CallbackHistoryRow.id))
-            return [HistoryEntry(row.at, row.event, row.state, row.reason, row.call_id) for row in rows]
+            return [HistoryEntry(at=row.at, event=row.event, state=row.state, reason=row.reason, call_id=row.call_id)
+                    for row in rows]
 
     async def satisfy_open_tasks(self, number: str, *, call_id: str | None = None) -> list[int]:
         """The number called in and was answered: its ``pending`` tasks become ``satisfied`` (history event
         ``satisfied``). A task already ``dialing`` is left to the dialer, which owns it now."""
         now = utcnow()
-        async with (self._sqlite_lock or contextlib.nullcontext()), self._sessions() as session, session.begin():
+        async with self.write_lock(), self._sessions() as session, session.begin():
             stmt = select(CallbackTaskRow).where(CallbackTaskRow.number == number,
                                                  CallbackTaskRow.state == CallbackState.PENDING.value)
             # a row the dialer is claiming right now is its own: skipped
@@ -154,7 +169,7 @@ class CallbackService:
         async with self._sessions() as session:
             rows = await session.scalars(select(CallbackSkipRow).where(CallbackSkipRow.call_id == call_id)
                                          .order_by(CallbackSkipRow.id))
-            return [CallbackSkip(row.call_id, row.cause, row.reason, row.at) for row in rows]
+            return [CallbackSkip(call_id=row.call_id, cause=row.cause, reason=row.reason, at=row.at) for row in rows]
 
     async def requested_by_call(self, call_id: str) -> bool:
         """Whether call ``call_id`` already asked for a callback (IVR offer, a message): its end needs no other."""

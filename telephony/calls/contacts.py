@@ -8,11 +8,11 @@ from dataclasses import dataclass, field
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from core.phone_numbers import callback_number
 from core.events import OPEN_STATES
+from core.phone_numbers import callback_number
 from telephony.callbacks.models import CallbackTaskRow
-from telephony.messages.models import MessageRow
 from telephony.calls.models import CallRow, CallStateRow
+from telephony.messages.models import MessageRow
 
 CONTACT_WINDOW = dt.timedelta(days=30)
 RECENT_SHOWN = 5
@@ -75,8 +75,11 @@ async def previous_contacts(engine: AsyncEngine, caller: str, call_id: str, now:
         last[row.call_id] = (row.state, row.cause)
         if row.queue:
             queue[row.call_id] = row.queue
-    recent = [Contact(row.id, row.started_at, queue.get(row.id), *last.get(row.id, ("offered", None)),
-                      direction=row.direction) for row in calls]
+    recent = []
+    for row in calls:
+        state, cause = last.get(row.id, ("offered", None))
+        recent.append(Contact(call_id=row.id, started_at=row.started_at, queue=queue.get(row.id), state=state,
+                              ended_cause=cause, direction=row.direction))
     return ContactHistory(count, recent)
 
 

@@ -2,17 +2,17 @@
 from __future__ import annotations
 
 import asyncio
-import logging
 import datetime as dt
+import logging
 from collections.abc import Mapping, Sequence
 from typing import Protocol
 
 from core.bus import EventBus
 from core.clock import utcnow
 from core.events import DomainEvent, PbxConnected, PbxDisconnected
-from core.ports import AmiPort
-from telephony.calls.tracker import CallTracker
+from core.ports import PBX_ERRORS, AmiPort
 from telephony.calls.resync import PbxSnapshot, fetch_snapshot, reconcile
+from telephony.calls.tracker import CallTracker
 
 log = logging.getLogger(__name__)
 
@@ -114,7 +114,7 @@ class CallEventHandler:
         for delay in (*RESYNC_RETRY_DELAYS, None):
             try:
                 return await fetch_snapshot(self.ami.action_list)
-            except Exception as exc:
+            except PBX_ERRORS as exc:
                 if delay is None or not self.ami.connected:
                     log.error("resync failed (%s); the next reconnect tries again", type(exc).__name__)
                     return None

@@ -73,7 +73,7 @@ async def get_call(engine: AsyncEngine, call_id: str) -> CallView | None:
 
 async def _fetch(engine: AsyncEngine, calls_stmt) -> list[CallView]:
     async with engine.connect() as conn:
-        calls = [CallView(r.id, r.caller, r.dialed, r.started_at, direction=r.direction)
+        calls = [CallView(id=r.id, caller=r.caller, dialed=r.dialed, started_at=r.started_at, direction=r.direction)
                  for r in (await conn.execute(calls_stmt)).all()]
         if not calls:
             return []
@@ -82,7 +82,8 @@ async def _fetch(engine: AsyncEngine, calls_stmt) -> list[CallView]:
             select(CallStateRow).where(CallStateRow.call_id.in_(by_id)).order_by(CallStateRow.id))
         for row in states.all():
             by_id[row.call_id].states.append(
-                StateEntry(row.state, row.at, row.queue, row.target, row.cause, row.detail or ""))
+                StateEntry(state=row.state, at=row.at, queue=row.queue, target=row.target, cause=row.cause,
+                           detail=row.detail or ""))
     return calls
 
 

@@ -11,8 +11,8 @@ from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
 from core.events import CallOffered, CallState, CallStateChanged, DomainEvent, EndCause, PbxResynced
-from telephony.calls.tracker import CallTracker, TrackedCall
 from telephony.ami.channels import caller_number, leg_of
+from telephony.calls.tracker import CallTracker, TrackedCall
 
 ListAction = Callable[[dict], Awaitable[list[Mapping]]]
 

@@ -15,9 +15,9 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 
 from core.events import CallOffered, CallRelinked, CallState, CallStateChanged, DomainEvent, EndCause
-from telephony.ami.timestamps import event_time
-from telephony.ami.channels import caller_number, device_of, leg_of
 from telephony.ami.causes import is_failure, parse_cause
+from telephony.ami.channels import caller_number, device_of, leg_of
+from telephony.ami.timestamps import event_time
 
 SOFTHANGUP_SHUTDOWN = 4  # AST_SOFTHANGUP_SHUTDOWN: the PBX is stopping or restarting
 

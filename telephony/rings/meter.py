@@ -23,10 +23,10 @@ from dataclasses import dataclass
 from core.events import DomainEvent, RingEnded, RingStarted
 from core.policy import RingSla
 from core.ring_sla import ring_count, within_sla
-from telephony.ami.timestamps import event_time
-from telephony.calls.tracker import CallTracker
 from telephony.ami.channels import device_of, extension_of
+from telephony.ami.timestamps import event_time
 from telephony.calls.resync import PbxSnapshot
+from telephony.calls.tracker import CallTracker
 
 log = logging.getLogger(__name__)
 
@@ -94,7 +94,8 @@ class RingMeter:
         call = self.tracker.calls.get(event.get("Linkedid") or "")
         if call is None or not ring_id or not target or ring_id in self.open or ring_id in self._ended:
             return []
-        ring = OpenRing(call.call_id, call.linkedid, ring_id, target, extension, queue, event_time(event))
+        ring = OpenRing(call_id=call.call_id, linkedid=call.linkedid, ring_id=ring_id, target=target,
+                        extension=extension, queue=queue, started_at=event_time(event))
         self.open[ring_id] = ring
         if len(self.open) > self.max_open:
             _, lost = self.open.popitem(last=False)

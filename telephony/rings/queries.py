@@ -44,8 +44,10 @@ async def rings_of(engine: AsyncEngine, call_ids: Iterable[str]) -> dict[str, li
             .order_by(CallRingRow.started_at, CallRingRow.id))
     async with engine.connect() as conn:
         for row in (await conn.execute(stmt)).all():
-            out[row.call_id].append(RingView(row.ring_id, row.target, row.extension, row.queue, row.started_at,
-                                             row.ended_at, row.ring_count, row.answered, row.within_sla))
+            out[row.call_id].append(RingView(
+                ring_id=row.ring_id, target=row.target, extension=row.extension, queue=row.queue,
+                started_at=row.started_at, ended_at=row.ended_at, ring_count=row.ring_count, answered=row.answered,
+                within_sla=row.within_sla))
     return out
 
 

@@ -5,7 +5,8 @@ import datetime as dt
 from zoneinfo import ZoneInfo
 
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from core.calendar import is_holiday, next_business_moment, opening_hours
 from core.policy import load_profile

@@ -1,7 +1,6 @@
 """Policy profiles: both shipped profiles load; a bad profile fails naming the field and the reason."""
 from __future__ import annotations
 
-
 import pytest
 
 from core.policy import ProfileError, available_profiles, load_profile

@@ -2,7 +2,8 @@
 from __future__ import annotations
 
 import pytest
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 
 from core.policy import RingCadence, RingSla, load_profile
 from core.ring_sla import ring_count, sla_deadline_seconds, within_sla

@@ -8,6 +8,11 @@ import pytest
 from core.ports import Employee
 from directory import DirectoryError, EmployeeDirectoryService, UpsertResult, normalise_number, parse_csv, validate_rows
 
+@pytest.fixture
+def directory(db_engine) -> EmployeeDirectoryService:
+    return EmployeeDirectoryService(db_engine)
+
+
 QUEUES = ["job_seekers", "employers", "e_services", "general_info"]
 T0 = dt.datetime(2026, 1, 5, 9, 0, tzinfo=dt.UTC)
 
@@ -72,32 +77,33 @@ def test_csv_row_with_extra_cells_is_refused():
         parse_csv("extension,name\n101,Ona,extra\n")
 
 
-async def test_upsert_creates_updates_and_appends_history(db_engine):
-    assert await EmployeeDirectoryService(db_engine).is_empty()
+async def test_upsert_creates_updates_and_appends_history(directory):
+    assert await directory.is_empty()
     first = validate_rows([row("101"), row("102")], QUEUES)
-    assert await EmployeeDirectoryService(db_engine).upsert(first, now=T0) == UpsertResult(2, 0, 0)
+    assert await directory.upsert(first, now=T0) == UpsertResult(2, 0, 0)
 
     later = T0 + dt.timedelta(days=1)
     changed = validate_rows([row("101", active=False), row("102")], QUEUES)
-    result = await EmployeeDirectoryService(db_engine).upsert(changed, now=later)
+    result = await directory.upsert(changed, now=later)
     assert (result.created, result.updated, result.unchanged) == (0, 1, 1)
 
-    ona = await EmployeeDirectoryService(db_engine).get_employee("101")
+    ona = await directory.get_employee("101")
     assert ona is not None and ona.active is False and ona.updated_at == later
-    assert [e.extension for e in await EmployeeDirectoryService(db_engine).list_employees(active_only=True)] == ["102"]
-    assert [e.extension for e in await EmployeeDirectoryService(db_engine).list_employees()] == ["101", "102"]  # never deleted
-    history = await EmployeeDirectoryService(db_engine).history("101")
+    assert [e.extension for e in await directory.list_employees(active_only=True)] == ["102"]
+    everyone = await directory.list_employees()
+    assert [e.extension for e in everyone] == ["101", "102"]  # never deleted
+    history = await directory.history("101")
     assert [(at, fields["active"]) for at, fields in history] == [(T0, True), (later, False)]
-    assert len(await EmployeeDirectoryService(db_engine).history("102")) == 1  # an unchanged row adds nothing
+    assert len(await directory.history("102")) == 1  # an unchanged row adds nothing
 
 
-async def test_unknown_extension_is_none(db_engine):
-    assert await EmployeeDirectoryService(db_engine).get_employee("999") is None
+async def test_unknown_extension_is_none(directory):
+    assert await directory.get_employee("999") is None
 
 
-async def test_competences_round_trip_in_order(db_engine):
+async def test_competences_round_trip_in_order(directory):
     employee = Employee("103", "Rūta", "Klaipėda", ("employers", "job_seekers"), "+37061234567", True)
-    await EmployeeDirectoryService(db_engine).upsert([employee])
-    stored = await EmployeeDirectoryService(db_engine).get_employee("103")
+    await directory.upsert([employee])
+    stored = await directory.get_employee("103")
     assert stored is not None and stored.competences == ("employers", "job_seekers")
     assert stored.name == "Rūta"

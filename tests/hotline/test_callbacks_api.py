@@ -10,7 +10,8 @@ import pytest
 from core.clock import utcnow
 from hotline.auth.service import create_user
 from hotline.web import HotlineMetrics, WebDeps, create_app
-from hotline.web import callbacks as callback_routes, messages as message_routes
+from hotline.web import callbacks as callback_routes
+from hotline.web import messages as message_routes
 from telephony.callbacks.admin import CallbackAdmin
 from telephony.callbacks.service import CallbackService
 from telephony.messages.service import MessageService
@@ -46,7 +47,8 @@ async def client(aiohttp_client, db_engine, stored, tokens):
     callbacks, messages, _ = stored
     deps = WebDeps.create(db_engine, HotlineMetrics().registry)
     return await aiohttp_client(create_app(deps, [
-        functools.partial(callback_routes.register_routes, callbacks=callbacks, admin=CallbackAdmin(callbacks, PROFILE)),
+        functools.partial(callback_routes.register_routes, callbacks=callbacks,
+                          admin=CallbackAdmin(callbacks, PROFILE)),
         functools.partial(message_routes.register_routes, messages=messages),
     ]))
 
@@ -101,7 +103,7 @@ async def test_marking_read_own_messages_only(client, agent_101, stored):
     assert missing.status == 404
 
 
-# --- agreed times, follow-ups, detail, cancel, reschedule, dropped (issue 6) ---------------------------------------
+# --- agreed times, follow-ups, detail, cancel, reschedule, dropped ------------------------------------------------
 
 async def test_an_agents_agreed_callback_is_always_their_own_and_a_supervisor_addresses_anyone(
         client, agent_101, tokens):

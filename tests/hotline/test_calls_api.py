@@ -8,8 +8,8 @@ from hotline.web import HotlineMetrics, WebDeps, create_app
 from hotline.web.calls import register_routes
 from telephony.calls.store import CallStoreWriter
 from telephony.calls.tracker import CallTracker
-from tests.telephony.ami_replay import recorded
 from tests.api_fixtures import auth
+from tests.telephony.ami_replay import recorded
 
 CALLER = "+37060000001"  # the number in the recorded fixture
 

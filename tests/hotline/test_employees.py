@@ -10,9 +10,8 @@ from core.events import AgentState
 from core.policy import load_profile
 from directory import EmployeeDirectoryService
 from hotline.auth.service import create_user
-from hotline.web import HotlineMetrics, WebDeps, create_app
+from hotline.web import HotlineMetrics, WebDeps, create_app, employees
 from hotline.web import agents as agent_routes
-from hotline.web import employees
 from telephony.agents.tracker import AgentView
 
 LT = load_profile("lt-employment-1883")

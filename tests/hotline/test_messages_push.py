@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 
-
 from core.events import MessageLeft
 from tests.hotline.push_fixtures import Connected
 

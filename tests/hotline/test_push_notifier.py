@@ -4,18 +4,27 @@ from __future__ import annotations
 
 import datetime as dt
 
-
 from core.bus import EventBus
 from core.db import make_engine, make_sessionmaker
-from core.events import (AgentState, AgentStateChanged, CallbackAssigned, CallbackResult, CallOffered, CallState,
-                         CallStateChanged, EndCause, PbxResynced, SlaAlert)
+from core.events import (
+    AgentState,
+    AgentStateChanged,
+    CallbackAssigned,
+    CallbackResult,
+    CallOffered,
+    CallState,
+    CallStateChanged,
+    EndCause,
+    PbxResynced,
+    SlaAlert,
+)
 from core.policy import load_profile
 from hotline.push import setup as push_setup
 from hotline.push.hub import PushHub
 from hotline.push.queue_view import QueueView
 from telephony.callbacks.service import CallbackService
-from telephony.messages.service import MessageService
 from telephony.calls.models import CallRow, CallStateRow
+from telephony.messages.service import MessageService
 from tests.hotline.push_fixtures import T0, Connected, at, ring
 
 CALLER = "+37060000042"   # made up

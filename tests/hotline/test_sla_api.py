@@ -10,8 +10,8 @@ from prometheus_client import generate_latest
 
 from core.policy import load_profile
 from hotline.web import HotlineMetrics, WebDeps, calls, create_app, sla
-from tests.telephony.ami_replay import domain_events, store
 from tests.api_fixtures import auth
+from tests.telephony.ami_replay import domain_events, store
 
 LT = load_profile("lt-employment-1883")
 RANGE = "from=2026-11-23T00:00:00%2B02:00&to=2026-11-24T00:00:00%2B02:00"

@@ -12,13 +12,12 @@ import pytest
 from yarl import URL
 
 from core.bus import EventBus
-from core.events import CallStateChanged, CallState, RingStarted, SlaAlert
+from core.events import CallState, CallStateChanged, RingStarted, SlaAlert
 from core.policy import load_profile
 from hotline.auth.service import create_user
 from hotline.push import setup as push_setup
 from hotline.push.hub import Audience, Push, PushHub
-from hotline.web import HotlineMetrics, WebDeps, create_app
-from hotline.web import ws
+from hotline.web import HotlineMetrics, WebDeps, create_app, ws
 from tests.hotline.push_fixtures import at, ring
 
 

@@ -5,9 +5,9 @@ import asyncio
 
 from core.events import SlaAlert
 from core.policy import load_profile
-from telephony.ami.exceptions import AmiActionError
 from telephony.agents.enforcement import RingOutCounter, RingOutEnforcer
 from telephony.agents.notifier import AgentNotifier
+from telephony.ami.exceptions import AmiActionError
 
 LT = load_profile("lt-employment-1883")
 IFACE = "Local/104@agent-reach"

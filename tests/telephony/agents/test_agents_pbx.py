@@ -14,9 +14,9 @@ import pytest
 
 from core import dialplan
 from core.db import make_sessionmaker
-from core.ports import Employee
 from core.events import AgentState, AgentStateChanged, SlaAlert
 from core.policy import load_profile
+from core.ports import Employee
 from hotline.auth.models import Role
 from hotline.auth.service import create_user
 from tests.service_fixture import until

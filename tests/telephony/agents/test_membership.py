@@ -6,8 +6,8 @@ from core.events import PbxResynced
 from core.policy import load_profile
 from core.ports import Employee
 from directory import EmployeeDirectoryService
+from telephony.agents.membership import Member, QueueConfigurator, desired_members, pbx_members, plan_membership
 from telephony.ami.exceptions import AmiActionError, AmiDisconnected
-from telephony.agents.membership import Member, QueueConfigurator, desired_members, plan_membership, pbx_members
 
 LT = load_profile("lt-employment-1883")
 TEMPLATE = "Local/{extension}@agent-reach"

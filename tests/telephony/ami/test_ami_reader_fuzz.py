@@ -5,8 +5,8 @@ from __future__ import annotations
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from telephony.ami.protocol import AmiReader
 from telephony.ami.models import AmiStats
+from telephony.ami.protocol import AmiReader
 from tests.telephony.ami.ami_peer import encode_message
 
 LIMIT = 512

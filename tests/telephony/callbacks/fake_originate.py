@@ -1,4 +1,5 @@
-"""A fake PBX for the callback dialer (and ``dialer_for``, the dialer over it): records every Originate and answers it as a scripted phone network would.
+"""A fake PBX for the callback dialer (and ``dialer_for``, the dialer over it): records every Originate and answers
+it as a scripted phone network would.
 
 ``outcomes`` maps a number to how its try ends: a client DialStatus ("ANSWER", "BUSY", "NOANSWER", ...), or
 ``AGENT_NO_ANSWER`` (the agent leg's OriginateResponse fails), or ``HOLD`` (nothing happens until the test says).

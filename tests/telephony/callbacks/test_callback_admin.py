@@ -9,7 +9,6 @@ from core.calendar import next_business_moment
 from core.clock import utcnow
 from telephony.callbacks.admin import CallbackAdmin, CallbackRequest, DroppedMark
 from telephony.callbacks.exceptions import CallbackConflict, CallbackNotFound, InvalidCallbackRequest
-
 from tests.telephony.callbacks.task_fixtures import PROFILE, business_time, store_call, update_task
 
 NUMBER = "+37060000001"        # made up

@@ -9,9 +9,9 @@ from core.calendar import next_business_moment
 from core.dialplan import CONTEXT_FROM_PSTN, CONTEXT_PUBLIC
 from core.events import CallDirection, CallOffered, CallRelinked, CallState, CallStateChanged, EndCause
 from core.policy import load_profile
-from telephony.calls.tracker import CallTracker
 from telephony.callbacks.detection import CALLER_UNKNOWN, NO_USABLE_NUMBER, CallbackDetector, LiveCall
 from telephony.callbacks.models import CallbackFilter
+from telephony.calls.tracker import CallTracker
 from tests.telephony.ami_replay import recorded
 from tests.telephony.callbacks.task_fixtures import update_task
 

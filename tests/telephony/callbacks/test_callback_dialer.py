@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 
-
 from core.clock import utcnow
 from core.events import CallbackAssigned, CallbackResult, CallOffered, CallStateChanged, SlaAlert
 from core.policy import load_profile

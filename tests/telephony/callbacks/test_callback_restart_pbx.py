@@ -17,8 +17,8 @@ import pytest
 from core import dialplan
 from core.db import make_engine
 from hotline import migrate
-from telephony.calls.queries import get_call
 from telephony.callbacks.service import CallbackService
+from telephony.calls.queries import get_call
 from tests.pbx_sandbox import free_tcp_ports
 from tests.profiles import always_open_profile
 from tests.service_fixture import until

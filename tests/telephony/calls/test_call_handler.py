@@ -7,8 +7,8 @@ from core.bus import EventBus
 from core.dialplan import CONTEXT_FROM_PSTN, CONTEXT_PUBLIC
 from core.events import CallOffered, PbxConnected, PbxResynced
 from telephony.ami import AmiClient, AmiConfig
-from telephony.calls.tracker import CallTracker
 from telephony.calls.handlers import CallEventHandler
+from telephony.calls.tracker import CallTracker
 from tests.telephony.ami.ami_peer import AmiPeer, eventually
 
 NEW_CALL = [

@@ -10,7 +10,6 @@ from telephony.calls.tracker import CallTracker
 from tests.telephony.ami_replay import INBOUND, recorded
 
 
-
 def replay(name: str, tracker: CallTracker | None = None, upto: int | None = None):
     tracker = tracker or CallTracker(INBOUND)
     out = []

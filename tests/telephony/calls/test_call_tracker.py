@@ -5,8 +5,8 @@ import datetime as dt
 from panoramisk.message import Message
 
 from core.events import CallOffered, CallRelinked, CallState, CallStateChanged, EndCause
-from telephony.calls.tracker import CallTracker
 from telephony.calls.resync import LiveChannel, PbxSnapshot, reconcile
+from telephony.calls.tracker import CallTracker
 
 T0 = 1_700_000_000.0
 

@@ -5,8 +5,8 @@ import datetime as dt
 
 from core.events import RingEnded, RingStarted
 from core.policy import load_profile
-from telephony.calls.tracker import CallTracker
 from telephony.calls.resync import LiveChannel, PbxSnapshot
+from telephony.calls.tracker import CallTracker
 from telephony.rings.meter import RingMeter
 from tests.telephony.ami_replay import INBOUND, LT, recorded
 

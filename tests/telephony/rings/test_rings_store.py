@@ -6,7 +6,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from core.events import CallOffered, CallStateChanged, CallState, RingEnded
+from core.events import CallOffered, CallState, CallStateChanged, RingEnded
 from telephony.calls.store import CallStoreWriter
 from telephony.rings.queries import DIRECT_LINE, GroupBy, local_days, rings_of, sla_report
 from tests.telephony.ami_replay import store
