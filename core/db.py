@@ -8,7 +8,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import datetime as dt
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterable
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -34,6 +34,7 @@ _ASYNC_DRIVERS = {"sqlite": "sqlite+aiosqlite", "postgresql": "postgresql+asyncp
 
 S = TypeVar("S", bound=Select)
 M = TypeVar("M")
+V = TypeVar("V")
 
 # A surrogate key: SQLite only auto-increments INTEGER PRIMARY KEY; PostgreSQL gets a 64-bit key.
 AutoId = BigInteger().with_variant(Integer(), "sqlite")
@@ -156,6 +157,21 @@ def claim_for_update(stmt: S, dialect: Dialect | str) -> S:
     PostgreSQL gets ``FOR UPDATE SKIP LOCKED``: other instances skip rows already claimed (see ``for_update``).
     """
     return for_update(stmt, dialect, skip_locked=True)
+
+
+async def rows_by_key(engine: AsyncEngine, key: Any, keys: Iterable[Any], *order_by: Any,
+                      view: Callable[[Any], V]) -> dict[Any, list[V]]:
+    """For each of ``keys``, the rows whose ``key`` column (e.g. ``CallRingRow.call_id``) equals it, in
+    ``order_by`` order, each made a value by ``view``; a key without rows maps to an empty list."""
+    wanted = list(keys)
+    out: dict[Any, list[V]] = {value: [] for value in wanted}
+    if not wanted:
+        return out
+    stmt = select(key.class_).where(key.in_(wanted)).order_by(*order_by)
+    async with make_sessionmaker(engine)() as session:
+        for row in (await session.scalars(stmt)).all():
+            out[getattr(row, key.key)].append(view(row))
+    return out
 
 
 def _no_row(model: type) -> Callable[[Any], Exception]:

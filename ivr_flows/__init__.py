@@ -9,14 +9,14 @@ from ivr_flows.agi_protocol import AgiReply, AgiRequest
 from ivr_flows.agi_server import AgiServer, AgiServerStats
 from ivr_flows.agi_session import AgiSession
 from ivr_flows.exceptions import (
-    AgiCommandError,
-    AgiCommandFailed,
-    AgiConnectionLost,
-    AgiError,
-    AgiHangup,
-    AgiProtocolError,
-    AgiSessionClosed,
-    AgiTimeout,
+                                  AgiCommandError,
+                                  AgiCommandFailed,
+                                  AgiConnectionLost,
+                                  AgiError,
+                                  AgiHangup,
+                                  AgiProtocolError,
+                                  AgiSessionClosed,
+                                  AgiTimeout,
 )
 from ivr_flows.prompts import SoundsDirs, cache_name
 from ivr_flows.routes import AgiHandler

@@ -14,20 +14,19 @@ books the same way without the offer (``CallbackRequestFlow``).
 """
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 import logging
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from core.clock import utcnow
 from core.dialplan import AGI_CALLBACK_OFFER_PATH, AGI_CALLBACK_REQUEST_PATH
-from core.events import CallbackReason, IvrStep, IvrStepRecorded
+from core.events import CallbackReason, IvrStep
 from core.phone_numbers import callback_number
 from core.policy import PolicyProfile
 from core.ports import CallbackRequests
 from ivr_flows.agi_session import AgiSession
 from ivr_flows.exceptions import AgiCommandFailed
+from ivr_flows.prompted_flow import PromptedFlow, Publish
 from ivr_flows.prompts import PromptSet
 
 log = logging.getLogger(__name__)
@@ -38,8 +37,6 @@ REASON = CallbackReason.HOLD_REFUSED
 ACCEPT = "1"
 USE_CALLER_ID = "1"
 MAX_NUMBER_DIGITS = 15
-STEP_TIMEOUT = 1.0   # publishing the step for the call's history must not hold the caller
-Publish = Callable[[object], Awaitable[None]]
 # English core sounds when the profile's prompt is missing (the prompt builder had no text or no voice)
 FALLBACK_SOUNDS = {
     "callback_offer": "vm-tocallback", "callback_confirm_number": "vm-tocallnum",
@@ -78,19 +75,16 @@ def estimated_wait(snapshot: QueueSnapshot, seconds_per_caller: float) -> float 
     return snapshot.waiting * seconds_per_caller / snapshot.logged_in
 
 
-class CallbackOfferFlow:
+class CallbackOfferFlow(PromptedFlow):
     """``await flow(session)`` on the ``callback_offer`` route."""
 
     STEP = IvrStep.CALLBACK_OFFER
+    FALLBACK_SOUNDS = FALLBACK_SOUNDS
 
     def __init__(self, profile: PolicyProfile, prompts: PromptSet, callbacks: CallbackRequests,
                  publish: Publish | None = None) -> None:
-        self.profile = profile
-        self.publish = publish
-        self.policy = profile.callbacks
-        self.prompts = prompts
+        super().__init__(profile, prompts, publish)
         self.callbacks = callbacks
-        self.digit_timeout_ms = int(profile.flow.digit_timeout_seconds * 1000)
 
     def should_offer(self, snapshot: QueueSnapshot) -> bool:
         wait = estimated_wait(snapshot, self.policy.seconds_per_waiting_caller)
@@ -141,26 +135,7 @@ class CallbackOfferFlow:
         return None
 
     async def _step(self, call_id: str | None, choice: str, outcome: str) -> None:
-        if self.publish is None or not call_id:
-            return
-        async with asyncio.timeout(STEP_TIMEOUT):
-            await self.publish(IvrStepRecorded(at=utcnow(), call_id=call_id, step=self.STEP,
-                                               choice=choice[:1], outcome=outcome))
-
-    # -- prompts -----------------------------------------------------------------------------------------------
-    def sound(self, key: str) -> str:
-        return self.prompts.names.get(key) or FALLBACK_SOUNDS[key]
-
-    async def _ask_on(self, session: AgiSession, key: str, max_digits: int) -> str:
-        return await session.get_data(self.sound(key), self.digit_timeout_ms, max_digits,
-                                      prompt_seconds=self._seconds(key))
-
-    async def _play(self, session: AgiSession, key: str) -> None:
-        await session.stream_file(self.sound(key), max_seconds=self._seconds(key))
-
-    def _seconds(self, key: str) -> float | None:
-        known = self.prompts.seconds.get(key)
-        return known + 2.0 if known else None   # unknown length (a core sound): the session's default bound
+        await self._record_step(call_id, self.STEP, choice, outcome)
 
 
 class CallbackRequestFlow(CallbackOfferFlow):

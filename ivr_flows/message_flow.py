@@ -13,20 +13,18 @@ absence data yet, so it cannot say when they will be back), then chooses:
 """
 from __future__ import annotations
 
-import asyncio
 import logging
 import re
 import uuid
-from collections.abc import Awaitable, Callable
 
-from core.clock import utcnow
 from core.dialplan import AGI_UNAVAILABLE_PATH, VAR_QUEUE
-from core.events import IvrStep, IvrStepRecorded
+from core.events import IvrStep
 from core.phone_numbers import callback_number
 from core.policy import PolicyProfile
 from core.ports import EmployeeCompetences, MessageDrop
 from ivr_flows.agi_session import AgiSession
 from ivr_flows.exceptions import AgiConnectionLost, AgiHangup
+from ivr_flows.prompted_flow import PromptedFlow, Publish
 from ivr_flows.prompts import PromptSet
 
 log = logging.getLogger(__name__)
@@ -38,8 +36,6 @@ CHOICES = LEAVE_MESSAGE + COLLEAGUE
 STOP_RECORDING = "#"
 MESSAGE_FORMAT = "wav"
 MESSAGES_SUBDIR = "monitor"          # inside the PBX's spool directory, which always exists
-STEP_TIMEOUT = 1.0   # publishing the step for the call's history must not hold the caller
-Publish = Callable[[object], Awaitable[None]]
 _EXTENSION = re.compile(r"^[0-9]{2,8}$")
 FALLBACK_SOUNDS = {
     "employee_unavailable": "vm-isunavail", "message_options": "vm-leavemsg", "message_record": "vm-intro",
@@ -52,18 +48,16 @@ def message_file(spool_dir: str, extension: str) -> str:
     return f"{spool_dir.rstrip('/')}/{MESSAGES_SUBDIR}/hotline-message-{extension}-{uuid.uuid4().hex[:12]}"
 
 
-class MessageFlow:
+class MessageFlow(PromptedFlow):
     """``await flow(session)`` on the ``unavailable`` route."""
+
+    FALLBACK_SOUNDS = FALLBACK_SOUNDS
 
     def __init__(self, profile: PolicyProfile, prompts: PromptSet, messages: MessageDrop,
                  employees: EmployeeCompetences, publish: Publish | None = None) -> None:
-        self.profile = profile
-        self.publish = publish
-        self.policy = profile.callbacks
-        self.prompts = prompts
+        super().__init__(profile, prompts, publish)
         self.messages = messages
         self.employees = employees
-        self.digit_timeout_ms = int(profile.flow.digit_timeout_seconds * 1000)
         self._queues = {q.name for q in profile.queues}
 
     async def __call__(self, session: AgiSession) -> None:
@@ -97,7 +91,7 @@ class MessageFlow:
         return self.profile.default_queue
 
     async def _take_message(self, session: AgiSession, extension: str, call_id: str | None) -> None:
-        await session.stream_file(self.sound("message_record"), max_seconds=self._seconds("message_record"))
+        await self._play(session, "message_record")
         spool = await session.get_variable("ASTSPOOLDIR")
         if not spool:
             raise RuntimeError("the PBX did not tell its spool directory")
@@ -117,23 +111,11 @@ class MessageFlow:
         if hung_up or session.hung_up:
             return
         try:
-            await session.stream_file(self.sound("message_saved"), max_seconds=self._seconds("message_saved"))
-            await session.stream_file(self.sound("goodbye"), max_seconds=self._seconds("goodbye"))
+            await self._play(session, "message_saved")
+            await self._play(session, "goodbye")
             await session.hangup()
         except (AgiHangup, AgiConnectionLost):
             return   # the message is stored; a caller leaving before the goodbye is fine
 
     async def _step(self, call_id: str | None, choice: str, outcome: str) -> None:
-        if self.publish is None or not call_id:
-            return
-        async with asyncio.timeout(STEP_TIMEOUT):
-            await self.publish(IvrStepRecorded(at=utcnow(), call_id=call_id, step=IvrStep.UNAVAILABLE,
-                                               choice=choice[:1], outcome=outcome))
-
-    # -- prompts -----------------------------------------------------------------------------------------------
-    def sound(self, key: str) -> str:
-        return self.prompts.names.get(key) or FALLBACK_SOUNDS[key]
-
-    def _seconds(self, key: str) -> float | None:
-        known = self.prompts.seconds.get(key)
-        return known + 2.0 if known else None
+        await self._record_step(call_id, IvrStep.UNAVAILABLE, choice, outcome)

@@ -8,10 +8,9 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from core.db import make_sessionmaker
+from core.db import make_sessionmaker, rows_by_key
 from core.events import IvrStepRecorded
 from ivr_flows.models import CallIvrStepRow
 
@@ -38,17 +37,12 @@ class IvrStepWriter:
 
 async def ivr_steps_of(engine: AsyncEngine, call_ids: Iterable[str]) -> dict[str, list[IvrStepView]]:
     """Every IVR step of each call, in the order they happened."""
-    ids = list(call_ids)
-    out: dict[str, list[IvrStepView]] = {call_id: [] for call_id in ids}
-    if not ids:
-        return out
-    query = (select(CallIvrStepRow).where(CallIvrStepRow.call_id.in_(ids))
-             .order_by(CallIvrStepRow.call_id, CallIvrStepRow.id))
-    async with make_sessionmaker(engine)() as session:
-        for row in (await session.scalars(query)).all():
-            out[row.call_id].append(IvrStepView(at=row.at, step=row.step, choice=row.choice, outcome=row.outcome,
-                                                topic=row.topic))
-    return out
+    return await rows_by_key(engine, CallIvrStepRow.call_id, call_ids, CallIvrStepRow.call_id, CallIvrStepRow.id,
+                             view=_step_view)
+
+
+def _step_view(row: CallIvrStepRow) -> IvrStepView:
+    return IvrStepView(at=row.at, step=row.step, choice=row.choice, outcome=row.outcome, topic=row.topic)
 
 
 def topic_of(steps: Iterable[IvrStepView]) -> str | None:

@@ -18,16 +18,8 @@ from telephony.calls.contacts import caller_of, follow_ups, previous_contacts
 from telephony.calls.queries import CallFilter, CallView, StateEntry, get_call, list_calls
 from telephony.messages.models import Message
 from telephony.messages.service import MessageService
-from telephony.rings.queries import (
-    DIRECT_LINE,
-    MAX_REPORT_DAYS,
-    GroupBy,
-    RingView,
-    SlaFigures,
-    SlaReport,
-    rings_of,
-    sla_report,
-)
+from telephony.rings.queries import (DIRECT_LINE, MAX_REPORT_DAYS, GroupBy, RingView, SlaFigures, SlaReport, rings_of,
+                                     sla_report)
 from telephony.setup import Telephony, setup
 
 __all__ = [

@@ -22,17 +22,8 @@ from hotline.web.calls import CallPath
 from hotline.web.jsonutil import json_response
 from hotline.web.masking import present_number
 from hotline.web.routes import ApiRouter, body_of, path_of, query_of
-from telephony import (
-    AgreedCallback,
-    CallbackAdmin,
-    CallbackConflict,
-    CallbackDetail,
-    CallbackFilter,
-    CallbackNotFound,
-    CallbackService,
-    CallbackTask,
-    InvalidCallbackRequest,
-)
+from telephony import (AgreedCallback, CallbackAdmin, CallbackConflict, CallbackDetail, CallbackFilter,
+                       CallbackNotFound, CallbackService, CallbackTask, InvalidCallbackRequest)
 
 EXTENSION = r"^[0-9]{2,8}$"
 STAFF = ["agent", "supervisor", "admin"]

@@ -6,17 +6,8 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Awaitable, Callable
 
-from core.events import (
-    CallbackAssigned,
-    CallbackResult,
-    CallDirection,
-    CallOffered,
-    CallState,
-    CallStateChanged,
-    DomainEvent,
-    EndCause,
-    SlaAlert,
-)
+from core.events import (CallbackAssigned, CallbackResult, CallDirection, CallOffered, CallState, CallStateChanged,
+                         DomainEvent, EndCause, SlaAlert)
 from telephony.callbacks.models import CallbackTask
 
 ALERT_CALLBACK_FAILED = "callback_failed"

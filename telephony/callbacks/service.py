@@ -22,17 +22,8 @@ from core.clock import utcnow
 from core.db import for_update, locked_row, make_sessionmaker
 from core.events import OPEN_STATES, CallbackReason, CallbackState
 from telephony.callbacks.exceptions import CallbackNotFound
-from telephony.callbacks.models import (
-    CallbackFilter,
-    CallbackHistoryRow,
-    CallbackSkip,
-    CallbackSkipRow,
-    CallbackTask,
-    CallbackTaskRow,
-    HistoryEntry,
-    priority,
-    task_of,
-)
+from telephony.callbacks.models import (CallbackFilter, CallbackHistoryRow, CallbackSkip, CallbackSkipRow, CallbackTask,
+                                        CallbackTaskRow, HistoryEntry, priority, task_of)
 
 log = logging.getLogger(__name__)
 

@@ -127,7 +127,8 @@ def _adopt(tracker: CallTracker, linkedid: str, channels: Iterable[LiveChannel],
     tracker.calls[linkedid] = call
     started = now - dt.timedelta(seconds=first.age_seconds)
     return call, [
-        CallOffered(at=started, call_id=linkedid, caller=caller_number(first.caller), dialed=first.exten, channel=first.channel),
+        CallOffered(at=started, call_id=linkedid, caller=caller_number(first.caller), dialed=first.exten,
+                    channel=first.channel),
         CallStateChanged(at=started, call_id=linkedid, state=CallState.OFFERED, detail="adopted on resync"),
     ]
 

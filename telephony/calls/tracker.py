@@ -200,7 +200,8 @@ class CallTracker:
         return self.end(call, self._end_cause(call), event_time(event), detail=call.caller_cause_text)
 
     # -- transitions -----------------------------------------------------------------------------------------
-    def advance(self, call: TrackedCall, state: CallState, event: Mapping, target: str | None = None) -> list[DomainEvent]:
+    def advance(self, call: TrackedCall, state: CallState, event: Mapping,
+                target: str | None = None) -> list[DomainEvent]:
         if state is call.state or _ORDER[state] < _ORDER[call.state]:
             return []
         call.state = state

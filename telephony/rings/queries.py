@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Float, case, cast, extract, func, literal, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from core.db import rows_by_key
 from telephony.calls.models import CallRow
 from telephony.rings.models import CallRingRow
 
@@ -36,19 +37,14 @@ class RingView:
 
 async def rings_of(engine: AsyncEngine, call_ids: Iterable[str]) -> dict[str, list[RingView]]:
     """Every stored ring of each call, in the order they started."""
-    ids = list(call_ids)
-    out: dict[str, list[RingView]] = {call_id: [] for call_id in ids}
-    if not ids:
-        return out
-    stmt = (select(CallRingRow).where(CallRingRow.call_id.in_(ids))
-            .order_by(CallRingRow.started_at, CallRingRow.id))
-    async with engine.connect() as conn:
-        for row in (await conn.execute(stmt)).all():
-            out[row.call_id].append(RingView(
-                ring_id=row.ring_id, target=row.target, extension=row.extension, queue=row.queue,
-                started_at=row.started_at, ended_at=row.ended_at, ring_count=row.ring_count, answered=row.answered,
-                within_sla=row.within_sla))
-    return out
+    return await rows_by_key(engine, CallRingRow.call_id, call_ids, CallRingRow.started_at, CallRingRow.id,
+                             view=_ring_view)
+
+
+def _ring_view(row: CallRingRow) -> RingView:
+    return RingView(ring_id=row.ring_id, target=row.target, extension=row.extension, queue=row.queue,
+                    started_at=row.started_at, ended_at=row.ended_at, ring_count=row.ring_count,
+                    answered=row.answered, within_sla=row.within_sla)
 
 
 class GroupBy(StrEnum):

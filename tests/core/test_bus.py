@@ -2,8 +2,19 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
 
 from core.bus import EventBus
+
+
+def held(received: list) -> tuple[asyncio.Event, Callable[[object], Awaitable[None]]]:
+    """A subscriber that takes each event into ``received`` only once ``release`` is set (a slow reader)."""
+    release = asyncio.Event()
+
+    async def take(event) -> None:
+        await release.wait()
+        received.append(event)
+    return release, take
 
 
 async def test_a_failing_subscriber_is_counted_and_the_others_still_get_every_event():
@@ -38,13 +49,8 @@ async def test_subscribers_only_get_the_types_they_asked_for():
 
 async def test_a_slow_lossy_subscriber_drops_oldest_and_never_blocks_the_publisher():
     bus = EventBus()
-    release = asyncio.Event()
     seen: list[int] = []
-
-    async def slow(event):
-        await release.wait()
-        seen.append(event)
-
+    release, slow = held(seen)
     bus.subscribe("wallboard", slow, maxsize=3)
     await bus.start()
     await asyncio.sleep(0)
@@ -59,13 +65,8 @@ async def test_a_slow_lossy_subscriber_drops_oldest_and_never_blocks_the_publish
 
 async def test_a_slow_durable_subscriber_slows_the_publisher_and_loses_nothing():
     bus = EventBus()
-    release = asyncio.Event()
     stored: list[int] = []
-
-    async def store(event):
-        await release.wait()
-        stored.append(event)
-
+    release, store = held(stored)
     bus.subscribe("store", store, durable=True, maxsize=2)
     await bus.start()
     publisher = asyncio.create_task(_publish_all(bus, range(10)))

@@ -8,14 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from hotline.auth import Principal, Role, Token, UnknownUser, User, UserExists
-from hotline.auth.service import (
-    InvalidUser,
-    authenticate,
-    create_user,
-    issue_token,
-    list_users,
-    revoke_tokens,
-)
+from hotline.auth.service import InvalidUser, authenticate, create_user, issue_token, list_users, revoke_tokens
 
 
 async def test_created_user_authenticates_with_its_token(db_sessionmaker):

@@ -21,14 +21,8 @@ from hotline.web import callbacks as callback_routes
 from telephony.callbacks.admin import CallbackAdmin
 from telephony.callbacks.service import CallbackService
 from tests.api_fixtures import auth
-from tests.hotline.browser_fixtures import (
-    BROWSER_ZONE,
-    SHARED_ASSETS,
-    check_shared_assets,
-    clock_times,
-    shared_assets_loaded,
-    with_supervision,
-)
+from tests.hotline.browser_fixtures import (BROWSER_ZONE, SHARED_ASSETS, check_shared_assets, clock_times,
+                                            shared_assets_loaded, with_supervision)
 from tests.telephony.callbacks.task_fixtures import PROFILE, update_task
 
 WAIT_MS = 15_000

@@ -8,8 +8,8 @@ from tests.hotline.push_fixtures import Connected
 
 
 def pop(n: int, extension: str) -> Push:
-    return Push("screen_pop", {"n": n, "extension": extension, "caller": "+37061234567"}, at="2025-06-02T10:00:00+00:00",
-                personal=frozenset({"caller"}))
+    return Push("screen_pop", {"n": n, "extension": extension, "caller": "+37061234567"},
+                at="2025-06-02T10:00:00+00:00", personal=frozenset({"caller"}))
 
 
 def state(n: int) -> Push:
@@ -54,15 +54,21 @@ async def stuck_after_one_frame(hub: PushHub, client: Connected) -> None:
     await asyncio.wait_for(client.socket.writing.wait(), 5)
 
 
+async def publish_past_a_stuck_client(hub: PushHub, fast: Connected, stuck: Connected, frames: int) -> None:
+    """``stuck`` stops reading after frame 0; frames 1 to ``frames - 1`` are published, and ``fast``, which keeps
+    reading, gets each one as it comes: publishing is synchronous and never waits for the stuck socket."""
+    await stuck_after_one_frame(hub, stuck)
+    assert (await fast.next())["n"] == 0
+    for n in range(1, frames):
+        hub.publish(Audience.supervising(), state(n))
+        assert (await fast.next())["n"] == n
+
+
 async def test_a_client_that_stops_reading_loses_its_backlog_and_gets_one_resync_while_others_get_everything():
     hub = PushHub(outbox_size=10)
     fast, slow = Connected(hub, "supervisor"), Connected(hub, "supervisor")
     try:
-        await stuck_after_one_frame(hub, slow)
-        assert (await fast.next())["n"] == 0
-        for n in range(1, 16):
-            hub.publish(Audience.supervising(), state(n))   # synchronous: never waits for the stuck socket
-            assert (await fast.next())["n"] == n            # the reading client gets each one as it comes
+        await publish_past_a_stuck_client(hub, fast, slow, frames=16)
         # slow: frames 1-10 filled its outbox, 11 overflowed it: backlog dropped, one resync queued first
         assert hub.stats.overflows == 1 and hub.stats.dropped == 10
         assert list(slow.client.outbox)[0] == RESYNC
@@ -79,11 +85,7 @@ async def test_a_client_that_overflows_again_before_taking_its_resync_is_disconn
     hub = PushHub(outbox_size=5)
     fast, dead = Connected(hub, "supervisor"), Connected(hub, "supervisor")
     try:
-        await stuck_after_one_frame(hub, dead)
-        assert (await fast.next())["n"] == 0
-        for n in range(1, 20):
-            hub.publish(Audience.supervising(), state(n))
-            assert (await fast.next())["n"] == n
+        await publish_past_a_stuck_client(hub, fast, dead, frames=20)
         # 1-5 filled the outbox, 6 overflowed it (resync queued), 10 overflowed it again: disconnected
         assert dead.client.id not in hub.clients and hub.stats.disconnected_slow == 1
         await asyncio.wait_for(dead.socket.closed.wait(), 5)

@@ -6,18 +6,8 @@ import datetime as dt
 
 from core.bus import EventBus
 from core.db import make_engine, make_sessionmaker
-from core.events import (
-    AgentState,
-    AgentStateChanged,
-    CallbackAssigned,
-    CallbackResult,
-    CallOffered,
-    CallState,
-    CallStateChanged,
-    EndCause,
-    PbxResynced,
-    SlaAlert,
-)
+from core.events import (AgentState, AgentStateChanged, CallbackAssigned, CallbackResult, CallOffered, CallState,
+                         CallStateChanged, EndCause, PbxResynced, SlaAlert)
 from core.policy import load_profile
 from hotline.push import setup as push_setup
 from hotline.push.hub import PushHub

@@ -17,13 +17,8 @@ from core.policy import PolicyProfile, load_profile
 from hotline.push.hub import Audience, Push, PushHub
 from hotline.web import HotlineMetrics, WebDeps, create_app, pages, sla, wallboard, ws
 from telephony.calls.store import CallStoreWriter
-from tests.hotline.browser_fixtures import (
-    BROWSER_ZONE,
-    check_shared_assets,
-    clock_times,
-    shared_assets_loaded,
-    with_supervision,
-)
+from tests.hotline.browser_fixtures import (BROWSER_ZONE, check_shared_assets, clock_times, shared_assets_loaded,
+                                            with_supervision)
 
 CALLER = "+37060000077"   # made up
 WAIT_MS = 40_000

@@ -8,12 +8,7 @@ import pytest
 
 from core.bus import EventBus
 from hotline.auth.service import create_user
-from hotline.web import (
-    ApiRouter,
-    HotlineMetrics,
-    WebDeps,
-    create_app,
-)
+from hotline.web import ApiRouter, HotlineMetrics, WebDeps, create_app
 from tests.hotline.web_test_app import register_test_routes, ws_like
 
 

@@ -5,20 +5,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ivr_flows.agi_protocol import (
-    MAX_VALUE_CHARS,
-    AgiRequest,
-    check_app_name,
-    check_escape_digits,
-    check_variable_name,
-    format_command,
-    parse_digit,
-    parse_header_line,
-    parse_status_line,
-    parse_success,
-    quote_arg,
-    split_script,
-)
+from ivr_flows.agi_protocol import (MAX_VALUE_CHARS, AgiRequest, check_app_name, check_escape_digits,
+                                    check_variable_name, format_command, parse_digit, parse_header_line,
+                                    parse_status_line, parse_success, quote_arg, split_script)
 from tests.ivr_flows.fake_pbx import CALLER, asterisk_headers, parse_agi_args
 
 

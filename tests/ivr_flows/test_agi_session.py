@@ -5,17 +5,8 @@ import asyncio
 
 import pytest
 
-from ivr_flows import (
-    AgiCommandError,
-    AgiCommandFailed,
-    AgiConnectionLost,
-    AgiHangup,
-    AgiLimits,
-    AgiProtocolError,
-    AgiReply,
-    AgiRequest,
-    AgiTimeout,
-)
+from ivr_flows import (AgiCommandError, AgiCommandFailed, AgiConnectionLost, AgiHangup, AgiLimits, AgiProtocolError,
+                       AgiReply, AgiRequest, AgiTimeout)
 from ivr_flows.agi_session import AgiSession
 from tests.ivr_flows.conftest import TEST_LIMITS
 from tests.ivr_flows.fake_pbx import FakeAgiCall, asterisk_headers

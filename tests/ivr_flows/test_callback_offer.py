@@ -15,6 +15,14 @@ from tests.ivr_flows.flow_script import OK, PLAYED, converse
 PROFILE = load_profile("lt-employment-1883")   # offer after 120 s, 180 s per caller, 2 number attempts
 CALLER_ID = "37060000001"                       # made up, a valid Lithuanian mobile number without its "+"
 
+# the caller keys 1 (call me back on the number I call from), is thanked and the call ends: booked
+ON_THIS_NUMBER = [
+    ('GET DATA "vm-tocallnum"', "200 result=1"),
+    ('STREAM FILE "auth-thankyou"', PLAYED),
+    ('STREAM FILE "vm-goodbye"', PLAYED),
+    ("HANGUP", "200 result=1"),
+]
+
 
 class Requests:
     """A CallbackRequests port that remembers what it was asked."""
@@ -73,10 +81,7 @@ async def test_accepted_with_the_caller_id_books_a_hold_refused_callback_and_han
     commands = await converse(call, [
         ("ANSWER", OK),
         ('GET DATA "vm-tocallback"', "200 result=1"),            # key 1: call me back
-        ('GET DATA "vm-tocallnum"', "200 result=1"),             # key 1: on this number
-        ('STREAM FILE "auth-thankyou"', PLAYED),
-        ('STREAM FILE "vm-goodbye"', PLAYED),
-        ("HANGUP", "200 result=1"),
+        *ON_THIS_NUMBER,
     ])
     await call.wait_closed()
     [booked] = offer.requests.calls
@@ -171,10 +176,7 @@ async def test_a_waiting_caller_who_asks_is_not_offered_but_asked_for_the_number
     before = utcnow()
     await converse(call, [
         ("ANSWER", OK),
-        ('GET DATA "vm-tocallnum"', "200 result=1"),             # key 1: on this number
-        ('STREAM FILE "auth-thankyou"', PLAYED),
-        ('STREAM FILE "vm-goodbye"', PLAYED),
-        ("HANGUP", "200 result=1"),
+        *ON_THIS_NUMBER,
     ])
     await call.wait_closed()
     [booked] = offer.requests.calls

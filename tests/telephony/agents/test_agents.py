@@ -30,15 +30,24 @@ def feed(tracker: AgentTracker, *events: dict) -> list[AgentStateChanged]:
     return out
 
 
+def after_login(*events: dict) -> tuple[AgentTracker, list[AgentStateChanged]]:
+    """A fresh tracker fed the login of agent 101 (available in general_info), then ``events``."""
+    tracker = AgentTracker(LT)
+    return tracker, feed(tracker, member("QueueMemberAdded", 0, Status="1", Paused="0"), *events)
+
+
+def answered_call(uid: str, rung: float, answered: float, completed: float) -> list[dict]:
+    """Agent 101 rung for call ``uid``, answering it, and the call completing, at those seconds."""
+    return [member("AgentCalled", rung, DestUniqueid=uid), member("AgentConnect", answered, DestUniqueid=uid),
+            member("AgentComplete", completed, DestUniqueid=uid)]
+
+
 def states(out) -> list[tuple[str, str]]:
     return [(e.state.value, e.reason) for e in out]
 
 
 def test_answered_call_goes_ringing_in_call_wrap_up_available():
-    tracker = AgentTracker(LT)
-    out = feed(
-        tracker,
-        member("QueueMemberAdded", 0, Status="1", Paused="0"),
+    tracker, out = after_login(
         member("AgentCalled", 1, DestUniqueid="9.1"),
         member("QueueMemberStatus", 1.1, Status="6", Paused="0"),  # same state again: nothing announced
         member("AgentConnect", 3, DestUniqueid="9.1"),
@@ -54,10 +63,7 @@ def test_answered_call_goes_ringing_in_call_wrap_up_available():
 
 
 def test_pause_with_reason_and_unpause():
-    tracker = AgentTracker(LT)
-    out = feed(
-        tracker,
-        member("QueueMemberAdded", 0, Status="1", Paused="0"),
+    tracker, out = after_login(
         member("QueueMemberPause", 1, Paused="1", PausedReason="ring_no_answer"),
         member("QueueMemberPause", 5, Paused="0", PausedReason=""),
     )
@@ -65,10 +71,7 @@ def test_pause_with_reason_and_unpause():
 
 
 def test_a_ring_the_caller_abandons_ends_with_the_member_channel_hangup():
-    tracker = AgentTracker(LT)
-    out = feed(
-        tracker,
-        member("QueueMemberAdded", 0, Status="1", Paused="0"),
+    tracker, out = after_login(
         member("AgentCalled", 1, DestUniqueid="9.1"),
         ev("Hangup", 2, Uniqueid="9.1", Channel="Local/101@agent-reach-00000001;1"),
     )
@@ -76,10 +79,7 @@ def test_a_ring_the_caller_abandons_ends_with_the_member_channel_hangup():
 
 
 def test_ring_out_returns_to_available_without_wrap_up():
-    tracker = AgentTracker(LT)
-    out = feed(
-        tracker,
-        member("QueueMemberAdded", 0, Status="1", Paused="0"),
+    tracker, out = after_login(
         member("AgentCalled", 1, DestUniqueid="9.1"),
         member("AgentRingNoAnswer", 9, DestUniqueid="9.1", RingTime="8000"),
     )
@@ -87,10 +87,7 @@ def test_ring_out_returns_to_available_without_wrap_up():
 
 
 def test_unreachable_softphone_and_unavailable_device():
-    tracker = AgentTracker(LT)
-    out = feed(
-        tracker,
-        member("QueueMemberAdded", 0, Status="1", Paused="0"),
+    tracker, out = after_login(
         member("AgentCalled", 1, DestUniqueid="9.1"),
         ev("UserEvent", 1.1, UserEvent="HotlineAgentReach", Extension="101", SoftphoneStatus="CHANUNAVAIL"),
         member("AgentRingNoAnswer", 9, DestUniqueid="9.1"),
@@ -149,9 +146,7 @@ def test_recorded_queue_call_ends_in_wrap_up_for_the_agent_who_answered():
 async def test_wrapup_timer_publishes_the_end_of_wrap_up():
     wake = asyncio.Event()
     tracker = AgentTracker(LT, on_deadline=wake.set)
-    feed(tracker, member("QueueMemberAdded", 0, Status="1", Paused="0"),
-         member("AgentCalled", 1, DestUniqueid="9.1"), member("AgentConnect", 2, DestUniqueid="9.1"),
-         member("AgentComplete", 3, DestUniqueid="9.1"))
+    feed(tracker, member("QueueMemberAdded", 0, Status="1", Paused="0"), *answered_call("9.1", 1, 2, 3))
     assert wake.is_set()
     published: asyncio.Queue = asyncio.Queue()
     later = dt.datetime.fromtimestamp(T0 + 100, dt.UTC)  # the clock is already past the deadline
