@@ -31,10 +31,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.report import markers, write_section  # noqa: E402
 from ivr_flows import AgiLimits, AgiServer, AgiSession  # noqa: E402
 
-REPORT = ROOT / "BENCHMARKS.md"
-START, END = "<!-- agi_turns:start -->", "<!-- agi_turns:end -->"
+START, END = markers("agi_turns")
 TARGET_P99_MS = 10.0
 REPLIES = {  # command verb → the reply Asterisk would give
     "ANSWER": "200 result=0", "STREAM FILE": "200 result=0 endpos=16000", "GET DATA": "200 result=2",
@@ -175,13 +175,7 @@ def report(args: argparse.Namespace, runs: list[Run]) -> str:
 
 
 def write_report(section: str) -> None:
-    """Replace only this benchmark's section (read fresh: other benchmarks write their own sections)."""
-    text = REPORT.read_text() if REPORT.exists() else "# Benchmarks\n"
-    if START in text and END in text:
-        text = text[:text.index(START)] + section + text[text.index(END) + len(END):]
-    else:
-        text = text.rstrip("\n") + "\n\n" + section + "\n"
-    REPORT.write_text(text)
+    write_section("agi_turns", section)
 
 
 def main() -> int:

@@ -40,7 +40,8 @@ from panoramisk import Manager  # noqa: E402
 from panoramisk.message import Message  # noqa: E402
 from sqlalchemy import func, select  # noqa: E402
 
-from bench.ami_pipeline_report import REPORT, SAMPLE_EVERY, Run, describe, report, write_report  # noqa: E402
+from bench.ami_pipeline_report import SAMPLE_EVERY, Run, describe, report, write_report  # noqa: E402
+from bench.report import REPORT  # noqa: E402
 from bench.ami_replay import START_ACTION, load_template, serve_forever  # noqa: E402
 from core.bus import EventBus  # noqa: E402
 from core.db import make_engine  # noqa: E402

@@ -11,9 +11,10 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from bench.report import markers, write_section
+
 ROOT = Path(__file__).resolve().parent.parent
-REPORT = ROOT / "BENCHMARKS.md"
-START, END = "<!-- ami_pipeline:start -->", "<!-- ami_pipeline:end -->"
+START, END = markers("ami_pipeline")
 TARGET_RATIO = 0.5
 FLAT_LIMIT = 0.10  # "flat": RSS at the end within 10 % of RSS after the first 100 k events (warm-up)
 SAMPLE_EVERY = 100_000
@@ -125,18 +126,7 @@ def cpu_model() -> str:
         return "unknown CPU"
 
 
-INTRO = """# Benchmarks
-
-Each section below is written by the benchmark it names, and says the command that produced it, when and on what
-machine, and the peer or limit its figures are compared with. Re-run the command to refresh a section; the text
-between its `<!-- name:start -->` / `<!-- name:end -->` markers is replaced, the rest of this file is kept.
-"""
 
 
 def write_report(section: str) -> None:
-    text = REPORT.read_text() if REPORT.exists() else INTRO
-    if START in text and END in text:
-        text = text[:text.index(START)] + section + text[text.index(END) + len(END):]
-    else:
-        text = text.rstrip("\n") + "\n\n" + section + "\n"
-    REPORT.write_text(text)
+    write_section("ami_pipeline", section)

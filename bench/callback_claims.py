@@ -31,14 +31,14 @@ sys.path.insert(0, str(ROOT))
 
 from sqlalchemy import func, insert, select, text  # noqa: E402
 
+from bench.report import markers, write_section  # noqa: E402
 from core.clock import utcnow  # noqa: E402
 from core.db import make_engine, make_sessionmaker  # noqa: E402
 from hotline import migrate  # noqa: E402
 from telephony.callbacks.claims import claim_due  # noqa: E402
 from telephony.callbacks.models import CallbackTaskRow, priority  # noqa: E402
 
-REPORT = ROOT / "BENCHMARKS.md"
-START, END = "<!-- callback_claims:start -->", "<!-- callback_claims:end -->"
+START, END = markers("callback_claims")
 PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
 REASONS = (["dropped"], ["agreed_time"], ["abandoned"], ["missed", "message"], ["hold_refused"])
 
@@ -166,13 +166,7 @@ def report(args: argparse.Namespace, runs: dict[int, list[Run]]) -> str:
 
 
 def write_report(section: str) -> None:
-    """Replace only this benchmark's section (read fresh: other benchmarks write their own sections)."""
-    text_ = REPORT.read_text() if REPORT.exists() else "# Benchmarks\n"
-    if START in text_ and END in text_:
-        text_ = text_[:text_.index(START)] + section + text_[text_.index(END) + len(END):]
-    else:
-        text_ = text_.rstrip("\n") + "\n\n" + section + "\n"
-    REPORT.write_text(text_)
+    write_section("callback_claims", section)
 
 
 def main() -> int:

@@ -39,6 +39,7 @@ from aiohttp import web  # noqa: E402
 
 from bench.ami_replay import START_ACTION  # noqa: E402
 from bench.paced_replay import serve  # noqa: E402
+from bench.report import REPORT, markers, write_section  # noqa: E402
 from core.bus import EventBus  # noqa: E402
 from core.db import make_engine, make_sessionmaker  # noqa: E402
 from core.deps import Dependencies  # noqa: E402
@@ -53,8 +54,7 @@ from telephony import setup as telephony_setup  # noqa: E402
 from telephony.ami import AmiClient, AmiConfig  # noqa: E402
 
 STREAM = ROOT / "bench" / "data" / "ami_stream.txt"
-REPORT = ROOT / "BENCHMARKS.md"
-START, END = "<!-- screen_pop:start -->", "<!-- screen_pop:end -->"
+START, END = markers("screen_pop")
 EXTENSIONS = ("101", "102", "103", "104")   # the queue members of the recorded stream
 TARGET_P99_MS = 50.0
 
@@ -219,13 +219,8 @@ events waits for the client's delayed ACK, which puts ~40 ms on a part of the sa
 {END}"""
 
 
-def write_report(text: str) -> None:
-    report = REPORT.read_text() if REPORT.exists() else "# Benchmarks\n"
-    if START in report and END in report:
-        report = report[:report.index(START)] + text + report[report.index(END) + len(END):]
-    else:
-        report = report.rstrip("\n") + "\n\n" + text + "\n"
-    REPORT.write_text(report)
+def write_report(section: str) -> None:
+    write_section("screen_pop", section)
 
 
 def main() -> None:

@@ -43,20 +43,33 @@ class EventLog:
 
     async def wait_for(self, name: str, timeout: float = 30.0, **fields: str) -> dict[str, str]:
         """The first event called ``name`` whose fields equal ``fields`` (already received or still to come)."""
-        earlier = self.matching(name, **fields)
+        return await self.wait_until(lambda event: _matches(event, name, fields), f"{name} {fields}", timeout)
+
+    async def wait_until(self, matches: Callable[[dict], bool], what: str, timeout: float = 30.0) -> dict[str, str]:
+        """The first event ``matches`` accepts (already received or still to come); ``what`` names it on failure."""
+        earlier = [event for event in self.events if matches(event)]
         if earlier:
             return earlier[0]
         future = asyncio.get_running_loop().create_future()
-        waiter = (lambda event: _matches(event, name, fields), future)
+        waiter = (matches, future)
         self._waiters.append(waiter)
         try:
             return await asyncio.wait_for(future, timeout)
         except TimeoutError:
-            raise AssertionError(f"no AMI event {name} {fields} within {timeout} s; saw "
+            raise AssertionError(f"no AMI event {what} within {timeout} s; saw "
                                  f"{[e.get('Event') for e in self.events][-40:]}; every event: "
                                  f"{self.dump()}") from None
         finally:
             self._waiters.remove(waiter)
+
+    async def wait_for_agent_complete(self, call, timeout: float = 60.0) -> dict[str, str]:
+        """The queue's ``AgentComplete`` of ``call`` (an ``OriginatedCall``). It names the queue's caller channel
+        (the from-pstn half, ``other_uniqueid``) only while that channel exists: when the caller hangs up first,
+        Asterisk sends it with the agent side alone, whose ``DestLinkedid`` is the call's id."""
+        def completes(event: dict) -> bool:
+            return event.get("Event") == "AgentComplete" and (
+                event.get("Uniqueid") == call.other_uniqueid or event.get("DestLinkedid") == call.uniqueid)
+        return await self.wait_until(completes, f"AgentComplete of call {call.uniqueid}", timeout)
 
 
 def _matches(event: dict[str, str], name: str, fields: dict[str, str]) -> bool:

@@ -16,6 +16,27 @@ INSTANCES_DIR = PurePosixPath("/var/lib/hotline-sandbox")
 _VALID_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 
 
+class _InstanceDir:
+    """``paths.<name>``: the instance's directory ``<name>`` inside the chroot (``etc``, ``run``, ``spool``, ...)."""
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+    def __get__(self, paths: InstancePaths | None, owner: type | None = None) -> PurePosixPath:
+        return paths.sub(self.name)
+
+
+class _OnHost:
+    """``paths.<name>``: a path under one of the instance's places (``base``), as the host sees it."""
+
+    def __init__(self, base: str, *parts: str) -> None:
+        self.base, self.parts = base, parts
+
+    def __get__(self, paths: InstancePaths | None, owner: type | None = None) -> Path:
+        base = getattr(paths, self.base)
+        return base.joinpath(*self.parts) if isinstance(base, Path) else paths.host(base.joinpath(*self.parts))
+
+
 @dataclass(frozen=True)
 class InstancePaths:
     root: Path
@@ -36,25 +57,8 @@ class InstancePaths:
     def sub(self, name: str) -> PurePosixPath:
         return self.chroot_dir / name
 
-    @property
-    def etc(self) -> PurePosixPath:
-        return self.sub("etc")
-
-    @property
-    def run(self) -> PurePosixPath:
-        return self.sub("run")
-
-    @property
-    def spool(self) -> PurePosixPath:
-        return self.sub("spool")
-
-    @property
-    def log(self) -> PurePosixPath:
-        return self.sub("log")
-
-    @property
-    def lib(self) -> PurePosixPath:
-        return self.sub("lib")
+    # the instance's own directories inside the chroot, each named like its attribute
+    etc, run, spool, log, lib, cache = (_InstanceDir() for _ in range(6))
 
     @property
     def prompts(self) -> PurePosixPath:
@@ -62,35 +66,15 @@ class InstancePaths:
         return self.lib / "sounds" / "hotline"
 
     @property
-    def cache(self) -> PurePosixPath:
-        return self.sub("cache")
-
-    @property
     def asterisk_conf(self) -> PurePosixPath:
         """Given to ``asterisk -C``; also what identifies this instance's process in its command line."""
         return self.etc / "asterisk.conf"
 
-    @property
-    def pidfile(self) -> Path:
-        return self.host(self.run / "asterisk.pid")
-
-    @property
-    def secret_file(self) -> Path:
-        """The generated AMI secret (root-only; Asterisk reads its copy in the rendered manager config)."""
-        return self.host_dir / "ami.secret"
-
-    @property
-    def recordings_dir(self) -> Path:
-        """Where MixMonitor files land by default, on the host."""
-        return self.host(self.spool / "monitor")
-
-    @property
-    def messages_log(self) -> Path:
-        return self.host(self.log / "messages")
-
-    @property
-    def lock_file(self) -> Path:
-        return self.host_dir / "lifecycle.lock"
+    # files on the host: the generated AMI secret (root-only; Asterisk reads its copy in the rendered manager
+    # config), the lifecycle lock, the pid file, where MixMonitor files land by default, the PBX's own log
+    secret_file, lock_file = _OnHost("host_dir", "ami.secret"), _OnHost("host_dir", "lifecycle.lock")
+    pidfile, recordings_dir = _OnHost("run", "asterisk.pid"), _OnHost("spool", "monitor")
+    messages_log = _OnHost("log", "messages")
 
 
 def instance_paths(settings: Settings) -> InstancePaths:

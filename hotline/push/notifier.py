@@ -14,8 +14,18 @@ from collections.abc import Callable, Iterable
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from core.clock import utcnow
-from core.events import (AgentStateChanged, CallbackAssigned, CallbackResult, CallOffered, CallState, CallStateChanged,
-                         MessageLeft, PbxResynced, RingStarted, SlaAlert)
+from core.events import (
+    AgentStateChanged,
+    CallbackAssigned,
+    CallbackResult,
+    CallOffered,
+    CallState,
+    CallStateChanged,
+    MessageLeft,
+    PbxResynced,
+    RingStarted,
+    SlaAlert,
+)
 from core.policy import PolicyProfile
 from hotline.push.hub import Audience, Client, Push, PushHub
 from hotline.push.queue_view import MembersProvider, QueueView

@@ -21,26 +21,28 @@ from hotline.web.auth import principal_of
 from hotline.web.calls import CallPath
 from hotline.web.jsonutil import json_response
 from hotline.web.masking import present_number
+from hotline.web.params import EXTENSION, IdPath, PageQuery
 from hotline.web.routes import ApiRouter, body_of, path_of, query_of
-from telephony import (AgreedCallback, CallbackAdmin, CallbackConflict, CallbackDetail, CallbackFilter,
-                       CallbackNotFound, CallbackService, CallbackTask, InvalidCallbackRequest)
+from telephony import (
+    AgreedCallback,
+    CallbackAdmin,
+    CallbackConflict,
+    CallbackDetail,
+    CallbackFilter,
+    CallbackNotFound,
+    CallbackService,
+    CallbackTask,
+    InvalidCallbackRequest,
+)
 
-EXTENSION = r"^[0-9]{2,8}$"
 STAFF = ["agent", "supervisor", "admin"]
 SUPERVISING = ["supervisor", "admin"]
 
 
-class CallbacksQuery(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class CallbacksQuery(PageQuery):
     state: CallbackState | None = None
     reason: CallbackReason | None = None
     extension: str | None = Field(None, pattern=EXTENSION, description="tasks for one employee")
-    limit: int = Field(100, ge=1, le=1000)
-    offset: int = Field(0, ge=0)
-
-
-class CallbackPath(BaseModel):
-    id: int = Field(..., ge=1)
 
 
 class CallbackIn(BaseModel):
@@ -206,7 +208,7 @@ def register_routes(router: ApiRouter, *, callbacks: CallbackService, admin: Cal
     router.get("/api/callbacks", list_callbacks, summary="Callback tasks, soonest due first", query=CallbacksQuery,
                roles=STAFF, response=list[CallbackOut], tags=["callbacks"])
     router.get("/api/callbacks/{id}", get_callback, summary="One callback task with its history and requests",
-               path_params=CallbackPath, roles=STAFF, response=DetailOut, tags=["callbacks"])
+               path_params=IdPath, roles=STAFF, response=DetailOut, tags=["callbacks"])
     router.post("/api/callbacks", create_callback, summary="Promise a callback at an agreed time (201)",
                 body=CallbackIn, roles=STAFF, response=CreatedOut, tags=["callbacks"],
                 description="Either {number, agreed_at} or {follow_up_of, agreed_at} (a follow-up agreed in the call "
@@ -214,10 +216,10 @@ def register_routes(router: ApiRouter, *, callbacks: CallbackService, admin: Cal
                             "callback is always addressed to the agent. An agreed time outside business hours is "
                             "kept, with a warning.")
     router.post("/api/callbacks/{id}/cancel", cancel_callback, summary="Cancel a pending or dialing callback",
-                path_params=CallbackPath, roles=SUPERVISING, response=CallbackOut, tags=["callbacks"])
+                path_params=IdPath, roles=SUPERVISING, response=CallbackOut, tags=["callbacks"])
     router.post("/api/callbacks/{id}/reschedule", reschedule_callback, body=RescheduleIn,
                 summary="Set a pending or failed callback due again (a failed one gets its tries back)",
-                path_params=CallbackPath, roles=SUPERVISING, response=CallbackOut, tags=["callbacks"])
+                path_params=IdPath, roles=SUPERVISING, response=CallbackOut, tags=["callbacks"])
     router.post("/api/calls/{id}/dropped", mark_dropped, path_params=CallPath, roles=["agent", "supervisor"],
                 summary="Mark an answered call dropped: a callback request for the caller (dropped task)",
                 response=DroppedOut, tags=["callbacks", "calls"],

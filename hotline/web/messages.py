@@ -15,20 +15,14 @@ from hotline.auth.service import Principal
 from hotline.web.auth import principal_of
 from hotline.web.errors import ApiError
 from hotline.web.masking import present_number
+from hotline.web.params import EXTENSION, IdPath, PageQuery
 from hotline.web.routes import ApiRouter, body_of, path_of, query_of
 from telephony import Message, MessageService
 
 
-class MessagesQuery(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    extension: str | None = Field(None, pattern=r"^[0-9]{2,8}$", description="one employee's messages")
+class MessagesQuery(PageQuery):
+    extension: str | None = Field(None, pattern=EXTENSION, description="one employee's messages")
     unread: bool = Field(False, description="only messages not read yet")
-    limit: int = Field(100, ge=1, le=1000)
-    offset: int = Field(0, ge=0)
-
-
-class MessagePath(BaseModel):
-    id: int = Field(..., ge=1)
 
 
 class ReadIn(BaseModel):
@@ -86,5 +80,5 @@ def register_routes(router: ApiRouter, *, messages: MessageService) -> None:
     router.get("/api/messages", list_messages, summary="Messages for employees, newest first", query=MessagesQuery,
                roles=["agent", "supervisor", "admin"], response=list[MessageOut], tags=["messages"])
     router.post("/api/messages/{id}/read", mark_read, summary="Mark a message read (or unread again)",
-                path_params=MessagePath, body=ReadIn, roles=["agent", "supervisor", "admin"], response=MessageOut,
+                path_params=IdPath, body=ReadIn, roles=["agent", "supervisor", "admin"], response=MessageOut,
                 tags=["messages"])

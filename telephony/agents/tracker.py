@@ -201,24 +201,18 @@ class AgentTracker:
         return agent
 
     def _on_called(self, event: Mapping) -> _Agent | None:
-        agent = self._agent(event, create=True)
-        if agent is None:
-            return None
-        channel = event.get("DestUniqueid") or RESYNCED_CALL
-        agent.ringing.add(channel)
-        agent.softphone_unreachable = False  # trying again; agent-reach says if it still is
-        self._by_channel[channel] = agent.interface
-        return agent
+        return self._member_channel(event, _ringing)
 
     def _on_connect(self, event: Mapping) -> _Agent | None:
+        return self._member_channel(event, _talking)
+
+    def _member_channel(self, event: Mapping, change: Callable[[_Agent, str], None]) -> _Agent | None:
+        """Apply ``change`` to the member (created when new) and its channel; its hangup is then theirs."""
         agent = self._agent(event, create=True)
         if agent is None:
             return None
         channel = event.get("DestUniqueid") or RESYNCED_CALL
-        agent.ringing.discard(channel)
-        agent.ringing.discard(RESYNCED_CALL)
-        agent.calls.add(channel)
-        agent.wrapup_until = None
+        change(agent, channel)
         self._by_channel[channel] = agent.interface
         return agent
 
@@ -275,6 +269,18 @@ class AgentTracker:
         agent.state, agent.reason, agent.since = state, reason, at
         return [AgentStateChanged(at=at, extension=agent.extension, interface=agent.interface, state=state,
                                   reason=reason)]
+
+
+def _ringing(agent: _Agent, channel: str) -> None:
+    agent.ringing.add(channel)
+    agent.softphone_unreachable = False  # trying again; agent-reach says if it still is
+
+
+def _talking(agent: _Agent, channel: str) -> None:
+    agent.ringing.discard(channel)
+    agent.ringing.discard(RESYNCED_CALL)
+    agent.calls.add(channel)
+    agent.wrapup_until = None
 
 
 async def run_wrapup_timer(tracker: AgentTracker, publish: Callable[[DomainEvent], Awaitable[None]],

@@ -23,13 +23,15 @@ class AmiConfig:
 
 @dataclass
 class AmiStats:
+    last_error: str | None = None
+    # the connection
     events_received: int = 0
     reconnects: int = 0
-    handler_errors: int = 0
-    parse_errors: int = 0
     auth_failures: int = 0
-    #: times reading from the PBX was paused because subscribers lagged behind
-    read_pauses: int = 0
-    last_error: str | None = None
     #: wall-clock time (``time.time()``) of the current successful login, None while down
     connected_since: float | None = None
+    # the stream: events a subscriber raised on, messages that could not be parsed or routed
+    handler_errors: int = 0
+    parse_errors: int = 0
+    #: times reading from the PBX was paused because subscribers lagged behind
+    read_pauses: int = 0

@@ -109,8 +109,8 @@ class CallbackTask:
     id: int
     number: str
     state: str
-    reasons: tuple[str, ...]
     due_at: dt.datetime
+    reasons: tuple[str, ...]
     attempts: int
     call_id: str | None
     queue: str | None

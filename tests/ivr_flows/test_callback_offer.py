@@ -15,6 +15,8 @@ from tests.ivr_flows.flow_script import OK, PLAYED, converse
 PROFILE = load_profile("lt-employment-1883")   # offer after 120 s, 180 s per caller, 2 number attempts
 CALLER_ID = "37060000001"                       # made up, a valid Lithuanian mobile number without its "+"
 
+# the call is answered and the caller keys 1 at the offer: call me back
+ACCEPTED = [("ANSWER", OK), ('GET DATA "vm-tocallback"', "200 result=1")]
 # the caller keys 1 (call me back on the number I call from), is thanked and the call ends: booked
 ON_THIS_NUMBER = [
     ('GET DATA "vm-tocallnum"', "200 result=1"),
@@ -79,8 +81,7 @@ async def test_accepted_with_the_caller_id_books_a_hold_refused_callback_and_han
     call = await offer(waiting="4", logged_in="2")
     before = utcnow()
     commands = await converse(call, [
-        ("ANSWER", OK),
-        ('GET DATA "vm-tocallback"', "200 result=1"),            # key 1: call me back
+        *ACCEPTED,
         *ON_THIS_NUMBER,
     ])
     await call.wait_closed()
@@ -96,8 +97,7 @@ async def test_accepted_with_the_caller_id_books_a_hold_refused_callback_and_han
 async def test_an_invalid_keyed_in_number_is_re_prompted_and_a_valid_one_is_used(offer):
     call = await offer(callerid="anonymous")  # no usable caller ID: straight to keying in
     await converse(call, [
-        ("ANSWER", OK),
-        ('GET DATA "vm-tocallback"', "200 result=1"),
+        *ACCEPTED,
         ('GET DATA "vm-enter-num-to-call"', "200 result=123"),   # not a number
         ('STREAM FILE "vm-pls-try-again"', PLAYED),
         ('GET DATA "vm-enter-num-to-call"', "200 result=861234567"),   # national form
@@ -114,8 +114,7 @@ async def test_an_invalid_keyed_in_number_is_re_prompted_and_a_valid_one_is_used
 async def test_key_2_keys_in_another_number_instead_of_the_caller_id(offer):
     call = await offer()
     await converse(call, [
-        ("ANSWER", OK),
-        ('GET DATA "vm-tocallback"', "200 result=1"),
+        *ACCEPTED,
         ('GET DATA "vm-tocallnum"', "200 result=2"),
         ('GET DATA "vm-enter-num-to-call"', "200 result=37069999999"),
         ('STREAM FILE "auth-thankyou"', PLAYED),
@@ -129,8 +128,7 @@ async def test_key_2_keys_in_another_number_instead_of_the_caller_id(offer):
 async def test_a_foreign_number_is_not_accepted_and_after_the_attempts_the_caller_stays_queued(offer):
     call = await offer(callerid="")
     await converse(call, [
-        ("ANSWER", OK),
-        ('GET DATA "vm-tocallback"', "200 result=1"),
+        *ACCEPTED,
         ('GET DATA "vm-enter-num-to-call"', "200 result=37121234567"),   # Latvian: not for the LT profile
         ('STREAM FILE "vm-pls-try-again"', PLAYED),
         ('GET DATA "vm-enter-num-to-call"', "200 result="),               # nothing
@@ -159,8 +157,7 @@ async def test_malformed_queue_counts_fall_back_to_the_queue(offer):
 async def test_a_booked_caller_is_hung_up_even_when_the_goodbye_prompt_fails(offer):
     call = await offer()
     await converse(call, [
-        ("ANSWER", OK),
-        ('GET DATA "vm-tocallback"', "200 result=1"),
+        *ACCEPTED,
         ('GET DATA "vm-tocallnum"', "200 result=1"),
         ('STREAM FILE "auth-thankyou"', "200 result=-1 endpos=0"),   # the file is missing on the PBX
         ("CHANNEL STATUS", "200 result=6"),                           # the caller is still there

@@ -25,9 +25,7 @@ async def test_public_number_call_reaches_an_agent_and_ends_with_the_contract_ev
         call = await pbx.originate(public_number(pbx), CALLER, talk=5)
         join = await log.wait_for("QueueCallerJoin", Linkedid=call.uniqueid)
         connect = await log.wait_for("AgentConnect", Linkedid=call.uniqueid)
-        # the queue's caller channel (the from-pstn half) by its own id: what the contract is about, and stable
-        # even if a bridge change gives the call another Linkedid meanwhile
-        await log.wait_for("AgentComplete", timeout=60, Uniqueid=call.other_uniqueid)
+        await log.wait_for_agent_complete(call)
         await log.wait_for("Hangup", Uniqueid=call.uniqueid)
 
     assert join["Queue"] == load_profile(pbx.settings.profile).default_queue

@@ -36,7 +36,7 @@ async def test_an_answered_call_cut_by_the_network_gets_a_dropped_task_a_normal_
         caller_leg = await log.wait_for("Newchannel", Uniqueid=cut.other_uniqueid)
         # the network side goes away mid-conversation: "network out of order" on the caller's leg
         await pbx.action(Action="Hangup", Channel=caller_leg["Channel"], Cause=str(NETWORK_OUT_OF_ORDER))
-        await log.wait_for("AgentComplete", Uniqueid=normal.other_uniqueid, timeout=60)   # its queue channel
+        await log.wait_for_agent_complete(normal)
 
     async def tasks_of(number: str) -> list[dict]:
         _, tasks = await hotline_service.get("/api/callbacks")

@@ -28,7 +28,7 @@ pytestmark = pytest.mark.pbx
 CLIENT = "+37060000093"   # made up
 CLIENT_DIGITS = CLIENT.lstrip("+")
 CLIENT_TALKS = 12         # seconds the client stays on the line once answered
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[3]   # the repository root (tests/telephony/callbacks/ is three below)
 
 
 def service_env(pbx, tmp_path: Path, database_url: str) -> dict[str, str]:
