@@ -14,6 +14,7 @@ CONTEXT_AGENT_REACH = "agent-reach"      # queue members Local/<ext>@agent-reach
 CONTEXT_MOBILE = "sandbox-mobile"        # the sandbox's stand-in for the public network (fallback numbers)
 CONTEXT_QUEUE_EXIT = "hotline-queue-exit"  # queues.conf context: a waiting caller's key 1 asks for a callback
 CONTEXT_CALLBACK = "hotline-callback"    # the dialer's agent leg, once answered, dials the client from here
+CONTEXT_QUEUE_FAILED = "hotline-queue-failed"  # a queue returned unanswered: apology and callback, never silence
 
 # Channel variables set by our AGI flows (read by the dialplan after AGI returns)
 VAR_QUEUE = "HOTLINE_QUEUE"              # queue the caller joins; preset to the profile's default queue
@@ -58,6 +59,9 @@ AGI_IVR_PATH = "ivr"                     # the FastAGI script name in HOTLINE_AG
 AGI_CALLBACK_OFFER_PATH = "callback_offer"  # route before Queue(): offers a callback on a long wait
 AGI_CALLBACK_REQUEST_PATH = "callback_request"  # route after key 1 while waiting in a queue: book a callback
 AGI_UNAVAILABLE_PATH = "unavailable"     # route after an unanswered direct line: message or colleague
+AGI_QUEUE_FAILED_PATH = "queue_failed"   # route after a queue that could not take the caller: apology, callback
+# UserEvent sent before that route, with Queue and Status (QUEUESTATUS): the call ends unanswered, never abandoned
+USEREVENT_QUEUE_FAILED = "HotlineQueueFailed"
 
 
 def agent_interface(extension: str) -> str:

@@ -143,6 +143,7 @@ class IvrStep(StrEnum):
     CALLBACK_OFFER = "callback_offer"  # choice = key; outcome "booked" / "declined" / "no_valid_number"
     CALLBACK_REQUEST = "callback_request"  # pressed 1 while waiting in a queue; outcome "booked"/"no_valid_number"
     UNAVAILABLE = "unavailable"        # employee did not answer: choice = key; outcome "message" / "colleague"
+    QUEUE_FAILED = "queue_failed"      # the queue could not take the caller: apology; outcome "booked" / "declined"
 
 
 @dataclass(frozen=True, slots=True)

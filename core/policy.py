@@ -126,6 +126,9 @@ class Prompts(_Strict):
     message_options: str = ""            # "press 1 to leave a message, 2 to speak to a colleague"
     message_record: str = ""             # "leave your message after the tone"
     message_saved: str = ""
+    # the queue could not take the caller (nobody ready, the wait ran out): never cut off in silence
+    queue_unavailable: str = ""          # "we are sorry: nobody can take your call now"
+    queue_unavailable_offer: str = ""    # "press 1 to be called back; otherwise we call you back on this number"
 
 
 class Flow(_Strict):

@@ -1,12 +1,13 @@
 """The callback offer (LT-2021 §12.16.3): a caller facing a long wait may hang up and be called back instead.
 
 The dialplan runs this route just before ``Queue()`` with the queue's state as AGI arguments (queue name, callers
-already waiting, members logged in). When nobody is logged in, or the estimated wait (callers ahead x the profile's
-seconds per caller / logged-in members) exceeds ``callbacks.offer_after_seconds``, the caller hears the offer;
-key 1 accepts. The caller confirms the number they call from (key 1) or keys in another one, checked for the
-profile's country (an invalid number: re-prompt, then the caller politely stays in the queue). The task is stored
-through the ``CallbackRequests`` port, reason ``hold_refused``, due when the caller's turn would have come; the
-caller hears the confirmation and goodbye and the flow hangs up. Declining (or any failure: the server's safety
+already waiting, members ready to take a call: logged in, not paused, not busy). When nobody is ready, or the
+estimated wait (callers ahead x the profile's seconds per caller / ready members) exceeds
+``callbacks.offer_after_seconds``, the caller hears the offer; key 1 accepts. The caller confirms the number they
+call from (key 1) or keys in another one, checked for the profile's country (an invalid number: re-prompt, then
+the caller politely stays in the queue). The task is stored through the ``CallbackRequests`` port, reason
+``hold_refused``, due when the caller's turn would have come; the caller hears the confirmation and goodbye and the
+flow hangs up. Declining (or any failure: the server's safety
 net) leaves the call to the dialplan, which queues it. Numbers are never logged.
 
 A caller already waiting in the queue may press 1 (queues.conf ``context``): the ``callback_request`` route
@@ -36,7 +37,6 @@ REQUEST_ROUTE = AGI_CALLBACK_REQUEST_PATH
 REASON = CallbackReason.HOLD_REFUSED
 ACCEPT = "1"
 USE_CALLER_ID = "1"
-MAX_NUMBER_DIGITS = 15
 # English core sounds when the profile's prompt is missing (the prompt builder had no text or no voice)
 FALLBACK_SOUNDS = {
     "callback_offer": "vm-tocallback", "callback_confirm_number": "vm-tocallnum",
@@ -51,28 +51,28 @@ class QueueSnapshot:
 
     queue: str
     waiting: int
-    logged_in: int
+    ready: int
 
     @classmethod
     def from_args(cls, args: tuple[str, ...]) -> QueueSnapshot:
-        """``queue, waiting, logged_in`` as AGI arguments; a malformed count raises (the caller is then queued)."""
+        """``queue, waiting, ready`` as AGI arguments; a malformed count raises (the caller is then queued)."""
         if len(args) < 3:
-            raise ValueError("callback_offer needs the arguments queue, waiting count, logged-in members")
+            raise ValueError("callback_offer needs the arguments queue, waiting count, members ready to take a call")
         return cls(args[0], max(0, int(args[1] or 0)), max(0, int(args[2] or 0)))
 
     @classmethod
     def from_position_args(cls, args: tuple[str, ...]) -> QueueSnapshot:
-        """``queue, position, logged_in`` (position 1 = next in line, empty = unknown: nobody counted ahead)."""
+        """``queue, position, ready`` (position 1 = next in line, empty = unknown: nobody counted ahead)."""
         if len(args) < 3:
-            raise ValueError("callback_request needs the arguments queue, position, logged-in members")
+            raise ValueError("callback_request needs the arguments queue, position, members ready to take a call")
         return cls(args[0], max(0, int(args[1] or 1) - 1), max(0, int(args[2] or 0)))
 
 
 def estimated_wait(snapshot: QueueSnapshot, seconds_per_caller: float) -> float | None:
-    """Seconds until the caller's turn; None when nobody is logged in to answer at all."""
-    if snapshot.logged_in == 0:
+    """Seconds until the caller's turn; None when nobody is ready to answer at all."""
+    if snapshot.ready == 0:
         return None
-    return snapshot.waiting * seconds_per_caller / snapshot.logged_in
+    return snapshot.waiting * seconds_per_caller / snapshot.ready
 
 
 class CallbackOfferFlow(PromptedFlow):
@@ -126,13 +126,7 @@ class CallbackOfferFlow(PromptedFlow):
         caller_id = callback_number(session.request.callerid, self.profile.country)
         if caller_id is not None and await self._ask_on(session, "callback_confirm_number", 1) == USE_CALLER_ID:
             return caller_id
-        for _ in range(self.policy.number_attempts):
-            digits = await self._ask_on(session, "callback_enter_number", MAX_NUMBER_DIGITS)
-            number = callback_number(digits, self.profile.country)
-            if number is not None:
-                return number
-            await self._play(session, "callback_invalid_number")
-        return None
+        return await self._keyed_number(session)
 
     async def _step(self, call_id: str | None, choice: str, outcome: str) -> None:
         await self._record_step(call_id, self.STEP, choice, outcome)
@@ -142,7 +136,7 @@ class CallbackRequestFlow(CallbackOfferFlow):
     """``await flow(session)`` on the ``callback_request`` route: a caller waiting in a queue pressed 1.
 
     The caller asked, so there is no offer and no threshold: straight to the number. Arguments: the queue, the
-    caller's position when they left it (``QUEUEPOSITION``, 1 = next) and the members logged in; the task is due
+    caller's position when they left it (``QUEUEPOSITION``, 1 = next) and the members ready; the task is due
     when their turn would have come. No valid number: the flow returns and the dialplan queues the caller again.
     """
 

@@ -8,11 +8,13 @@ from collections.abc import Awaitable, Callable, Mapping
 
 from core.clock import utcnow
 from core.events import IvrStep, IvrStepRecorded
+from core.phone_numbers import callback_number
 from core.policy import PolicyProfile
 from ivr_flows.agi_session import AgiSession
 from ivr_flows.prompts import PromptSet
 
 STEP_TIMEOUT = 1.0      # seconds publishing a step may take
+MAX_NUMBER_DIGITS = 15  # E.164 at most
 PROMPT_MARGIN = 2.0     # seconds a prompt may play beyond its known length
 Publish = Callable[[object], Awaitable[None]]
 
@@ -40,6 +42,17 @@ class PromptedFlow:
     async def _ask_on(self, session: AgiSession, key: str, max_digits: int) -> str:
         return await session.get_data(self.sound(key), self.digit_timeout_ms, max_digits,
                                       prompt_seconds=self._seconds(key))
+
+    async def _keyed_number(self, session: AgiSession) -> str | None:
+        """A number the caller keys in to be called back on, valid for the profile's country (E.164); None after
+        ``number_attempts`` invalid ones (prompts ``callback_enter_number``, ``callback_invalid_number``)."""
+        for _ in range(self.policy.number_attempts):
+            digits = await self._ask_on(session, "callback_enter_number", MAX_NUMBER_DIGITS)
+            number = callback_number(digits, self.profile.country)
+            if number is not None:
+                return number
+            await self._play(session, "callback_invalid_number")
+        return None
 
     async def _record_step(self, call_id: str | None, step: IvrStep, choice: str, outcome: str) -> None:
         if self.publish is None or not call_id:

@@ -14,7 +14,7 @@ from core.deps import Dependencies
 from core.dialplan import AGI_IVR_PATH
 from core.events import IvrStepRecorded
 from core.ports import CallbackRequests, EmployeeCompetences, MessageDrop
-from ivr_flows import callback_offer, message_flow
+from ivr_flows import callback_offer, message_flow, queue_failed
 from ivr_flows.agi_server import AgiServer
 from ivr_flows.flows import MenuFlow
 from ivr_flows.preverify import PreVerifications
@@ -63,7 +63,8 @@ async def setup(deps: Dependencies, sounds: SoundsDirs, ports: IvrPorts) -> IvrF
 
 
 def add_callback_routes(server: AgiServer, deps: Dependencies, prompts: PromptSet, ports: IvrPorts) -> None:
-    """The routes that book callbacks and take messages (``callback_offer``, ``callback_request``, ``unavailable``)."""
+    """The routes that book callbacks and take messages (``callback_offer``, ``callback_request``, ``unavailable``,
+    ``queue_failed``)."""
     publish = deps.bus.publish
     server.add_route(callback_offer.ROUTE, callback_offer.CallbackOfferFlow(deps.profile, prompts, ports.callbacks,
                                                                             publish))
@@ -71,3 +72,4 @@ def add_callback_routes(server: AgiServer, deps: Dependencies, prompts: PromptSe
                                                                                       ports.callbacks, publish))
     server.add_route(message_flow.ROUTE, message_flow.MessageFlow(deps.profile, prompts, ports.messages,
                                                                   ports.competences, publish))
+    server.add_route(queue_failed.ROUTE, queue_failed.QueueFailedFlow(deps.profile, prompts, ports.callbacks, publish))

@@ -14,6 +14,7 @@ import datetime as dt
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 
+from core import dialplan
 from core.events import CallOffered, CallRelinked, CallState, CallStateChanged, DomainEvent, EndCause
 from telephony.ami.causes import is_failure, parse_cause
 from telephony.ami.channels import caller_number, device_of, leg_of
@@ -40,6 +41,7 @@ class TrackedCall:
     caller_cause: int | None = None
     caller_cause_text: str = ""
     torn_down_by_pbx_shutdown: bool = False
+    queue_failed: bool = False     # the queue could not take the caller: unanswered, never abandoned
 
     @property
     def answered(self) -> bool:
@@ -64,6 +66,7 @@ class CallTracker:
             "QueueCallerAbandon": self._on_abandon,
             "SoftHangupRequest": self._on_soft_hangup_request,
             "Hangup": self._on_hangup,
+            "UserEvent": self._on_user_event,
         }
 
     @property
@@ -178,6 +181,12 @@ class CallTracker:
             call.abandoned = True
         return []
 
+    def _on_user_event(self, event: Mapping, call: TrackedCall | None) -> list[DomainEvent]:
+        if call is not None and event.get("UserEvent") == dialplan.USEREVENT_QUEUE_FAILED:
+            call.queue_failed = True
+            call.queue = call.queue or event.get("Queue") or None   # JOINEMPTY: the queue never saw the caller
+        return []
+
     def _on_soft_hangup_request(self, event: Mapping, call: TrackedCall | None) -> list[DomainEvent]:
         # Here Cause is Asterisk's soft-hangup reason, not Q.850: a restart or stop hangs every channel up
         if call is not None and parse_cause(event.get("Cause")) == SOFTHANGUP_SHUTDOWN:
@@ -224,6 +233,8 @@ class CallTracker:
             return EndCause.LOST_DURING_OUTAGE
         if call.answered:
             return EndCause.DROPPED if is_failure(call.caller_cause) else EndCause.COMPLETED
+        if call.queue_failed:
+            return EndCause.UNANSWERED
         if call.abandoned or (call.queue is None and not is_failure(call.caller_cause)):
             return EndCause.ABANDONED
         return EndCause.UNANSWERED

@@ -1,4 +1,5 @@
-"""Drives a flow over the fake AGI client: the commands the flow must send, in order, and the PBX's replies."""
+"""Drives a flow over the fake AGI client: the commands the flow must send, in order, and the PBX's replies; a
+CallbackRequests port that remembers what the flows asked of it."""
 from __future__ import annotations
 
 from tests.ivr_flows.fake_pbx import FakeAgiCall
@@ -22,3 +23,14 @@ def digit_reply(key: str) -> str:
 
 PLAYED = "200 result=0 endpos=8000"
 OK = "200 result=0"
+
+
+class Requests:
+    """A CallbackRequests port that remembers what it was asked."""
+
+    def __init__(self) -> None:
+        self.calls: list[dict] = []
+
+    async def request_callback(self, number, reason, *, due_at=None, call_id=None, queue=None, extension=None):
+        self.calls.append(dict(number=number, reason=reason, due_at=due_at, call_id=call_id, queue=queue))
+        return len(self.calls)

@@ -10,7 +10,7 @@ from core.policy import load_profile
 from ivr_flows.callback_offer import CallbackOfferFlow, CallbackRequestFlow, QueueSnapshot, estimated_wait
 from ivr_flows.prompts import PromptSet
 from tests.ivr_flows.fake_pbx import FakeAgiCall
-from tests.ivr_flows.flow_script import OK, PLAYED, converse
+from tests.ivr_flows.flow_script import OK, PLAYED, Requests, converse
 
 PROFILE = load_profile("lt-employment-1883")   # offer after 120 s, 180 s per caller, 2 number attempts
 CALLER_ID = "37060000001"                       # made up, a valid Lithuanian mobile number without its "+"
@@ -26,17 +26,6 @@ ON_THIS_NUMBER = [
 ]
 
 
-class Requests:
-    """A CallbackRequests port that remembers what it was asked."""
-
-    def __init__(self) -> None:
-        self.calls: list[dict] = []
-
-    async def request_callback(self, number, reason, *, due_at=None, call_id=None, queue=None, extension=None):
-        self.calls.append(dict(number=number, reason=reason, due_at=due_at, call_id=call_id, queue=queue))
-        return len(self.calls)
-
-
 @pytest.fixture
 async def offer(start_agi):
     requests = Requests()
@@ -48,37 +37,37 @@ async def offer(start_agi):
         "callback_offer": CallbackOfferFlow(PROFILE, PromptSet(), requests, publish),
         "callback_request": CallbackRequestFlow(PROFILE, PromptSet(), requests, publish)})
 
-    async def call(queue="general_info", waiting="3", logged_in="0", callerid=CALLER_ID,
+    async def call(queue="general_info", waiting="3", ready="0", callerid=CALLER_ID,
                    script="callback_offer") -> FakeAgiCall:
         return await FakeAgiCall.connect(server.port, script=script, agi_linkedid="1700000000.42",
                                          agi_callerid=callerid, agi_arg_1=queue, agi_arg_2=waiting,
-                                         agi_arg_3=logged_in)
+                                         agi_arg_3=ready)
     call.requests = requests
     call.steps = steps
     return call
 
 
-def test_the_wait_estimate_shares_the_callers_ahead_among_logged_in_agents():
-    assert estimated_wait(QueueSnapshot("q", waiting=4, logged_in=2), 180) == 360
-    assert estimated_wait(QueueSnapshot("q", waiting=0, logged_in=1), 180) == 0
-    assert estimated_wait(QueueSnapshot("q", waiting=5, logged_in=0), 180) is None   # nobody to answer
+def test_the_wait_estimate_shares_the_callers_ahead_among_ready_agents():
+    assert estimated_wait(QueueSnapshot("q", waiting=4, ready=2), 180) == 360
+    assert estimated_wait(QueueSnapshot("q", waiting=0, ready=1), 180) == 0
+    assert estimated_wait(QueueSnapshot("q", waiting=5, ready=0), 180) is None   # nobody to answer
 
 
-@pytest.mark.parametrize(("waiting", "logged_in", "offered"), [(0, 0, True), (2, 1, True), (1, 1, True),
+@pytest.mark.parametrize(("waiting", "ready", "offered"), [(0, 0, True), (2, 1, True), (1, 1, True),
                                                                (1, 2, False), (0, 3, False)])
-def test_offered_when_nobody_is_logged_in_or_the_wait_exceeds_the_threshold(waiting, logged_in, offered):
+def test_offered_when_nobody_is_ready_or_the_wait_exceeds_the_threshold(waiting, ready, offered):
     flow = CallbackOfferFlow(PROFILE, PromptSet(), Requests())
-    assert flow.should_offer(QueueSnapshot("q", waiting, logged_in)) is offered
+    assert flow.should_offer(QueueSnapshot("q", waiting, ready)) is offered
 
 
 async def test_short_wait_no_offer_the_caller_goes_on_to_the_queue(offer):
-    call = await offer(waiting="0", logged_in="2")
+    call = await offer(waiting="0", ready="2")
     assert await call.wait_closed() == b""   # not one command: the dialplan queues the call
     assert offer.requests.calls == []
 
 
 async def test_accepted_with_the_caller_id_books_a_hold_refused_callback_and_hangs_up(offer):
-    call = await offer(waiting="4", logged_in="2")
+    call = await offer(waiting="4", ready="2")
     before = utcnow()
     commands = await converse(call, [
         *ACCEPTED,
@@ -108,7 +97,7 @@ async def test_an_invalid_keyed_in_number_is_re_prompted_and_a_valid_one_is_used
     await call.wait_closed()
     [booked] = offer.requests.calls
     assert booked["number"] == "+37061234567"
-    assert booked["due_at"] <= utcnow()   # nobody logged in: due at once
+    assert booked["due_at"] <= utcnow()   # nobody ready: due at once
 
 
 async def test_key_2_keys_in_another_number_instead_of_the_caller_id(offer):
@@ -169,7 +158,7 @@ async def test_a_booked_caller_is_hung_up_even_when_the_goodbye_prompt_fails(off
 
 # -- the caller waiting in the queue pressed 1 (route callback_request; the second count is the queue position) --
 async def test_a_waiting_caller_who_asks_is_not_offered_but_asked_for_the_number_and_booked(offer):
-    call = await offer(waiting="3", logged_in="3", script="callback_request")   # a short wait: no offer needed
+    call = await offer(waiting="3", ready="3", script="callback_request")   # a short wait: no offer needed
     before = utcnow()
     await converse(call, [
         ("ANSWER", OK),
@@ -184,7 +173,7 @@ async def test_a_waiting_caller_who_asks_is_not_offered_but_asked_for_the_number
 
 
 async def test_a_waiting_caller_without_a_valid_number_is_left_to_the_dialplan_to_requeue(offer):
-    call = await offer(callerid="anonymous", waiting="", logged_in="1", script="callback_request")
+    call = await offer(callerid="anonymous", waiting="", ready="1", script="callback_request")
     await converse(call, [
         ("ANSWER", OK),
         ('GET DATA "vm-enter-num-to-call"', "200 result=1"),
@@ -198,7 +187,7 @@ async def test_a_waiting_caller_without_a_valid_number_is_left_to_the_dialplan_t
 
 
 def test_the_queue_position_counts_the_callers_ahead():
-    assert QueueSnapshot.from_position_args(("q", "3", "2")) == QueueSnapshot("q", waiting=2, logged_in=2)
-    assert QueueSnapshot.from_position_args(("q", "", "1")) == QueueSnapshot("q", waiting=0, logged_in=1)
+    assert QueueSnapshot.from_position_args(("q", "3", "2")) == QueueSnapshot("q", waiting=2, ready=2)
+    assert QueueSnapshot.from_position_args(("q", "", "1")) == QueueSnapshot("q", waiting=0, ready=1)
     with pytest.raises(ValueError):
         QueueSnapshot.from_position_args(("q",))

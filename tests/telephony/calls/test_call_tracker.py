@@ -123,3 +123,26 @@ def test_call_hung_up_by_a_pbx_shutdown_is_lost_not_completed():
     shutdown = ev("SoftHangupRequest", 7.2, **chan("1.2", "1.1", context="from-pstn", exten="1883"), Cause="4")
     out = run(CallTracker(), events[:8] + [shutdown] + events[8:])
     assert states(out)[-1] == (CallState.ENDED, EndCause.LOST_DURING_OUTAGE)
+
+
+def test_a_call_the_queue_could_not_take_ends_unanswered_with_its_queue_never_abandoned():
+    caller = chan("2.1", "2.1")
+    inbound = chan("2.2", "2.1", context="from-pstn", exten="1883")
+    out = run(CallTracker(), [
+        ev("Newchannel", 0, **caller),
+        ev("Newchannel", 0, **inbound),
+        # JOINEMPTY: every member paused, so the queue never saw the caller (no QueueCallerJoin)
+        ev("UserEvent", 0.2, **inbound, UserEvent="HotlineQueueFailed", Queue="employers", Status="JOINEMPTY"),
+        ev("Hangup", 9.0, **inbound, Cause="16"),   # the caller hangs up during the apology, or after it
+        ev("Hangup", 9.0, **caller, Cause="16"),
+    ])
+    [end] = [e for e in out if isinstance(e, CallStateChanged) and e.state is CallState.ENDED]
+    assert (end.cause, end.queue) == (EndCause.UNANSWERED, "employers")
+
+
+def test_without_the_queue_failure_the_same_call_is_one_the_caller_abandoned():
+    caller = chan("3.1", "3.1")
+    inbound = chan("3.2", "3.1", context="from-pstn", exten="1883")
+    out = run(CallTracker(), [ev("Newchannel", 0, **caller), ev("Newchannel", 0, **inbound),
+                              ev("Hangup", 9.0, **inbound, Cause="16"), ev("Hangup", 9.0, **caller, Cause="16")])
+    assert states(out)[-1] == (CallState.ENDED, EndCause.ABANDONED)
