@@ -25,6 +25,7 @@ VAR_TOPIC = "HOTLINE_TOPIC"              # the call's topic chosen in the menu (
 GLOBAL_AGI_URL = "HOTLINE_AGI_URL"       # agi://127.0.0.1:<agi_port>/ivr
 GLOBAL_DEFAULT_QUEUE = "HOTLINE_DEFAULT_QUEUE"
 GLOBAL_PROFILE = "HOTLINE_PROFILE"
+GLOBAL_DIRECT_RING = "HOTLINE_DIRECT_RING"  # seconds an employee's direct line rings (below the ring-SLA deadline)
 GLOBAL_OVERFLOW_PREFIX = "HOTLINE_OVERFLOW_"              # + queue name: the queue a waiting caller overflows to
 GLOBAL_OVERFLOW_AFTER_PREFIX = "HOTLINE_OVERFLOW_AFTER_"  # + queue name: seconds of waiting before overflowing
 

@@ -45,6 +45,8 @@ class RingSla(_Strict):
     cadence: RingCadence = RingCadence()
     # an agent who lets this many offered calls in a row ring out is paused (reason ring_no_answer)
     pause_after_ring_outs: Annotated[int, Field(ge=1, le=100)] = 3
+    # an employee's direct line rings this long, then the caller hears they cannot answer (message, colleague)
+    direct_line_ring_timeout: Annotated[float, Field(gt=0, le=600)] = 8.0
 
     @property
     def deadline_seconds(self) -> float:
@@ -233,6 +235,10 @@ class PolicyProfile(_Strict):
                 raise ValueError(
                     f"queues.{queue.name}.member_ring_timeout {queue.member_ring_timeout:g} s must be shorter than "
                     f"the ring SLA deadline {deadline:g} s (ring_sla.max_ring_count x cadence period)")
+        if self.ring_sla.direct_line_ring_timeout >= deadline:
+            raise ValueError(
+                f"ring_sla.direct_line_ring_timeout {self.ring_sla.direct_line_ring_timeout:g} s must be shorter "
+                f"than the ring SLA deadline {deadline:g} s (ring_sla.max_ring_count x cadence period)")
         return self
 
     @property

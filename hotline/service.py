@@ -109,7 +109,7 @@ class HotlineService:
             ws.routes(self.push.hub), pages.register_routes, wallboard.routes(profile),
             functools.partial(employees.register_routes, directory=self.directory, profile=profile,
                               on_change=parts.agents.queues.apply),
-            functools.partial(agent_routes.register_routes, agents=parts.agent_views),
+            functools.partial(agent_routes.register_routes, agents=parts.agent_views, control=parts.agents.control),
             functools.partial(callback_routes.register_routes, callbacks=parts.callbacks.service,
                               admin=parts.callbacks.admin),
             callbacks_page.routes(profile),

@@ -1,7 +1,8 @@
 """Employee unavailable (LT-2021 §12.18): a direct-line call nobody answered may leave a message or reach a colleague.
 
-The dialplan runs this route after ``Dial()`` to the employee's line returns NOANSWER, BUSY or CHANUNAVAIL, with the
-extension and the dial status as AGI arguments. The caller hears that the employee cannot answer (hotline has no
+The dialplan runs this route after ``Dial()`` to the employee's line returns anything but ANSWER (no answer within the
+profile's direct-line ring timeout, busy, unreachable, congestion), with the extension and the dial status as AGI
+arguments. The caller hears that the employee cannot answer (hotline has no
 absence data yet, so it cannot say when they will be back), then chooses:
 
 * key 1 — leave a message: a beep, ``RECORD FILE`` (bounded by ``callbacks.message_max_seconds``, ended by

@@ -4,10 +4,12 @@
 This module is telephony's public surface: the composition root (``hotline/``) imports telephony only from here.
 ``setup(deps, directory)`` builds all of it; the rest are the read models and errors the web layer shows.
 """
+import telephony.agents.models  # noqa: F401  table agent_history
 import telephony.callbacks.models  # noqa: F401  tables callback_tasks, callback_task_history, callback_skips
 import telephony.calls.models  # noqa: F401  tables calls, call_states, call_links
 import telephony.messages.models  # noqa: F401  table messages
 import telephony.rings.models  # noqa: F401  table call_rings
+from telephony.agents.control import AgentChange, AgentControl, AgentNotFound, InvalidAgentChange
 from telephony.agents.tracker import AgentView
 from telephony.ami import AmiClient, AmiConfig, AmiStats
 from telephony.callbacks.admin import AgreedCallback, CallbackAdmin, CallbackDetail, DroppedMark
@@ -23,9 +25,10 @@ from telephony.rings.queries import (DIRECT_LINE, MAX_REPORT_DAYS, GroupBy, Ring
 from telephony.setup import Telephony, setup
 
 __all__ = [
-    "DIRECT_LINE", "MAX_REPORT_DAYS", "AgentView", "AgreedCallback", "AmiClient", "AmiConfig", "AmiStats",
-    "CallFilter", "CallView", "CallbackAdmin", "CallbackConflict", "CallbackDetail", "CallbackFilter",
-    "CallbackNotFound", "CallbackService", "CallbackTask", "DroppedMark", "GroupBy", "InvalidCallbackRequest",
-    "Message", "MessageService", "RingView", "SlaFigures", "SlaReport", "StateEntry", "Telephony", "caller_of",
-    "follow_ups", "get_call", "list_calls", "previous_contacts", "rings_of", "setup", "sla_report",
+    "DIRECT_LINE", "MAX_REPORT_DAYS", "AgentChange", "AgentControl", "AgentNotFound", "AgentView", "AgreedCallback",
+    "AmiClient", "AmiConfig", "AmiStats", "CallFilter", "CallView", "CallbackAdmin", "CallbackConflict",
+    "CallbackDetail", "CallbackFilter", "CallbackNotFound", "CallbackService", "CallbackTask", "DroppedMark",
+    "GroupBy", "InvalidAgentChange", "InvalidCallbackRequest", "Message", "MessageService", "RingView", "SlaFigures",
+    "SlaReport", "StateEntry", "Telephony", "caller_of", "follow_ups", "get_call", "list_calls", "previous_contacts",
+    "rings_of", "setup", "sla_report",
 ]

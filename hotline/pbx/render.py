@@ -54,6 +54,8 @@ def generated_includes(settings: Settings, secret: str, profile: PolicyProfile |
         f"{dialplan.GLOBAL_AGI_URL} = {agi_url}\n"
         f"{dialplan.GLOBAL_DEFAULT_QUEUE} = {profile.default_queue}\n"
         f"{dialplan.GLOBAL_PROFILE} = {profile.name}\n"
+        # whole seconds, rounded down: the ring must still end before the ring-SLA deadline
+        f"{dialplan.GLOBAL_DIRECT_RING} = {max(1, int(profile.ring_sla.direct_line_ring_timeout))}\n"
     )
     for queue in profile.queues:
         if queue.overflow_queue:

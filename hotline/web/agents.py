@@ -1,13 +1,26 @@
-"""``/api/agents``: every queue agent's live state (for supervisors and the wallboard)."""
+"""``/api/agents``: every queue agent's live state (for supervisors and the wallboard), and what people do to an
+agent's availability: pause with a reason, unpause, and the history of both.
+
+Supervisors and admins pause and unpause anyone (a supervisor unpauses an agent the ring-out rule paused); an agent
+only themselves. The change goes to the PBX at once; the state in ``/api/agents`` follows from the PBX's events.
+"""
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Sequence
 
 from aiohttp import web
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict, Field
 
-from telephony import AgentView
+from core.ports import PbxUnavailable
+from hotline.auth.models import Role
+from hotline.web.auth import principal_of
+from hotline.web.errors import ApiError
+from hotline.web.params import EXTENSION
+from hotline.web.routes import ApiRouter, body_of, path_of
+from telephony import AgentChange, AgentControl, AgentNotFound, AgentView, InvalidAgentChange
+
+CONTROLLING = ["agent", "supervisor", "admin"]
 
 
 class AgentOut(BaseModel):
@@ -19,10 +32,62 @@ class AgentOut(BaseModel):
     since: dt.datetime
 
 
-def register_routes(router, *, agents: Callable[[], Sequence[AgentView]]) -> None:
+class AgentPath(BaseModel):
+    extension: str = Field(..., pattern=EXTENSION)
+
+
+class PauseIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    reason: str = Field(..., min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_. -]+$",
+                        description="why, e.g. lunch, training, after_call_work (shown on the wallboard)")
+
+
+class ChangeOut(BaseModel):
+    extension: str
+    at: dt.datetime
+    action: str = Field(..., description="pause or unpause")
+    reason: str
+    by: str = Field(..., description="the user who made the change")
+
+
+def _change_out(change: AgentChange) -> ChangeOut:
+    return ChangeOut(extension=change.extension, at=change.at, action=change.action, reason=change.reason,
+                     by=change.by)
+
+
+def _allowed_extension(request: web.Request) -> str:
+    """The agent in the path, if this user may change them: supervisors and admins anyone, an agent themselves."""
+    extension = path_of(request).extension
+    principal = principal_of(request)
+    if principal.role == Role.AGENT and principal.extension != extension:
+        raise ApiError(403, "forbidden", "an agent may pause and unpause only their own extension")
+    return extension
+
+
+def register_routes(router: ApiRouter, *, agents: Callable[[], Sequence[AgentView]], control: AgentControl) -> None:
     async def list_agents(_request: web.Request) -> list[AgentOut]:
         return [AgentOut(extension=a.extension, interface=a.interface, state=a.state.value, reason=a.reason,
                          queues=list(a.queues), since=a.since) for a in agents()]
 
+    async def pause(request: web.Request) -> ChangeOut:
+        extension = _allowed_extension(request)
+        return _change_out(await control.pause(extension, body_of(request).reason, principal_of(request).name))
+
+    async def unpause(request: web.Request) -> ChangeOut:
+        extension = _allowed_extension(request)
+        return _change_out(await control.unpause(extension, principal_of(request).name))
+
+    async def history(request: web.Request) -> list[ChangeOut]:
+        return [_change_out(change) for change in await control.history(_allowed_extension(request))]
+
+    router.map_error(AgentNotFound, 404, "not_found")
+    router.map_error(InvalidAgentChange, 400, "invalid_request")
+    router.map_error(PbxUnavailable, 503, "pbx_unavailable")
     router.get("/api/agents", list_agents, summary="Agents with their state (available, paused, ringing, ...)",
                roles=["supervisor", "admin"], response=list[AgentOut], tags=["agents"])
+    router.post("/api/agents/{extension}/pause", pause, summary="Pause an agent in every queue, with a reason",
+                path_params=AgentPath, body=PauseIn, roles=CONTROLLING, response=ChangeOut, tags=["agents"])
+    router.post("/api/agents/{extension}/unpause", unpause, summary="Unpause an agent in every queue",
+                path_params=AgentPath, roles=CONTROLLING, response=ChangeOut, tags=["agents"])
+    router.get("/api/agents/{extension}/history", history, summary="Every pause and unpause of an agent, and who",
+               path_params=AgentPath, roles=CONTROLLING, response=list[ChangeOut], tags=["agents"])

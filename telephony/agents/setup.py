@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from core.deps import Dependencies
 from core.events import PbxResynced
 from core.ports import EmployeeDirectory
+from telephony.agents.control import AgentControl
 from telephony.agents.enforcement import RingOutEnforcer
 from telephony.agents.membership import QueueConfigurator
 from telephony.agents.notifier import AgentNotifier
@@ -18,6 +19,7 @@ class AgentServices:
     tracker: AgentTracker
     enforcer: RingOutEnforcer
     queues: QueueConfigurator
+    control: AgentControl
     _timer: asyncio.Task | None = field(default=None, repr=False)
 
     @property
@@ -36,8 +38,10 @@ def setup(deps: Dependencies, directory: EmployeeDirectory) -> AgentServices:
     wake = asyncio.Event()
     tracker = AgentTracker(deps.profile, on_deadline=wake.set)
     enforcer = RingOutEnforcer(deps.profile, deps.ami, AgentNotifier(deps.bus.publish))
-    queues = QueueConfigurator(deps.ami, directory, deps.profile, deps.settings.agent_interface_template)
+    template = deps.settings.agent_interface_template
+    queues = QueueConfigurator(deps.ami, directory, deps.profile, template)
+    control = AgentControl(deps.ami, deps.engine, lambda extension: template.format(extension=extension))
     # membership is checked after every (re)connect's resync: the PBX may have restarted without our members
     deps.bus.subscribe("queue_membership", queues.on_resynced, PbxResynced)
     timer = asyncio.create_task(run_wrapup_timer(tracker, deps.bus.publish, wake), name="agent-wrapup-timer")
-    return AgentServices(tracker, enforcer, queues, timer)
+    return AgentServices(tracker, enforcer, queues, control, timer)

@@ -47,6 +47,11 @@ class TrackedCall:
     def answered(self) -> bool:
         return self.state is CallState.ANSWERED
 
+    def dialled_by_caller(self, event: Mapping) -> bool:
+        """Whether a Dial event is the caller's own Dial (a direct line), not one made further along for it (the
+        agent-reach path dialling the softphone, then the fallback number). Unknown leg (a restored call): yes."""
+        return not self.caller_leg or leg_of(event.get("Channel") or "") == self.caller_leg
+
 
 class CallTracker:
     """Turns raw AMI events (case-insensitive mappings) into domain events."""
@@ -138,7 +143,8 @@ class CallTracker:
         return self.advance(call, CallState.QUEUED, event)
 
     def _on_dial_begin(self, event: Mapping, call: TrackedCall | None) -> list[DomainEvent]:
-        if call is None or call.queue is not None:  # in a queue, the queue's own events are authoritative
+        # in a queue, the queue's own events are authoritative; a direct line is the caller's own Dial
+        if call is None or call.queue is not None or not call.dialled_by_caller(event):
             return []
         return self._on_ring_start(event, call)
 
@@ -170,7 +176,7 @@ class CallTracker:
         return self.advance(call, CallState.ANSWERED, event, target=target)
 
     def _on_dial_end(self, event: Mapping, call: TrackedCall | None) -> list[DomainEvent]:
-        if call is None or call.queue is not None:
+        if call is None or call.queue is not None or not call.dialled_by_caller(event):
             return []
         if event.get("DialStatus") == "ANSWER":
             return self._on_answer(event, call)

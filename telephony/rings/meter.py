@@ -84,7 +84,9 @@ class RingMeter:
 
     def _on_dial_begin(self, event: Mapping) -> list[DomainEvent]:
         call = self.tracker.calls.get(event.get("Linkedid") or "")
-        if call is None or call.queue is not None:  # in a queue, AgentCalled & co. are authoritative
+        # in a queue, AgentCalled & co. are authoritative; a direct line's ring is the caller's own Dial (not the
+        # agent-reach path's dials of the softphone and the fallback number, which are the same ring)
+        if call is None or call.queue is not None or not call.dialled_by_caller(event):
             return []
         target = device_of(event.get("DestChannel") or "")
         return self._start(event, target, extension_of(target), None)

@@ -26,6 +26,9 @@ def test_both_shipped_profiles_load_with_their_ring_limits():
     (lambda d: d.update(colour="blue"), "colour", "Extra inputs are not permitted"),
     (lambda d: d["business_hours"]["days"].update({"1": ["17:00", "08:00"]}), "business_hours.days",
      "is not before closing"),
+    # LT's deadline is 10 s (before the 3rd ring): a direct line ringing that long answers too late
+    (lambda d: d["ring_sla"].update(direct_line_ring_timeout=10.0), "(top)",
+     "ring_sla.direct_line_ring_timeout 10 s must be shorter than the ring SLA deadline 10 s"),
 ])
 def test_a_bad_profile_names_the_field_and_the_reason(tmp_path, change, field, reason):
     with pytest.raises(ProfileError) as error:

@@ -27,6 +27,10 @@ def test_every_profile_renders_its_public_number_and_queues(profile_name):
         "public-number.conf"]
     assert f"{dialplan.GLOBAL_DEFAULT_QUEUE} = {profile.default_queue}" in files["globals.conf"]
     assert f"{dialplan.GLOBAL_AGI_URL} = agi://127.0.0.1:4999/ivr" in files["globals.conf"]
+    # whole seconds, rounded down, so the direct line stops ringing before the ring-SLA deadline
+    direct = int(profile.ring_sla.direct_line_ring_timeout)
+    assert f"{dialplan.GLOBAL_DIRECT_RING} = {direct}\n" in files["globals.conf"]
+    assert direct < profile.ring_sla.deadline_seconds
     assert "port = 5999" in files["manager-general.conf"]
     for queue in profile.queues:
         section = files["queues.conf"].split(f"[{queue.name}](hotline-queue)\n", 1)[1].split("\n\n", 1)[0]

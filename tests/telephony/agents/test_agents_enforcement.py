@@ -73,3 +73,4 @@ async def test_a_refused_pause_still_alerts_the_supervisors():
     alert = await asyncio.wait_for(alerts.get(), 5)
     assert alert.kind == "ring_no_answer_pause_failed" and "by hand" in alert.message
     await enforcer.close()
+

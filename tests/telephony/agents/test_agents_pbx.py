@@ -163,6 +163,10 @@ async def test_agent_who_lets_calls_ring_out_is_paused_and_supervisors_are_alert
     assert (member["Paused"], member["PausedReason"]) == ("1", "ring_no_answer")
     paused = await probe.wait_for(lambda e: isinstance(e, AgentStateChanged) and e.state is AgentState.PAUSED)
     assert (paused.extension, paused.reason) == ("104", "ring_no_answer")
+    # a supervisor lets them take calls again
+    async with hotline_service.http.post("/api/agents/104/unpause") as response:
+        assert response.status == 200
+    assert (await pbx.queue_members())[QUEUE][iface("104")]["Paused"] == "0"
 
 
 async def test_agent_with_unreachable_softphone_is_reached_on_the_fallback_number(pbx, hotline_service, staff):

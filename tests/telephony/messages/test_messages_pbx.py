@@ -28,7 +28,7 @@ async def test_unanswered_direct_line_takes_a_message_pushes_it_and_asks_for_a_c
             socket = await http.ws_connect(f"{service.base_url}/ws?token={token}")
             assert (await socket.receive_json(timeout=10))["type"] == "hello"
 
-            # the line rings 30 s unanswered; then the caller keys 1 during "cannot answer", speaks, hangs up
+            # the line rings the profile's 8 s; then the caller keys 1 during "cannot answer", speaks, hangs up
             placed = await pbx.originate(EMPLOYEE, CALLER, dtmf="ww1", talk=6, timeout=60)
 
             seen = []   # the ringing line pops the call on the employee's screen first

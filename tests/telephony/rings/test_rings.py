@@ -139,3 +139,21 @@ def test_open_rings_are_bounded():
     assert list(meter.open) == ["r.2", "r.3", "r.4"] and meter.evicted == 2
     assert meter.handle(_event("AgentConnect", 120.0, Linkedid="c.1", DestUniqueid="r.0")) == []
     assert meter.handle(_called(121.0, "r.0", "101")) == []  # a late repeat does not reopen an ended ring
+
+
+def test_a_direct_line_reached_through_agent_reach_is_one_ring_however_many_dials_it_takes():
+    caller = dict(Uniqueid="d.1", Linkedid="d.1", Channel="Local/102@from-pstn-00000009;2")
+    reach = dict(Uniqueid="d.3", Linkedid="d.1", Channel="Local/102@agent-reach-0000000a;2")
+    events = [
+        _event("Newchannel", 200.0, **caller, Context="from-pstn", Exten="102", CallerIDNum="+37060000001"),
+        _event("DialBegin", 200.1, **caller, DestUniqueid="d.2", DestChannel="Local/102@agent-reach-0000000a;1"),
+        # agent-reach dials the softphone, which is unreachable, then the employee's fallback number
+        _event("DialBegin", 200.1, **reach, DestUniqueid="d.4", DestChannel="Local/102@sandbox-agents-0000000b;1"),
+        _event("DialEnd", 200.2, **reach, DestUniqueid="d.4", DialStatus="CHANUNAVAIL"),
+        _event("DialBegin", 200.2, **reach, DestUniqueid="d.5", DestChannel="Local/+3706@sandbox-mobile-0000000c;1"),
+        _event("DialEnd", 203.0, **reach, DestUniqueid="d.5", DialStatus="ANSWER"),
+        _event("DialEnd", 203.0, **caller, DestUniqueid="d.2", DialStatus="ANSWER"),
+    ]
+    _, out = replay("", events=events)
+    [ring] = ended(out)
+    assert (ring.ring_id, ring.extension, ring.answered, ring.ring_count) == ("d.2", "102", True, 1)
