@@ -13,7 +13,7 @@ COMMANDS = {
     "db": "Database migrations (Alembic)",
     "demo": "Place simulated demo traffic on the sandbox PBX",
     "employees": "Import and list the employee directory (CSV or JSON)",
-    "agents": "Pause and unpause agents, and show their history",
+    "agents": "Log agents in and out, pause and unpause them, and show their history",
 }
 
 

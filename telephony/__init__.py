@@ -10,6 +10,7 @@ import telephony.calls.models  # noqa: F401  tables calls, call_states, call_lin
 import telephony.messages.models  # noqa: F401  table messages
 import telephony.rings.models  # noqa: F401  table call_rings
 from telephony.agents.control import AgentChange, AgentControl, AgentNotFound, InvalidAgentChange
+from telephony.agents.membership import QueueConfigurator
 from telephony.agents.tracker import AgentView
 from telephony.ami import AmiClient, AmiConfig, AmiStats
 from telephony.callbacks.admin import AgreedCallback, CallbackAdmin, CallbackDetail, DroppedMark
@@ -28,7 +29,7 @@ __all__ = [
     "DIRECT_LINE", "MAX_REPORT_DAYS", "AgentChange", "AgentControl", "AgentNotFound", "AgentView", "AgreedCallback",
     "AmiClient", "AmiConfig", "AmiStats", "CallFilter", "CallView", "CallbackAdmin", "CallbackConflict",
     "CallbackDetail", "CallbackFilter", "CallbackNotFound", "CallbackService", "CallbackTask", "DroppedMark",
-    "GroupBy", "InvalidAgentChange", "InvalidCallbackRequest", "Message", "MessageService", "RingView", "SlaFigures",
-    "SlaReport", "StateEntry", "Telephony", "caller_of", "follow_ups", "get_call", "list_calls", "previous_contacts",
-    "rings_of", "setup", "sla_report",
+    "GroupBy", "InvalidAgentChange", "InvalidCallbackRequest", "Message", "MessageService", "QueueConfigurator",
+    "RingView", "SlaFigures", "SlaReport", "StateEntry", "Telephony", "caller_of", "follow_ups", "get_call",
+    "list_calls", "previous_contacts", "rings_of", "setup", "sla_report",
 ]

@@ -1,13 +1,13 @@
 """``/api/agents``: every queue agent's live state (for supervisors and the wallboard), and what people do to an
-agent's availability: pause with a reason, unpause, and the history of both.
+agent's availability: log in and out, pause with a reason, unpause, and the history of it all.
 
-Supervisors and admins pause and unpause anyone (a supervisor unpauses an agent the ring-out rule paused); an agent
-only themselves. The change goes to the PBX at once; the state in ``/api/agents`` follows from the PBX's events.
+Supervisors and admins change anyone (a supervisor unpauses an agent the ring-out rule paused); an agent only
+themselves. The change goes to the PBX at once; the state in ``/api/agents`` follows from the PBX's events.
 """
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 
 from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field
@@ -55,6 +55,10 @@ def _change_out(change: AgentChange) -> ChangeOut:
                      by=change.by)
 
 
+async def _nothing() -> None:
+    return None
+
+
 def _allowed_extension(request: web.Request) -> str:
     """The agent in the path, if this user may change them: supervisors and admins anyone, an agent themselves."""
     extension = path_of(request).extension
@@ -64,7 +68,10 @@ def _allowed_extension(request: web.Request) -> str:
     return extension
 
 
-def register_routes(router: ApiRouter, *, agents: Callable[[], Sequence[AgentView]], control: AgentControl) -> None:
+def register_routes(router: ApiRouter, *, agents: Callable[[], Sequence[AgentView]], control: AgentControl,
+                    apply_membership: Callable[[], Awaitable[object]] = _nothing) -> None:
+    """``apply_membership``: makes the PBX's queue members what the directory and the logins say, at once (a PBX
+    that is down gets it at its next login: the change is in the history already)."""
     async def list_agents(_request: web.Request) -> list[AgentOut]:
         return [AgentOut(extension=a.extension, interface=a.interface, state=a.state.value, reason=a.reason,
                          queues=list(a.queues), since=a.since) for a in agents()]
@@ -77,6 +84,16 @@ def register_routes(router: ApiRouter, *, agents: Callable[[], Sequence[AgentVie
         extension = _allowed_extension(request)
         return _change_out(await control.unpause(extension, principal_of(request).name))
 
+    async def login(request: web.Request) -> ChangeOut:
+        change = await control.login(_allowed_extension(request), principal_of(request).name)
+        await apply_membership()
+        return _change_out(change)
+
+    async def logout(request: web.Request) -> ChangeOut:
+        change = await control.logout(_allowed_extension(request), principal_of(request).name)
+        await apply_membership()
+        return _change_out(change)
+
     async def history(request: web.Request) -> list[ChangeOut]:
         return [_change_out(change) for change in await control.history(_allowed_extension(request))]
 
@@ -88,6 +105,10 @@ def register_routes(router: ApiRouter, *, agents: Callable[[], Sequence[AgentVie
     router.post("/api/agents/{extension}/pause", pause, summary="Pause an agent in every queue, with a reason",
                 path_params=AgentPath, body=PauseIn, roles=CONTROLLING, response=ChangeOut, tags=["agents"])
     router.post("/api/agents/{extension}/unpause", unpause, summary="Unpause an agent in every queue",
+                path_params=AgentPath, roles=CONTROLLING, response=ChangeOut, tags=["agents"])
+    router.post("/api/agents/{extension}/login", login, summary="Log an agent in: a member of their queues again",
+                path_params=AgentPath, roles=CONTROLLING, response=ChangeOut, tags=["agents"])
+    router.post("/api/agents/{extension}/logout", logout, summary="Log an agent out of every queue",
                 path_params=AgentPath, roles=CONTROLLING, response=ChangeOut, tags=["agents"])
     router.get("/api/agents/{extension}/history", history, summary="Every pause and unpause of an agent, and who",
                path_params=AgentPath, roles=CONTROLLING, response=list[ChangeOut], tags=["agents"])

@@ -1,9 +1,10 @@
 """Queue membership owned by hotline: the members each profile queue should have, made true on the PBX over AMI.
 
 The desired members come from the employee directory (an active employee is a member of every profile queue in
-their competences) with the interface ``settings.agent_interface_template``. ``QueueConfigurator.apply`` compares
-them with ``QueueStatus`` and sends ``QueueAdd`` for the missing and ``QueueRemove`` for the extra dynamic members
-(static members from queues.conf cannot be removed over AMI: they are reported, not touched). It also writes each
+their competences, unless they logged out: ``telephony.agents.control``) with the interface
+``settings.agent_interface_template``. ``QueueConfigurator.apply`` compares them with ``QueueStatus`` and sends
+``QueueAdd`` for the missing and ``QueueRemove`` for the extra dynamic members (static members from queues.conf
+cannot be removed over AMI: they are reported, not touched). It also writes each
 employee's fallback number to AstDB ``hotline/<ext>/fallback``, which the ``agent-reach`` dialplan reads.
 
 It runs after every (re)connect's resync and after every directory change. An empty directory means "not
@@ -14,7 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from sqlalchemy.exc import SQLAlchemyError
@@ -58,11 +59,13 @@ def member_interface(template: str, extension: str) -> str:
     return template.format(extension=extension)
 
 
-def desired_members(profile: PolicyProfile, employees: Iterable[Employee], template: str) -> set[Member]:
+def desired_members(profile: PolicyProfile, employees: Iterable[Employee], template: str,
+                    logged_out: Collection[str] = ()) -> set[Member]:
+    """Every active employee who has not logged out, in each profile queue of their competences."""
     queues = {queue.name for queue in profile.queues}
     return {
         Member(queue, member_interface(template, employee.extension), employee.extension)
-        for employee in employees if employee.active
+        for employee in employees if employee.active and employee.extension not in logged_out
         for queue in employee.competences if queue in queues
     }
 
@@ -95,12 +98,18 @@ def plan_membership(desired: set[Member], actual: Sequence[PbxMember], queues: I
     return plan
 
 
+async def _nobody() -> set[str]:
+    return set()
+
+
 class QueueConfigurator:
     """Applies the directory's membership and fallback numbers to the PBX; one run at a time."""
 
-    def __init__(self, ami: AmiPort, directory: EmployeeDirectory, profile: PolicyProfile, template: str) -> None:
+    def __init__(self, ami: AmiPort, directory: EmployeeDirectory, profile: PolicyProfile, template: str,
+                 logged_out: Callable[[], Awaitable[set[str]]] = _nobody) -> None:
         self.ami = ami
         self.directory = directory
+        self.logged_out = logged_out   # the extensions whose agents logged out (their history says so)
         self.profile = profile
         self.template = template
         self.runs = 0
@@ -113,8 +122,8 @@ class QueueConfigurator:
                 log.warning("employee directory is empty: queue membership left as the PBX has it")
                 return MembershipPlan()
             status = await self.ami.action_list({"Action": "QueueStatus"})
-            plan = plan_membership(desired_members(self.profile, employees, self.template), pbx_members(status),
-                                   (queue.name for queue in self.profile.queues))
+            desired = desired_members(self.profile, employees, self.template, await self.logged_out())
+            plan = plan_membership(desired, pbx_members(status), (queue.name for queue in self.profile.queues))
             for member in plan.add:
                 await self.ami.action({"Action": "QueueAdd", "Queue": member.queue, "Interface": member.interface,
                                        "MemberName": member.name, "Paused": "false"})

@@ -1,4 +1,4 @@
-"""The agents' history (table ``agent_history``): every pause and unpause an agent got, when, why and from whom,
+"""The agents' history (table ``agent_history``): every login, logout, pause and unpause, when, why and from whom,
 appended, never overwritten (HR-REG §27.11)."""
 from __future__ import annotations
 
@@ -17,6 +17,6 @@ class AgentHistoryRow(Base):
     id: Mapped[int] = mapped_column(AutoId, primary_key=True, autoincrement=True)
     extension: Mapped[str] = mapped_column(String(16))
     at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
-    action: Mapped[str] = mapped_column(String(16))            # "pause", "unpause"
+    action: Mapped[str] = mapped_column(String(16))            # "pause", "unpause", "login", "logout"
     reason: Mapped[str] = mapped_column(String(64), default="")
     by: Mapped[str] = mapped_column(String(64))                # the user (or "cli") who did it; never a caller

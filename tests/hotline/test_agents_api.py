@@ -48,11 +48,19 @@ async def pbx_side() -> QueuePauses:
 
 
 @pytest.fixture
-async def client(aiohttp_client, db_engine, users, pbx_side):
+def applied() -> list[set[str]]:
+    return []
+
+
+@pytest.fixture
+async def client(aiohttp_client, db_engine, users, pbx_side, applied):
     control = AgentControl(pbx_side, db_engine, lambda extension: f"Local/{extension}@agent-reach")
+
+    async def apply_membership() -> None:   # what the membership would leave out, each time it is applied
+        applied.append(await control.logged_out())
     deps = WebDeps.create(db_engine, HotlineMetrics().registry)
-    return await aiohttp_client(create_app(deps, [
-        functools.partial(agent_routes.register_routes, agents=list, control=control)]))
+    return await aiohttp_client(create_app(deps, [functools.partial(
+        agent_routes.register_routes, agents=list, control=control, apply_membership=apply_membership)]))
 
 
 async def test_a_supervisor_unpauses_an_agent_the_ring_out_rule_paused_and_the_history_says_who(
@@ -98,3 +106,14 @@ async def test_an_unknown_member_is_404_and_a_gone_pbx_503_and_neither_is_in_the
     for extension in ("199", "101"):
         response = await client.get(f"/api/agents/{extension}/history", headers=auth(users["sup"]))
         assert await response.json() == []
+
+
+async def test_an_agent_logs_out_and_in_the_membership_follows_at_once_and_the_history_keeps_it(
+        client, users, applied):
+    assert (await client.post("/api/agents/101/logout", headers=auth(users["ona"]))).status == 200
+    assert applied == [{"101"}]
+    assert (await client.post("/api/agents/102/logout", headers=auth(users["ona"]))).status == 403
+    assert (await client.post("/api/agents/101/login", headers=auth(users["sup"]))).status == 200
+    assert applied == [{"101"}, set()]
+    history = await (await client.get("/api/agents/101/history", headers=auth(users["sup"]))).json()
+    assert [(c["action"], c["by"]) for c in history] == [("logout", "ona"), ("login", "sup")]

@@ -51,3 +51,14 @@ async def test_what_would_break_the_ami_message_is_refused_before_the_pbx_is_ask
     with pytest.raises(InvalidAgentChange):
         await control.pause(extension, reason, by="cli:root")
     assert ami.sent == [] and await control.history("101") == []
+
+
+async def test_who_is_logged_out_follows_each_agents_latest_login_or_logout(control):
+    await control.logout("101", by="ona")
+    await control.logout("102", by="sup")
+    await control.pause("101", "lunch", by="ona")   # a pause is no login
+    await control.login("102", by="sup")
+    assert await control.logged_out() == {"101"}
+    await control.login("101", by="ona")
+    assert await control.logged_out() == set()
+    assert [c.action for c in await control.history("101")] == ["logout", "pause", "login"]

@@ -208,3 +208,31 @@ async def test_caller_waiting_too_long_overflows_to_the_profile_overflow_queue(p
             await pbx.action(Action="Setvar", Variable=name, Value="")
         await pbx.set_all_agents()
     assert (first["Queue"], leave["Queue"], second["Queue"]) == (QUEUE, QUEUE, "employers")
+
+
+async def test_an_agent_logged_out_through_the_api_leaves_every_queue_stays_out_after_a_resync_and_logs_in(
+        pbx, hotline_service, staff):
+    service = hotline_service.service
+    await staff(employee("101", "employers", QUEUE), employee("102"))
+    async with hotline_service.http.post("/api/agents/101/logout") as response:
+        assert response.status == 200
+    members = await pbx.queue_members()
+    assert iface("101") not in members["employers"] and set(members[QUEUE]) == {iface("102")}
+    runs = service.telephony.agents.queues.runs
+    await service.telephony.calls.handler.resync()   # a reconnect's membership check keeps them out
+
+    async def checked() -> bool:
+        return service.telephony.agents.queues.runs > runs
+
+    await until(checked, timeout=15)
+    assert iface("101") not in (await pbx.queue_members())[QUEUE]
+    async with hotline_service.http.post("/api/agents/101/login") as response:
+        assert response.status == 200
+    members = await pbx.queue_members()
+    assert iface("101") in members["employers"] and iface("101") in members[QUEUE]
+
+    async def available() -> bool:
+        _, agents = await hotline_service.get("/api/agents")
+        return any(a["extension"] == "101" and a["state"] == "available" for a in agents)
+
+    await until(available, timeout=10)

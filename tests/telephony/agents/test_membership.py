@@ -94,3 +94,21 @@ async def test_resync_handler_survives_a_lost_connection(db_engine):
     configurator.ami = FakeAmi([])
     await configurator.on_resynced(PbxResynced(at=utcnow(), live_calls=0))
     assert configurator.runs == 1
+
+
+def test_an_agent_who_logged_out_is_no_member_of_any_queue():
+    members = desired_members(LT, [employee("101", "employers"), employee("102", "employers")], TEMPLATE,
+                              logged_out={"101"})
+    assert members == {Member("employers", "Local/102@agent-reach", "102")}
+
+
+async def test_apply_takes_a_logged_out_agent_out_and_keeps_them_out(db_engine):
+    await EmployeeDirectoryService(db_engine).upsert([employee("101", "general_info"), employee("102", "general_info")])
+
+    async def logged_out() -> set[str]:
+        return {"101"}
+    ami = FakeAmi([qm("general_info", "101"), qm("general_info", "102")])
+    configurator = QueueConfigurator(ami, EmployeeDirectoryService(db_engine), LT, TEMPLATE, logged_out=logged_out)
+    await configurator.apply()
+    assert [a for a in ami.actions if a["Action"].startswith("Queue")] == [
+        {"Action": "QueueRemove", "Queue": "general_info", "Interface": "Local/101@agent-reach"}]
