@@ -56,6 +56,11 @@ class Settings(BaseSettings):
     pbx_cache_dir: Path = Field(default_factory=default_cache_dir)
     pbx_root: Path | None = Field(None, description="debootstrap root of the sandbox PBX; default under cache")
     pbx_instance: str = Field("default", description="name of the sandbox instance (tests use their own)")
+    # a PBX that is not the sandbox (compose, an existing Asterisk) reads the IVR's prompts from a shared directory
+    prompts_dir: Path | None = Field(None, description="where hotline writes the IVR prompts; empty = the sandbox "
+                                                       "instance's sounds directory")
+    pbx_prompts_dir: str = Field("", description="that directory as Asterisk sees it (prompts are played by this "
+                                                 "path); empty = the sandbox instance's")
 
     def resolved_database_url(self) -> str:
         if self.database_url:

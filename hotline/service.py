@@ -25,7 +25,7 @@ from core.settings import Settings
 from hotline import migrate
 from hotline.log_privacy import quiet_parameter_loggers
 from hotline.pbx.credentials import ami_credentials
-from hotline.pbx.paths import instance_paths
+from hotline.pbx.paths import prompt_dirs
 from hotline.push import setup as push_setup
 from hotline.web import agents as agent_routes
 from hotline.web import callbacks as callback_routes
@@ -48,9 +48,9 @@ class PathOnlyAccessLogger(AbstractAccessLogger):
 
 
 def ivr_sounds(settings: Settings) -> SoundsDirs:
-    """Prompts are cached beside the PBX build and placed in the sandbox instance's own lib directory."""
-    paths = instance_paths(settings)
-    return SoundsDirs(cache=settings.pbx_cache_dir / "prompts", host=paths.host(paths.prompts), pbx=paths.prompts)
+    """Prompts are cached beside the PBX build and placed where the PBX reads them (``prompt_dirs``)."""
+    host, pbx = prompt_dirs(settings)
+    return SoundsDirs(cache=settings.pbx_cache_dir / "prompts", host=host, pbx=pbx)
 
 
 def ami_config(settings: Settings) -> AmiConfig:

@@ -77,6 +77,18 @@ class InstancePaths:
     messages_log = _OnHost("log", "messages")
 
 
+def prompt_dirs(settings: Settings) -> tuple[Path, PurePosixPath]:
+    """Where the IVR's prompts are written (on hotline's side) and played from (the path Asterisk sees): the
+    settings' shared directory for a PBX of its own, else the sandbox instance's sounds directory."""
+    if settings.prompts_dir is not None or settings.pbx_prompts_dir:
+        if settings.prompts_dir is None or not settings.pbx_prompts_dir:
+            raise ValueError("set HOTLINE_PROMPTS_DIR and HOTLINE_PBX_PROMPTS_DIR together: where hotline writes "
+                             "the prompts, and where Asterisk reads the same files")
+        return settings.prompts_dir, PurePosixPath(settings.pbx_prompts_dir)
+    paths = instance_paths(settings)
+    return paths.host(paths.prompts), paths.prompts
+
+
 def instance_paths(settings: Settings) -> InstancePaths:
     name = settings.pbx_instance
     if not _VALID_NAME.match(name):

@@ -13,7 +13,7 @@ from pathlib import Path
 from core import dialplan
 from core.policy import PolicyProfile, load_profile
 from core.settings import Settings
-from hotline.pbx.paths import InstancePaths, instance_paths
+from hotline.pbx.paths import InstancePaths, prompt_dirs
 from ivr_flows import cache_name
 
 CONFIG_SOURCE = Path(__file__).resolve().parents[2] / "docker" / "asterisk"
@@ -93,7 +93,7 @@ def _callback_announcement(settings: Settings, profile: PolicyProfile) -> list[s
     text = profile.prompts.callback_in_queue
     if not text:
         return []
-    sound = instance_paths(settings).prompts / cache_name(profile.language, text)
+    sound = prompt_dirs(settings)[1] / cache_name(profile.language, text)
     return [f"periodic-announce = {sound}",
             f"periodic-announce-frequency = {profile.callbacks.announce_every_seconds}"]
 

@@ -6,7 +6,13 @@ import shutil
 import subprocess
 from pathlib import Path
 
+import pytest
 import yaml
+
+from core.settings import Settings
+from hotline.pbx.paths import prompt_dirs
+from hotline.pbx.render import generated_includes
+from hotline.service import ivr_sounds
 
 DOCKER_DIR = Path(__file__).resolve().parents[2] / "docker"
 
@@ -46,3 +52,49 @@ def test_asterisk_image_uses_the_sandbox_configs():
     dockerfile = (DOCKER_DIR / "Dockerfile.asterisk").read_text()
     assert "COPY asterisk/ /etc/asterisk/" in dockerfile
     assert "debian:sid" in dockerfile and "asterisk-core-sounds-en-gsm" in dockerfile
+
+
+def copy_sources(dockerfile: Path) -> list[str]:
+    """The sources of every COPY line (all words but the destination; no --flags)."""
+    sources = []
+    for line in dockerfile.read_text().splitlines():
+        words = line.split()
+        if words[:1] == ["COPY"]:
+            sources += [word for word in words[1:-1] if not word.startswith("--")]
+    return sources
+
+
+def test_every_copy_source_of_both_images_exists_and_the_service_gets_every_package():
+    services = yaml.safe_load((DOCKER_DIR / "compose.yaml").read_text())["services"]
+    for name in ("asterisk", "hotline"):
+        context = DOCKER_DIR / services[name]["build"]["context"]
+        for source in copy_sources(context / services[name]["build"]["dockerfile"]):
+            assert (context / source).exists(), f"{name}: COPY {source} is not in the build context"
+    packages = {path.name for path in DOCKER_DIR.parent.iterdir() if (path / "__init__.py").is_file()}
+    assert packages - {"tests", "bench"} <= set(copy_sources(DOCKER_DIR / "Dockerfile"))
+
+
+def test_the_service_image_can_synthesise_the_prompts_and_write_its_files():
+    dockerfile = (DOCKER_DIR / "Dockerfile").read_text()
+    assert "espeak-ng" in dockerfile and "sox" in dockerfile
+    assert "HOTLINE_VAR_DIR=/var/lib/hotline" in dockerfile and "chown -R hotline /var/lib/hotline" in dockerfile
+
+
+def test_the_prompts_hotline_writes_are_the_files_asterisk_plays():
+    compose = yaml.safe_load((DOCKER_DIR / "compose.yaml").read_text())
+    services, env = compose["services"], compose["x-hotline-env"]
+    assert f"prompts:{env['HOTLINE_PROMPTS_DIR']}" in services["hotline"]["volumes"]
+    assert f"prompts:{env['HOTLINE_PBX_PROMPTS_DIR']}" in services["asterisk"]["volumes"]
+    assert services["pbx-config"]["environment"]["HOTLINE_PBX_PROMPTS_DIR"] == env["HOTLINE_PBX_PROMPTS_DIR"]
+    # the service writes and names its prompts, and the queues' announcement, by those two paths
+    settings = Settings(prompts_dir=env["HOTLINE_PROMPTS_DIR"], pbx_prompts_dir=env["HOTLINE_PBX_PROMPTS_DIR"],
+                        ami_secret="x" * 24)
+    sounds = ivr_sounds(settings)
+    assert (str(sounds.host), str(sounds.pbx)) == (env["HOTLINE_PROMPTS_DIR"], env["HOTLINE_PBX_PROMPTS_DIR"])
+    queues = generated_includes(settings, "x" * 24)["queues.conf"]
+    assert f"periodic-announce = {env['HOTLINE_PBX_PROMPTS_DIR']}/" in queues
+
+
+def test_half_a_shared_prompts_setting_is_refused_with_what_to_set():
+    with pytest.raises(ValueError, match="HOTLINE_PROMPTS_DIR and HOTLINE_PBX_PROMPTS_DIR together"):
+        prompt_dirs(Settings(prompts_dir="/var/lib/hotline/prompts"))
