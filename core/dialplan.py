@@ -25,6 +25,11 @@ VAR_TOPIC = "HOTLINE_TOPIC"              # the call's topic chosen in the menu (
 GLOBAL_AGI_URL = "HOTLINE_AGI_URL"       # agi://127.0.0.1:<agi_port>/ivr
 GLOBAL_DEFAULT_QUEUE = "HOTLINE_DEFAULT_QUEUE"
 GLOBAL_PROFILE = "HOTLINE_PROFILE"
+GLOBAL_DEVICE_PREFIX, GLOBAL_DEVICE_SUFFIX = "HOTLINE_DEVICE_PREFIX", "HOTLINE_DEVICE_SUFFIX"   # the softphone
+GLOBAL_TRUNK_PREFIX, GLOBAL_TRUNK_SUFFIX = "HOTLINE_TRUNK_PREFIX", "HOTLINE_TRUNK_SUFFIX"       # the trunk
+# what the sandbox renders there instead: its simulated softphones and public network
+SANDBOX_DEVICE_TEMPLATE = "Local/{extension}@sandbox-agents"
+SANDBOX_TRUNK_TEMPLATE = "Local/{number}@sandbox-mobile"
 GLOBAL_DIRECT_RING = "HOTLINE_DIRECT_RING"  # seconds an employee's direct line rings (below the ring-SLA deadline)
 GLOBAL_OVERFLOW_PREFIX = "HOTLINE_OVERFLOW_"              # + queue name: the queue a waiting caller overflows to
 GLOBAL_OVERFLOW_AFTER_PREFIX = "HOTLINE_OVERFLOW_AFTER_"  # + queue name: seconds of waiting before overflowing

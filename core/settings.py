@@ -30,6 +30,10 @@ class Settings(BaseSettings):
     ami_reconnect_min: float = 0.5
     ami_reconnect_max: float = 30.0
 
+    pbx_device_template: str = Field("PJSIP/{extension}", description="an employee's softphone as the PBX dials "
+                                                                      "it (the sandbox renders its simulated ones)")
+    pbx_trunk_template: str = Field("PJSIP/{number}@trunk", description="a public number dialled out through the "
+                                                                       "trunk: fallback numbers and callbacks")
     agent_interface_template: str = Field(
         "Local/{extension}@agent-reach",
         description="queue-member interface of an employee; the agent-reach dialplan context rings the softphone "

@@ -17,6 +17,7 @@ from hotline.pbx.paths import InstancePaths, prompt_dirs
 from ivr_flows import cache_name
 
 CONFIG_SOURCE = Path(__file__).resolve().parents[2] / "docker" / "asterisk"
+SANDBOX_SOURCE = CONFIG_SOURCE.parent / "asterisk-sandbox"   # the sandbox's test network: never in production
 GENERATED_SUBDIR = "hotline"
 # Simulated agents of the demo and the tests (direct lines 100-199 all answer). Queues are rendered without
 # members: hotline owns membership (dynamic members added over AMI from the employee directory), because static
@@ -36,8 +37,24 @@ def _seconds(value: float) -> int:
     return max(1, round(value)) if value > 0 else 0
 
 
-def generated_includes(settings: Settings, secret: str, profile: PolicyProfile | None = None) -> dict[str, str]:
-    """File name (inside hotline/) -> content of every generated include file."""
+def dial_globals(device_template: str, trunk_template: str) -> str:
+    """The globals the dialplan dials a softphone and a public number with: each template split at its one
+    placeholder (``{extension}``, ``{number}``) into a prefix and a suffix."""
+    lines = []
+    for template, placeholder, prefix, suffix in (
+            (device_template, "{extension}", dialplan.GLOBAL_DEVICE_PREFIX, dialplan.GLOBAL_DEVICE_SUFFIX),
+            (trunk_template, "{number}", dialplan.GLOBAL_TRUNK_PREFIX, dialplan.GLOBAL_TRUNK_SUFFIX)):
+        parts = template.split(placeholder)
+        if len(parts) != 2 or "\n" in template:
+            raise ValueError(f"dial template {template!r} needs {placeholder} exactly once, on one line")
+        lines += [f"{prefix} = {parts[0]}", f"{suffix} = {parts[1]}"]
+    return "\n".join(lines) + "\n"
+
+
+def generated_includes(settings: Settings, secret: str, profile: PolicyProfile | None = None, *,
+                       sandbox: bool = False) -> dict[str, str]:
+    """File name (inside hotline/) -> content of every generated include file. ``sandbox``: the sandbox's own
+    test network too (sandbox.conf) and its simulated softphones and trunk; else the real ones from settings."""
     profile = profile or load_profile(settings.profile)
     agi_url = f"agi://127.0.0.1:{settings.agi_port}/{dialplan.AGI_IVR_PATH}"
     manager_general = f"port = {settings.ami_port}\n"
@@ -57,6 +74,10 @@ def generated_includes(settings: Settings, secret: str, profile: PolicyProfile |
         # whole seconds, rounded down: the ring must still end before the ring-SLA deadline
         f"{dialplan.GLOBAL_DIRECT_RING} = {max(1, int(profile.ring_sla.direct_line_ring_timeout))}\n"
     )
+    if sandbox:
+        globals_conf += dial_globals(dialplan.SANDBOX_DEVICE_TEMPLATE, dialplan.SANDBOX_TRUNK_TEMPLATE)
+    else:
+        globals_conf += dial_globals(settings.pbx_device_template, settings.pbx_trunk_template)
     for queue in profile.queues:
         if queue.overflow_queue:
             globals_conf += (f"{dialplan.GLOBAL_OVERFLOW_PREFIX}{queue.name} = {queue.overflow_queue}\n"
@@ -84,6 +105,8 @@ def generated_includes(settings: Settings, secret: str, profile: PolicyProfile |
         "public-number.conf": public_number,
         "queues.conf": "\n".join(queues),
     }
+    if sandbox:
+        files["sandbox.conf"] = (SANDBOX_SOURCE / "extensions.conf").read_text()
     return {name: _HEADER + content for name, content in files.items()}
 
 
@@ -98,11 +121,11 @@ def _callback_announcement(settings: Settings, profile: PolicyProfile) -> list[s
             f"periodic-announce-frequency = {profile.callbacks.announce_every_seconds}"]
 
 
-def write_generated(target: Path, settings: Settings, secret: str) -> list[Path]:
+def write_generated(target: Path, settings: Settings, secret: str, *, sandbox: bool = False) -> list[Path]:
     """Write the generated include files into ``target`` (the directory Asterisk sees as etc/hotline)."""
     target.mkdir(parents=True, exist_ok=True)
     written = []
-    for name, content in generated_includes(settings, secret).items():
+    for name, content in generated_includes(settings, secret, sandbox=sandbox).items():
         path = target / name
         path.write_text(content)
         # only manager-users.conf holds the secret; Asterisk reads it through its group
@@ -142,7 +165,7 @@ def render_instance(paths: InstancePaths, settings: Settings, secret: str, aster
     shutil.copytree(source, etc)
     options = (source / "asterisk.conf").read_text()
     (etc / "asterisk.conf").write_text(_HEADER + directories_section(paths) + options)
-    write_generated(etc / GENERATED_SUBDIR, settings, secret)
+    write_generated(etc / GENERATED_SUBDIR, settings, secret, sandbox=True)
     for sub in (paths.run, paths.spool, paths.log, paths.lib, paths.cache, paths.spool / "monitor"):
         paths.host(sub).mkdir(parents=True, exist_ok=True)
     uid, gid = asterisk_uid_gid

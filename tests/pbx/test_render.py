@@ -13,7 +13,7 @@ from core.settings import Settings
 from hotline.commands import pbx as pbx_command
 from hotline.pbx.credentials import check_secret, effective_secret
 from hotline.pbx.paths import instance_paths
-from hotline.pbx.render import config_source, directories_section, generated_includes
+from hotline.pbx.render import SANDBOX_SOURCE, config_source, directories_section, generated_includes
 from ivr_flows.prompts import cache_name
 
 
@@ -66,11 +66,12 @@ def test_static_configs_keep_ami_on_loopback_with_auth_limits():
 
 
 def test_every_shared_dialplan_name_is_spelled_the_same_in_the_dialplan():
-    extensions = (config_source() / "extensions.conf").read_text()
+    extensions = (config_source() / "extensions.conf").read_text() + (SANDBOX_SOURCE / "extensions.conf").read_text()
     names = [value for key, value in vars(dialplan).items() if key.isupper() and isinstance(value, str)]
     for name in names:
-        if name in (dialplan.AGI_IVR_PATH, dialplan.ASTDB_FAMILY):
-            continue  # appear inside rendered URLs / AstDB paths, checked below
+        if name in (dialplan.AGI_IVR_PATH, dialplan.ASTDB_FAMILY, dialplan.SANDBOX_DEVICE_TEMPLATE,
+                    dialplan.SANDBOX_TRUNK_TEMPLATE):
+            continue  # appear inside rendered URLs, AstDB paths and rendered globals, checked below
         assert name in extensions, name
     assert f"DB_EXISTS({dialplan.ASTDB_FAMILY}/${{EXTEN}}/{dialplan.ASTDB_ANSWER_AFTER})" in extensions
 
@@ -121,3 +122,27 @@ def test_render_command_needs_a_secret(tmp_path, monkeypatch):
     pbx_command.add_arguments(parser)
     with pytest.raises(ValueError, match="HOTLINE_AMI_SECRET"):
         pbx_command.run(parser.parse_args(["render", str(tmp_path / "out")]))
+
+
+def test_a_production_render_has_no_sandbox_and_dials_pjsip_phones_and_the_trunk():
+    static = (config_source() / "extensions.conf").read_text()
+    assert not re.search(r"^\[sandbox", static, re.M) and "sandbox-agents" not in static
+    settings = Settings(agi_port=4999, ami_port=5999, pbx_trunk_template="PJSIP/{number}@operator")
+    production = generated_includes(settings, "s3cret-value")
+    assert "sandbox.conf" not in production and "sandbox" not in production["globals.conf"]
+    for line in ("HOTLINE_DEVICE_PREFIX = PJSIP/", "HOTLINE_DEVICE_SUFFIX = \n", "HOTLINE_TRUNK_PREFIX = PJSIP/",
+                 "HOTLINE_TRUNK_SUFFIX = @operator\n"):
+        assert line in production["globals.conf"], line
+
+
+def test_the_sandbox_render_adds_its_test_network_and_dials_its_simulated_phones():
+    sandbox = generated_includes(Settings(agi_port=4999, ami_port=5999), "s3cret-value", sandbox=True)
+    assert re.search(r"^\[sandbox-agents\]", sandbox["sandbox.conf"], re.M)
+    assert "HOTLINE_DEVICE_PREFIX = Local/\nHOTLINE_DEVICE_SUFFIX = @sandbox-agents" in sandbox["globals.conf"]
+    assert "HOTLINE_TRUNK_PREFIX = Local/\nHOTLINE_TRUNK_SUFFIX = @sandbox-mobile" in sandbox["globals.conf"]
+
+
+@pytest.mark.parametrize("template", ["PJSIP/trunk", "PJSIP/{number}@{number}", "PJSIP/{number}\n@x"])
+def test_a_trunk_template_without_exactly_one_number_is_refused(template):
+    with pytest.raises(ValueError, match="exactly once"):
+        generated_includes(Settings(pbx_trunk_template=template), "s3cret-value")
