@@ -42,6 +42,11 @@ EXTENSION = re.compile(r"^[0-9]{2,8}$")
 REASON = re.compile(r"^[A-Za-z0-9_. -]{1,64}$")
 
 
+def _check_extension(extension: str) -> None:
+    if not EXTENSION.match(extension):
+        raise InvalidAgentChange("an extension is 2 to 8 digits")
+
+
 @dataclass(frozen=True)
 class AgentChange:
     extension: str
@@ -83,8 +88,7 @@ class AgentControl:
         return await self._set(extension, UNPAUSE, "", by)
 
     async def _set(self, extension: str, action: str, reason: str, by: str) -> AgentChange:
-        if not EXTENSION.match(extension):
-            raise InvalidAgentChange("an extension is 2 to 8 digits")
+        _check_extension(extension)   # before the PBX is asked anything: a newline would inject AMI headers
         if action == PAUSE and not REASON.match(reason):
             raise InvalidAgentChange("a pause reason is 1 to 64 letters, digits, spaces, '.', '_' or '-'")
         request = {"Action": "QueuePause", "Interface": self.interface(extension),
@@ -98,8 +102,7 @@ class AgentControl:
         return await self._record(extension, action, reason, by)
 
     async def _record(self, extension: str, action: str, reason: str, by: str) -> AgentChange:
-        if not EXTENSION.match(extension):
-            raise InvalidAgentChange("an extension is 2 to 8 digits")
+        _check_extension(extension)
         change = AgentChange(extension=extension, at=utcnow(), action=action, reason=reason, by=by)
         async with self._sessions() as session, session.begin():
             session.add(AgentHistoryRow(extension=extension, at=change.at, action=action, reason=reason, by=by))
