@@ -15,8 +15,8 @@ class AgentHistoryRow(Base):
     __table_args__ = (Index("ix_agent_history_extension_id", "extension", "id"),)
 
     id: Mapped[int] = mapped_column(AutoId, primary_key=True, autoincrement=True)
-    extension: Mapped[str] = mapped_column(String(16))
     at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    extension: Mapped[str] = mapped_column(String(16))
     action: Mapped[str] = mapped_column(String(16))            # "pause", "unpause", "login", "logout"
     reason: Mapped[str] = mapped_column(String(64), default="")
     by: Mapped[str] = mapped_column(String(64))                # the user (or "cli") who did it; never a caller
