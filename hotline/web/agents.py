@@ -7,18 +7,21 @@ themselves. The change goes to the PBX at once; the state in ``/api/agents`` fol
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from collections.abc import Awaitable, Callable, Sequence
 
 from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field
 
-from core.ports import PbxUnavailable
+from core.ports import PBX_ERRORS, PbxUnavailable
 from hotline.auth.models import Role
 from hotline.web.auth import principal_of
 from hotline.web.errors import ApiError
 from hotline.web.params import EXTENSION
 from hotline.web.routes import ApiRouter, body_of, path_of
 from telephony import AgentChange, AgentControl, AgentNotFound, AgentView, InvalidAgentChange
+
+log = logging.getLogger(__name__)
 
 CONTROLLING = ["agent", "supervisor", "admin"]
 
@@ -48,11 +51,12 @@ class ChangeOut(BaseModel):
     action: str = Field(..., description="pause or unpause")
     reason: str
     by: str = Field(..., description="the user who made the change")
+    applied_to_pbx: bool = Field(True, description="false: recorded, and applied once the PBX is reachable")
 
 
-def _change_out(change: AgentChange) -> ChangeOut:
+def _change_out(change: AgentChange, applied_to_pbx: bool = True) -> ChangeOut:
     return ChangeOut(extension=change.extension, at=change.at, action=change.action, reason=change.reason,
-                     by=change.by)
+                     by=change.by, applied_to_pbx=applied_to_pbx)
 
 
 async def _nothing() -> None:
@@ -84,15 +88,20 @@ def register_routes(router: ApiRouter, *, agents: Callable[[], Sequence[AgentVie
         extension = _allowed_extension(request)
         return _change_out(await control.unpause(extension, principal_of(request).name))
 
-    async def login(request: web.Request) -> ChangeOut:
-        change = await control.login(_allowed_extension(request), principal_of(request).name)
-        await apply_membership()
+    async def applied(change: AgentChange) -> ChangeOut:
+        try:
+            await apply_membership()
+        except PBX_ERRORS as exc:   # recorded: the membership check after the PBX's next login applies it
+            log.warning("agent %s: %s recorded, not applied to the PBX yet (%s)", change.extension, change.action,
+                        type(exc).__name__)
+            return _change_out(change, applied_to_pbx=False)
         return _change_out(change)
 
+    async def login(request: web.Request) -> ChangeOut:
+        return await applied(await control.login(_allowed_extension(request), principal_of(request).name))
+
     async def logout(request: web.Request) -> ChangeOut:
-        change = await control.logout(_allowed_extension(request), principal_of(request).name)
-        await apply_membership()
-        return _change_out(change)
+        return await applied(await control.logout(_allowed_extension(request), principal_of(request).name))
 
     async def history(request: web.Request) -> list[ChangeOut]:
         return [_change_out(change) for change in await control.history(_allowed_extension(request))]

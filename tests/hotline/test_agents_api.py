@@ -57,6 +57,8 @@ async def client(aiohttp_client, db_engine, users, pbx_side, applied):
     control = AgentControl(pbx_side, db_engine, lambda extension: f"Local/{extension}@agent-reach")
 
     async def apply_membership() -> None:   # what the membership would leave out, each time it is applied
+        if pbx_side.down:
+            raise AmiDisconnected("AMI not connected")
         applied.append(await control.logged_out())
     deps = WebDeps.create(db_engine, HotlineMetrics().registry)
     return await aiohttp_client(create_app(deps, [functools.partial(
@@ -117,3 +119,11 @@ async def test_an_agent_logs_out_and_in_the_membership_follows_at_once_and_the_h
     assert applied == [{"101"}, set()]
     history = await (await client.get("/api/agents/101/history", headers=auth(users["sup"]))).json()
     assert [(c["action"], c["by"]) for c in history] == [("logout", "ona"), ("login", "sup")]
+
+
+async def test_a_logout_while_the_pbx_is_gone_is_recorded_and_said_to_be_not_applied_yet(client, users, pbx_side):
+    pbx_side.down = True
+    response = await client.post("/api/agents/101/logout", headers=auth(users["ona"]))
+    assert response.status == 200 and (await response.json())["applied_to_pbx"] is False
+    history = await (await client.get("/api/agents/101/history", headers=auth(users["ona"]))).json()
+    assert [c["action"] for c in history] == ["logout"]   # the next membership check applies it
