@@ -7,8 +7,9 @@ the ``screen_pop`` frame arriving at a WebSocket client, with 50 clients connect
 Three processes, so the measured event loop shares nothing with the load or the measuring:
 - the AMI peer (``bench/paced_replay.py``) replays ``bench/data/ami_stream.txt`` over loopback at ``--rate``
   events/s (default 1,000), every repetition with its own channel ids, noting when each AgentCalled left it;
-- the service side, wired as ``hotline.service`` does: ``AmiClient`` -> call tracker, ring meter, agent tracker
-  -> bus -> call store (SQLite) and push (``hotline.push``) -> aiohttp ``/ws``;
+- the service side, wired as ``hotline.service`` does: ``AmiClient`` -> all of ``telephony.setup`` (call tracker,
+  ring meter, agents, callback detection and the dialer's AMI bindings, messages) -> bus -> call store and callback
+  tasks (SQLite) and push (``hotline.push``) -> aiohttp ``/ws``; no IVR, and the dialer's loop is not started;
 - the clients: ``--agents`` agent sockets spread over the stream's extensions (101-104) and supervisors up to
   ``--clients`` (default 50), each noting when each screen_pop arrived.
 A sample is one delivery: (arrival at a client) - (AgentCalled sent by the peer), matched by ring id
@@ -203,8 +204,9 @@ Command: {command} — {when}, {os.cpu_count()} cores ({cpu}), Python {platform.
 
 Load: `bench/data/ami_stream.txt` replayed over loopback by `bench/paced_replay.py` (own process) at {args.rate:,.0f}
 AMI events/s for {args.seconds} s ({f['events']:,} events received), every repetition with its own channel ids. The
-service side is wired as `hotline.service` does (call tracker, ring meter, agent tracker, call store on SQLite,
-push); {args.clients} WebSocket clients in a third process: {args.agents} agents (extensions 101–104) and
+service side is wired as `hotline.service` does (all of `telephony.setup`: call tracker, ring meter, agents,
+callback detection, messages; call store and callback tasks on SQLite; push; no IVR, the dialer's loop not
+started); {args.clients} WebSocket clients in a third process: {args.agents} agents (extensions 101–104) and
 {args.clients - args.agents} supervisors. **Measured:** from the `AgentCalled` bytes written by the peer to the
 `screen_pop` frame received by an agent's socket (CLOCK_MONOTONIC on both sides), one sample per delivery.
 **Target:** p99 ≤ {TARGET_P99_MS:.0f} ms.
