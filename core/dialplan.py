@@ -15,6 +15,11 @@ CONTEXT_MOBILE = "sandbox-mobile"        # the sandbox's stand-in for the public
 CONTEXT_QUEUE_EXIT = "hotline-queue-exit"  # queues.conf context: a waiting caller's key 1 asks for a callback
 CONTEXT_CALLBACK = "hotline-callback"    # the dialer's agent leg, once answered, dials the client from here
 CONTEXT_QUEUE_FAILED = "hotline-queue-failed"  # a queue returned unanswered: apology and callback, never silence
+CONTEXT_AGENT_PHONES = "hotline-agents"  # what an agent's softphone may dial (pjsip.conf endpoint template)
+
+# PJSIP objects (docker/asterisk/pjsip.conf and the rendered hotline/pjsip-*.conf)
+TRUNK_ENDPOINT = "trunk"                 # the public network; settings.pbx_trunk_template dials PJSIP/<n>@trunk
+SIP_REALM = "hotline"                    # digest realm: the stored password digests are bound to it
 
 # Channel variables set by our AGI flows (read by the dialplan after AGI returns)
 VAR_QUEUE = "HOTLINE_QUEUE"              # queue the caller joins; preset to the profile's default queue
@@ -25,6 +30,7 @@ VAR_TOPIC = "HOTLINE_TOPIC"              # the call's topic chosen in the menu (
 GLOBAL_AGI_URL = "HOTLINE_AGI_URL"       # agi://127.0.0.1:<agi_port>/ivr
 GLOBAL_DEFAULT_QUEUE = "HOTLINE_DEFAULT_QUEUE"
 GLOBAL_PROFILE = "HOTLINE_PROFILE"
+GLOBAL_PUBLIC_NUMBER = "HOTLINE_PUBLIC_NUMBER"   # presented on agents' outside calls
 GLOBAL_DEVICE_PREFIX, GLOBAL_DEVICE_SUFFIX = "HOTLINE_DEVICE_PREFIX", "HOTLINE_DEVICE_SUFFIX"   # the softphone
 GLOBAL_TRUNK_PREFIX, GLOBAL_TRUNK_SUFFIX = "HOTLINE_TRUNK_PREFIX", "HOTLINE_TRUNK_SUFFIX"       # the trunk
 # what the sandbox renders there instead: its simulated softphones and public network

@@ -40,6 +40,17 @@ class Settings(BaseSettings):
                     "and, when it is unreachable, the employee's fallback number (LT-2021 §12.14)",
     )
 
+    # SIP on the PBX (rendered into its pjsip includes): the softphones register on these transports; the trunk
+    # to the public network is identified by its address (calls from it land in from-pstn)
+    sip_bind: str = Field("0.0.0.0", description="address the PBX's SIP transports (UDP and TCP) listen on")
+    sip_port: int = Field(5060, ge=1, le=65535, description="port of both SIP transports")
+    sip_media_address: str = Field("", description="address the PBX puts in its SDP and binds RTP to; empty = "
+                                                   "Asterisk's choice")
+    sip_trunk_address: str = Field("", description="host[:port] of the SIP trunk (the carrier); empty = no trunk")
+    pbx_config_dir: Path | None = Field(None, description="where hotline writes the PBX includes it keeps up to "
+                                                          "date (the agents' SIP endpoints): the directory Asterisk "
+                                                          "includes as hotline/; empty = the sandbox instance's")
+
     ivr_enabled: bool = Field(True, description="serve the IVR over FastAGI; off, every public call goes straight "
                                                 "to the default queue (the dialplan's fallback)")
     callback_dialer: bool = Field(True, description="run the callback dialer (one per SQLite database; any number "
@@ -60,6 +71,9 @@ class Settings(BaseSettings):
     pbx_cache_dir: Path = Field(default_factory=default_cache_dir)
     pbx_root: Path | None = Field(None, description="debootstrap root of the sandbox PBX; default under cache")
     pbx_instance: str = Field("default", description="name of the sandbox instance (tests use their own)")
+    # the sandbox's simulated public network: a second Asterisk on loopback at the trunk's far side
+    sandbox_network_sip_port: int = Field(5080, ge=1, le=65535, description="SIP port of the sandbox's network")
+    sandbox_network_ami_port: int = Field(5039, ge=1, le=65535, description="AMI port of the sandbox's network")
     # a PBX that is not the sandbox (compose, an existing Asterisk) reads the IVR's prompts from a shared directory
     prompts_dir: Path | None = Field(None, description="where hotline writes the IVR prompts; empty = the sandbox "
                                                        "instance's sounds directory")

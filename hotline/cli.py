@@ -14,6 +14,7 @@ COMMANDS = {
     "demo": "Place simulated demo traffic on the sandbox PBX",
     "employees": "Import and list the employee directory (CSV or JSON)",
     "agents": "Log agents in and out, pause and unpause them, and show their history",
+    "phones": "The employees' SIP accounts: provision, rotate and revoke passwords (each shown once)",
 }
 
 

@@ -1,5 +1,5 @@
 """Everything hotline speaks over AMI, one sub-package per capability: ``ami`` (the hardened client), ``calls``,
-``rings``, ``agents``, ``callbacks``, ``messages``. Imports ``core`` only.
+``rings``, ``agents``, ``callbacks``, ``messages``, ``phones`` (the agents' SIP endpoints). Imports ``core`` only.
 
 This module is telephony's public surface: the composition root (``hotline/``) imports telephony only from here.
 ``setup(deps, directory)`` builds all of it; the rest are the read models and errors the web layer shows.
@@ -8,6 +8,7 @@ import telephony.agents.models  # noqa: F401  table agent_history
 import telephony.callbacks.models  # noqa: F401  tables callback_tasks, callback_task_history, callback_skips
 import telephony.calls.models  # noqa: F401  tables calls, call_states, call_links
 import telephony.messages.models  # noqa: F401  table messages
+import telephony.phones.models  # noqa: F401  tables sip_accounts, sip_account_history
 import telephony.rings.models  # noqa: F401  table call_rings
 from telephony.agents.control import AgentChange, AgentControl, AgentNotFound, InvalidAgentChange
 from telephony.agents.membership import QueueConfigurator
@@ -21,6 +22,9 @@ from telephony.calls.contacts import caller_of, follow_ups, previous_contacts
 from telephony.calls.queries import CallFilter, CallView, StateEntry, get_call, list_calls
 from telephony.messages.models import Message
 from telephony.messages.service import MessageService
+from telephony.phones.exceptions import NoSuchAccount, PhonesError, UnknownEmployee
+from telephony.phones.service import PhoneAccounts
+from telephony.phones.sync import EndpointSync
 from telephony.rings.queries import (DIRECT_LINE, MAX_REPORT_DAYS, GroupBy, RingView, SlaFigures, SlaReport, rings_of,
                                      sla_report)
 from telephony.setup import Telephony, setup
@@ -28,8 +32,9 @@ from telephony.setup import Telephony, setup
 __all__ = [
     "DIRECT_LINE", "MAX_REPORT_DAYS", "AgentChange", "AgentControl", "AgentNotFound", "AgentView", "AgreedCallback",
     "AmiClient", "AmiConfig", "AmiStats", "CallFilter", "CallView", "CallbackAdmin", "CallbackConflict",
-    "CallbackDetail", "CallbackFilter", "CallbackNotFound", "CallbackService", "CallbackTask", "DroppedMark",
-    "GroupBy", "InvalidAgentChange", "InvalidCallbackRequest", "Message", "MessageService", "QueueConfigurator",
-    "RingView", "SlaFigures", "SlaReport", "StateEntry", "Telephony", "caller_of", "follow_ups", "get_call",
+    "CallbackDetail", "CallbackFilter", "CallbackNotFound", "CallbackService", "CallbackTask", "DroppedMark", "EndpointSync",
+    "GroupBy", "InvalidAgentChange", "InvalidCallbackRequest", "Message", "MessageService", "NoSuchAccount", "PhoneAccounts",
+    "PhonesError", "QueueConfigurator",
+    "RingView", "SlaFigures", "SlaReport", "StateEntry", "Telephony", "UnknownEmployee", "caller_of", "follow_ups", "get_call",
     "list_calls", "previous_contacts", "rings_of", "setup", "sla_report",
 ]

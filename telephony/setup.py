@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from pathlib import Path
 
 from core.deps import Dependencies
 from core.events import CallState
@@ -20,6 +21,8 @@ from telephony.calls.setup import CallServices, restored_tracker
 from telephony.calls.setup import setup as setup_calls
 from telephony.messages.service import MessageService
 from telephony.messages.setup import setup as setup_messages
+from telephony.phones.setup import PhoneServices
+from telephony.phones.setup import setup as setup_phones
 from telephony.rings.meter import RingMeter
 from telephony.rings.setup import setup as setup_rings
 
@@ -33,6 +36,7 @@ class Telephony:
     agents: AgentServices
     callbacks: CallbackServices
     messages: MessageService
+    phones: PhoneServices
 
     @property
     def active_calls(self) -> int:
@@ -48,6 +52,11 @@ class Telephony:
     def queue_members(self) -> dict[str, set[str]]:
         """Queue name -> the extensions that are its members, as the agent tracker knows them."""
         return members_by_queue(self.agent_views())
+
+    async def directory_changed(self) -> None:
+        """After a directory change: queue membership, fallback numbers and the agents' SIP endpoints follow it."""
+        await self.agents.queues.apply()
+        await self.phones.endpoints.apply()
 
     def start(self) -> None:
         """Start dialling callbacks (after AMI is started)."""
@@ -74,11 +83,13 @@ def members_by_queue(agents: Iterable[AgentView]) -> dict[str, set[str]]:
     return out
 
 
-async def setup(deps: Dependencies, directory: EmployeeDirectory) -> Telephony:
+async def setup(deps: Dependencies, directory: EmployeeDirectory, pbx_includes: Path) -> Telephony:
+    """``pbx_includes``: the directory the PBX includes as hotline/, where the agents' endpoints are written."""
     tracker = await restored_tracker(deps)
     rings = setup_rings(deps, tracker)
     agents = setup_agents(deps, directory)
     calls = setup_calls(deps, tracker, observers=[rings, *agents.observers])
     callbacks = setup_callbacks(deps, agents)
     messages = setup_messages(deps, callbacks.service)
-    return Telephony(calls, rings, agents, callbacks, messages)
+    phones = setup_phones(deps, directory, pbx_includes)
+    return Telephony(calls, rings, agents, callbacks, messages, phones)

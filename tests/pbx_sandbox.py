@@ -43,8 +43,15 @@ def free_tcp_ports(count: int) -> list[int]:
 
 
 def instance_settings(instance: str, **overrides) -> Settings:
-    ami_port, agi_port = free_tcp_ports(2)
-    return Settings(pbx_instance=instance, ami_port=ami_port, agi_port=agi_port, ami_secret="", **overrides)
+    """A sandbox instance on free ports. Its softphones and public network are the Local-channel simulators
+    (``sandbox-agents``, ``sandbox-mobile``): the tests that need their exact timing use them; the real SIP
+    phones are the ``sip_phones`` fixture's (tests/sip_network.py)."""
+    ami_port, agi_port, sip_port, network_sip, network_ami = free_tcp_ports(5)
+    wanted = dict(pbx_instance=instance, ami_port=ami_port, agi_port=agi_port, ami_secret="", sip_port=sip_port,
+                  sandbox_network_sip_port=network_sip, sandbox_network_ami_port=network_ami,
+                  pbx_device_template=dialplan.SANDBOX_DEVICE_TEMPLATE,
+                  pbx_trunk_template=dialplan.SANDBOX_TRUNK_TEMPLATE)
+    return Settings(**{**wanted, **overrides})
 
 
 @dataclass(frozen=True)

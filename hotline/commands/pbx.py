@@ -8,7 +8,7 @@ from pathlib import Path
 from core.settings import Settings
 from hotline import pbx
 from hotline.pbx.credentials import effective_secret
-from hotline.pbx.render import write_generated
+from hotline.pbx.render import generated_includes, write_generated
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -55,7 +55,7 @@ def run(args: argparse.Namespace) -> int:
         secret = effective_secret(settings, pbx.instance_paths(settings), create=False)
         if not secret:
             raise ValueError("set HOTLINE_AMI_SECRET: docker compose passes the same secret to Asterisk and hotline")
-        for path in write_generated(args.out, settings, secret):
+        for path in write_generated(args.out, generated_includes(settings, secret)):
             print(path)
         return 0
     raise ValueError(f"unknown action {args.action}")

@@ -17,14 +17,15 @@ import time
 from contextlib import asynccontextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import AsyncIterator
+from typing import AsyncIterator, Callable
 
 from core.settings import Settings
 from hotline.pbx import root as pbx_root
 from hotline.pbx.ami_probe import AmiLoginRejected, login
 from hotline.pbx.credentials import AmiCredentials, effective_secret
 from hotline.pbx.paths import InstancePaths, instance_paths
-from hotline.pbx.render import render_instance
+from hotline.pbx import network
+from hotline.pbx.instance import hotline_includes, render_instance
 
 STATE_FILE = "instance.json"
 
@@ -41,6 +42,8 @@ class RunningConfig:
     agi_port: int
     ami_username: str
     profile: str
+    sip_port: int = 0
+    network_sip_port: int = 0
 
 
 @dataclass(frozen=True)
@@ -150,38 +153,57 @@ async def wait_ready(credentials: AmiCredentials, paths: InstancePaths, timeout:
 
 
 async def up(settings: Settings, *, progress=print, timeout: float = 30.0) -> SandboxStatus:
-    """Build if needed, configure and start this instance; return once AMI answers. No-op if already running."""
+    """Build if needed, configure and start this instance and its public network (the far side of its SIP
+    trunk); return once both answer on AMI. No-op for an instance already running."""
     root = await asyncio.to_thread(pbx_root.build_root, settings, progress=progress)
+
+    def render_hotline(paths: InstancePaths, secret: str) -> None:
+        render_instance(paths, hotline_includes(settings, secret), pbx_root.asterisk_ids(root))
+
+    def render_network(paths: InstancePaths, secret: str) -> None:
+        network.place_speech(settings, paths)
+        render_instance(paths, network.network_includes(settings, secret, paths), pbx_root.asterisk_ids(root),
+                        overlay=network.NETWORK_SOURCE)
+
+    await _up_instance(root, settings, render_hotline, timeout)
+    await _up_instance(root, network.network_settings(settings), render_network, timeout)
+    return status(settings)
+
+
+def _wanted(settings: Settings) -> RunningConfig:
+    return RunningConfig(settings.ami_port, settings.agi_port, settings.ami_username, settings.profile,
+                         settings.sip_port, settings.sandbox_network_sip_port)
+
+
+async def _up_instance(root: Path, settings: Settings, render: Callable[[InstancePaths, str], None],
+                       timeout: float) -> None:
     paths = instance_paths(settings)
     async with _instance_lock(paths):
         secret = effective_secret(settings, paths, create=True)
         credentials = AmiCredentials(settings.ami_host, settings.ami_port, settings.ami_username, secret)
         if running_pid(paths):
-            started = _running_config(paths)
-            wanted = RunningConfig(settings.ami_port, settings.agi_port, settings.ami_username, settings.profile)
+            started, wanted = _running_config(paths), _wanted(settings)
             if started and started != wanted:
                 raise PbxStartError(
                     f"sandbox instance {paths.name!r} already runs with {asdict(started)}; "
                     f"run `hotline pbx down` first to start it with {asdict(wanted)}"
                 )
             await wait_ready(credentials, paths, timeout)
-            return status(settings)
-        await asyncio.to_thread(_start_process, root, paths, settings, secret)
+            return
+        await asyncio.to_thread(_start_process, root, paths, settings, lambda: render(paths, secret))
         try:
             await wait_ready(credentials, paths, timeout)
         except BaseException:
             await _stop_process(paths)
             raise
-        return status(settings)
 
 
-def _start_process(root: Path, paths: InstancePaths, settings: Settings, secret: str) -> None:
+def _start_process(root: Path, paths: InstancePaths, settings: Settings, render: Callable[[], None]) -> None:
     pbx_root.ensure_proc(root)
-    render_instance(paths, settings, secret, pbx_root.asterisk_ids(root))
+    render()
     for stale in (paths.pidfile, paths.host(paths.run / "asterisk.ctl")):
         stale.unlink(missing_ok=True)
-    started = RunningConfig(settings.ami_port, settings.agi_port, settings.ami_username, settings.profile)
-    (paths.host_dir / STATE_FILE).write_text(json.dumps(asdict(started)))
+    (paths.host_dir / STATE_FILE).write_text(json.dumps(asdict(_wanted(settings))))
     # Without -f Asterisk daemonises itself: the daemon outlives this command and writes its own pidfile.
     command = ["chroot", str(root), "/usr/sbin/asterisk", "-C", str(paths.asterisk_conf),
                "-U", "asterisk", "-G", "asterisk"]
@@ -208,7 +230,14 @@ async def _stop_process(paths: InstancePaths, timeout: float = 10.0) -> bool:
 
 
 async def down(settings: Settings, *, purge: bool = False) -> bool:
-    """Stop this instance's Asterisk if it runs; True if one was stopped. ``purge`` also deletes its files."""
+    """Stop this instance's Asterisk and its public network's if they run; True if the instance was stopped.
+    ``purge`` also deletes their files."""
+    stopped = await _down_instance(settings, purge)
+    await _down_instance(network.network_settings(settings), purge)
+    return stopped
+
+
+async def _down_instance(settings: Settings, purge: bool) -> bool:
     paths = instance_paths(settings)
     if not paths.host_dir.exists():
         return False

@@ -89,6 +89,15 @@ def prompt_dirs(settings: Settings) -> tuple[Path, PurePosixPath]:
     return paths.host(paths.prompts), paths.prompts
 
 
+def includes_dir(settings: Settings) -> Path:
+    """Where hotline keeps the PBX includes it updates while running (the agents' SIP endpoints): the settings'
+    shared directory for a PBX of its own, else the sandbox instance's etc/hotline."""
+    if settings.pbx_config_dir is not None:
+        return settings.pbx_config_dir
+    paths = instance_paths(settings)
+    return paths.host(paths.etc / "hotline")
+
+
 def instance_paths(settings: Settings) -> InstancePaths:
     name = settings.pbx_instance
     if not _VALID_NAME.match(name):

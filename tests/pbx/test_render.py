@@ -13,7 +13,8 @@ from core.settings import Settings
 from hotline.commands import pbx as pbx_command
 from hotline.pbx.credentials import check_secret, effective_secret
 from hotline.pbx.paths import instance_paths
-from hotline.pbx.render import SANDBOX_SOURCE, config_source, directories_section, generated_includes
+from hotline.pbx.instance import directories_section
+from hotline.pbx.render import SANDBOX_SOURCE, config_source, generated_includes
 from ivr_flows.prompts import cache_name
 
 
@@ -66,7 +67,8 @@ def test_static_configs_keep_ami_on_loopback_with_auth_limits():
 
 
 def test_every_shared_dialplan_name_is_spelled_the_same_in_the_dialplan():
-    extensions = (config_source() / "extensions.conf").read_text() + (SANDBOX_SOURCE / "extensions.conf").read_text()
+    extensions = "".join((config_source() / name).read_text() for name in ("extensions.conf", "pjsip.conf"))
+    extensions += (SANDBOX_SOURCE / "extensions.conf").read_text()
     names = [value for key, value in vars(dialplan).items() if key.isupper() and isinstance(value, str)]
     for name in names:
         if name in (dialplan.AGI_IVR_PATH, dialplan.ASTDB_FAMILY, dialplan.SANDBOX_DEVICE_TEMPLATE,
@@ -110,6 +112,7 @@ def test_render_command_writes_the_includes_for_docker(tmp_path, monkeypatch):
     assert pbx_command.run(parser.parse_args(["render", str(tmp_path / "hotline")])) == 0
     written = {p.name: p.read_text() for p in Path(tmp_path / "hotline").iterdir()}
     assert set(written) == {"manager-general.conf", "manager-users.conf", "globals.conf", "public-number.conf",
+                            "pjsip-transports.conf", "pjsip-trunk.conf",
                             "queues.conf"}
     assert "secret = compose-secret-123" in written["manager-users.conf"]
     assert "exten => 80001234," in written["public-number.conf"]
@@ -135,11 +138,15 @@ def test_a_production_render_has_no_sandbox_and_dials_pjsip_phones_and_the_trunk
         assert line in production["globals.conf"], line
 
 
-def test_the_sandbox_render_adds_its_test_network_and_dials_its_simulated_phones():
-    sandbox = generated_includes(Settings(agi_port=4999, ami_port=5999), "s3cret-value", sandbox=True)
+def test_the_sandbox_render_adds_its_test_dialplan_and_dials_what_the_settings_say():
+    simulated = Settings(agi_port=4999, ami_port=5999, pbx_device_template=dialplan.SANDBOX_DEVICE_TEMPLATE,
+                         pbx_trunk_template=dialplan.SANDBOX_TRUNK_TEMPLATE)
+    sandbox = generated_includes(simulated, "s3cret-value", sandbox=True)
     assert re.search(r"^\[sandbox-agents\]", sandbox["sandbox.conf"], re.M)
     assert "HOTLINE_DEVICE_PREFIX = Local/\nHOTLINE_DEVICE_SUFFIX = @sandbox-agents" in sandbox["globals.conf"]
     assert "HOTLINE_TRUNK_PREFIX = Local/\nHOTLINE_TRUNK_SUFFIX = @sandbox-mobile" in sandbox["globals.conf"]
+    real = generated_includes(Settings(agi_port=4999, ami_port=5999), "s3cret-value", sandbox=True)
+    assert "HOTLINE_DEVICE_PREFIX = PJSIP/\n" in real["globals.conf"]
 
 
 @pytest.mark.parametrize("template", ["PJSIP/trunk", "PJSIP/{number}@{number}", "PJSIP/{number}\n@x"])

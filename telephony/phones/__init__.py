@@ -1,0 +1,1 @@
+"""The employees' SIP phones: one PJSIP endpoint per active employee with a SIP account, kept on the PBX."""
