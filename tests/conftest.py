@@ -6,6 +6,7 @@ pytest_plugins = [
     "tests.hotline.browser_fixtures",   # `browser`: Debian's headless Chromium driven by Playwright
     # --- PBX sandbox (real Asterisk): session fixture `pbx`, see tests/pbx_sandbox.py -------------------------
     "tests.pbx_sandbox",
+    "tests.sip_network",
     # --- the whole service against the sandbox PBX: fixture `hotline_service`, see tests/service_fixture.py ---
     "tests.service_fixture",
     # --- a second sandbox running the LV profile (module scope): `pbx_lv`, `hotline_service_lv`, tests/pbx_lv.py

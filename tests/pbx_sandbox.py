@@ -24,7 +24,7 @@ from core.policy import load_profile
 from core.settings import Settings
 from hotline import pbx as sandbox
 from hotline.pbx.lifecycle import wait_ready
-from hotline.pbx.render import DEMO_AGENTS
+from hotline.pbx.render import DEMO_AGENTS, dial_globals
 from tests.pbx_events import EventLog
 
 
@@ -175,7 +175,8 @@ class PbxSandbox:
 
     async def ensure_demo_members(self) -> None:
         """Every profile queue has exactly the demo agents as unpaused dynamic members, with the interface hotline
-        gives them (``agent_interface_template``) — what hotline itself sets up for the demo directory. Queues are
+        gives them (``agent_interface_template``) watching their simulated softphone — what hotline itself sets up
+        for the demo directory. Queues are
         rendered without members (hotline owns membership), so tests that run without the service need this."""
         wanted = {self.settings.agent_interface_template.format(extension=ext): ext for ext in DEMO_AGENTS}
         actual = await self.queue_members()
@@ -184,12 +185,20 @@ class PbxSandbox:
             for interface in set(present) - set(wanted):
                 await self._expect_success(Action="QueueRemove", Queue=queue.name, Interface=interface)
             for interface, ext in wanted.items():
+                if interface in present and present[interface].get("StateInterface") != self.device(ext):
+                    # a test with real softphones left the member watching its SIP device
+                    await self._expect_success(Action="QueueRemove", Queue=queue.name, Interface=interface)
+                    del present[interface]
                 if interface not in present:
                     await self._expect_success(Action="QueueAdd", Queue=queue.name, Interface=interface,
-                                               MemberName=ext, Paused="false")
+                                               MemberName=ext, Paused="false", StateInterface=self.device(ext))
                 elif present[interface].get("Paused") == "1":
                     await self._expect_success(Action="QueuePause", Queue=queue.name, Interface=interface,
                                                Paused="false")
+
+    def device(self, extension: str) -> str:
+        """The agent's softphone as the PBX dials it (and as their queue memberships watch it)."""
+        return self.settings.pbx_device_template.format(extension=extension)
 
     async def live_channels(self) -> list[dict[str, str]]:
         """The channels the PBX has right now (``CoreShowChannels``)."""
@@ -211,7 +220,15 @@ class PbxSandbox:
                     raise RuntimeError("the sandbox PBX still has channels after hanging them all up")
                 await asyncio.sleep(0.2)
         await self.action(Action="DBDelTree", Family=dialplan.ASTDB_FAMILY)  # "no such family" is fine
+        await self.set_dial_globals(self.settings.pbx_device_template, self.settings.pbx_trunk_template)
         await self.ensure_demo_members()
+
+    async def set_dial_globals(self, device_template: str, trunk_template: str) -> None:
+        """What the dialplan dials softphones and public numbers with, changed on the running PBX (the globals
+        ``hotline pbx`` renders): the real-SIP tests switch the shared sandbox to PJSIP and back."""
+        for line in dial_globals(device_template, trunk_template).splitlines():
+            name, _, value = line.partition(" = ")
+            await self._expect_success(Action="Setvar", Variable=name, Value=value)
 
     async def _expect_success(self, **fields: str) -> None:
         reply = await self.action(**fields)

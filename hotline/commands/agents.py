@@ -60,7 +60,7 @@ async def _run(args: argparse.Namespace) -> list[str]:
             return [line(await control.unpause(args.extension, by))]
         change = await (control.login if args.action == "login" else control.logout)(args.extension, by)
         queues = QueueConfigurator(ami, EmployeeDirectoryService(engine), load_profile(settings.profile), template,
-                                   logged_out=control.logged_out)
+                                   logged_out=control.logged_out, state_template=settings.pbx_device_template)
         await queues.apply()
         return [line(change)]
     finally:

@@ -26,9 +26,12 @@ class SpeechError(RuntimeError):
     """espeak-ng or sox is missing or failed; the message says which."""
 
 
-def phrase_wav(cache_dir: Path, voice: str, text: str, *, pad_seconds: float = 0.0) -> Path:
-    """The cached WAV of ``text`` spoken with ``voice``, followed by ``pad_seconds`` of silence."""
-    key = hashlib.sha256(f"espeak-ng|sox wav8k v1\n{voice}\n{text}\n{pad_seconds:g}".encode()).hexdigest()[:20]
+def phrase_wav(cache_dir: Path, voice: str, text: str, *, lead_seconds: float = 0.0,
+               pad_seconds: float = 0.0) -> Path:
+    """The cached WAV of ``text`` spoken with ``voice``, after ``lead_seconds`` and followed by ``pad_seconds``
+    of silence."""
+    recipe = f"espeak-ng|sox wav8k v1\n{voice}\n{text}\n{lead_seconds:g}\n{pad_seconds:g}"
+    key = hashlib.sha256(recipe.encode()).hexdigest()[:20]
     target = cache_dir / f"{voice}-{key}.wav"
     if target.is_file():
         return target
@@ -39,7 +42,7 @@ def phrase_wav(cache_dir: Path, voice: str, text: str, *, pad_seconds: float = 0
     raw, partial = target.with_suffix(".raw.wav"), target.with_suffix(".part.wav")
     _run(["espeak-ng", "-v", voice, "-w", str(raw), "--", text])
     _run(["sox", str(raw), "-r", "8000", "-c", "1", "-b", "16", "-e", "signed-integer", str(partial),
-          "pad", "0", f"{pad_seconds:g}"])
+          "pad", f"{lead_seconds:g}", f"{pad_seconds:g}"])
     raw.unlink()
     partial.rename(target)   # complete files only: a concurrent reader never sees half a phrase
     return target

@@ -40,7 +40,8 @@ def setup(deps: Dependencies, directory: EmployeeDirectory) -> AgentServices:
     enforcer = RingOutEnforcer(deps.profile, deps.ami, AgentNotifier(deps.bus.publish))
     template = deps.settings.agent_interface_template
     control = AgentControl(deps.ami, deps.engine, lambda extension: template.format(extension=extension))
-    queues = QueueConfigurator(deps.ami, directory, deps.profile, template, logged_out=control.logged_out)
+    queues = QueueConfigurator(deps.ami, directory, deps.profile, template, logged_out=control.logged_out,
+                               state_template=deps.settings.pbx_device_template)
     # membership is checked after every (re)connect's resync: the PBX may have restarted without our members
     deps.bus.subscribe("queue_membership", queues.on_resynced, PbxResynced)
     timer = asyncio.create_task(run_wrapup_timer(tracker, deps.bus.publish, wake), name="agent-wrapup-timer")

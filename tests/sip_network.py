@@ -1,0 +1,153 @@
+"""Real SIP around the sandbox PBX: the public network (a second Asterisk at the trunk's far side, started with
+the sandbox) and the agents' softphones (baresip, registered with the credentials hotline provisions).
+
+``sip_network`` (session): callers that dial in through the trunk and the phones the hotline rings through it.
+``sip_phones`` (per test): registers baresip softphones for the running service's employees and switches the
+shared sandbox to dial them (``PJSIP/<ext>``, ``PJSIP/<number>@trunk``); after the test they are stopped and
+the sandbox's reset switches it back to its simulators.
+"""
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import AsyncIterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+from core import dialplan
+from core.policy import load_profile
+from core.settings import Settings
+from hotline import pbx as sandbox
+from hotline.pbx.network import PEER_ENDPOINT, network_settings, speech_cache
+from hotline.pbx.softphone import Behaviour, Softphone
+from hotline.pbx.speech import PHRASES, phrase_seconds, phrase_wav
+from tests.pbx_sandbox import PbxSandbox
+
+PJSIP_DEVICE = "PJSIP/{extension}"
+PJSIP_TRUNK = f"PJSIP/{{number}}@{dialplan.TRUNK_ENDPOINT}"
+# settings a service under test needs to dial the real phones (give them to running_service)
+REAL_PHONES = {"pbx_device_template": PJSIP_DEVICE, "pbx_trunk_template": PJSIP_TRUNK}
+AGENT_LEAD_SECONDS = 6.0    # an agent says their phrase this long after answering (the caller speaks first)
+
+
+@dataclass
+class SipNetwork:
+    """The sandbox's public network, driven over its own AMI."""
+
+    box: PbxSandbox
+
+    async def call(self, dialled: str, caller_id: str, *, dtmf: str = "", talk: float = 30) -> str:
+        """A caller dials ``dialled`` through the hotline's trunk; returns the caller channel's unique id (on the
+        network). Once answered it sends ``dtmf`` (RFC 4733) and stays silent until ``speak``."""
+        uniqueid = f"net-{uuid.uuid4().hex[:12]}"
+        variables = [f"CALLER_TALK={talk:g}"] + ([f"CALLER_DTMF={dtmf}"] if dtmf else [])
+        reply = await self.box.action(
+            Action="Originate", Channel=f"PJSIP/{dialled}@{PEER_ENDPOINT}", Context="network-callers", Exten="s",
+            Priority="1", CallerID=f"<{caller_id}>", Variable=variables, Async="true", Timeout="60000",
+            ChannelId=uniqueid)
+        if reply.get("Response") != "Success":
+            raise RuntimeError(f"Originate refused: {reply}")
+        return uniqueid
+
+    async def channel(self, uniqueid: str) -> str:
+        for entry in await self.box.live_channels():
+            if entry.get("Uniqueid") == uniqueid:
+                return entry["Channel"]
+        raise LookupError(f"no live caller channel {uniqueid}")
+
+    async def speak(self, uniqueid: str) -> None:
+        """The caller says their phrase now."""
+        reply = await self.box.action(Action="Redirect", Channel=await self.channel(uniqueid),
+                                      Context="network-speak", Exten="s", Priority="1")
+        if reply.get("Response") != "Success":
+            raise RuntimeError(f"Redirect refused: {reply}")
+
+    async def set_phone(self, number: str, behaviour: str) -> None:
+        """How the public number ``number`` answers: answers, busy (486), never or failed (503)."""
+        await self.box.action(Action="DBPut", Family="network/phone", Key=number.lstrip("+"), Val=behaviour)
+
+    async def reset(self) -> None:
+        if await self.box.live_channels():
+            await self.box.action(Action="Hangup", Channel="/.*/")
+        await self.box.action(Action="DBDelTree", Family="network")
+
+
+@dataclass
+class SipPhones:
+    """baresip softphones registered for a running service's employees."""
+
+    pbx: PbxSandbox
+    workdir: Path
+    phones: dict[str, Softphone] = field(default_factory=dict)
+
+    async def register(self, service, behaviours: Mapping[str, Behaviour]) -> dict[str, Softphone]:
+        """Provision SIP accounts (the service's own path: digest in the database, endpoints written and PJSIP
+        reloaded), point the sandbox at the real phones, start one softphone per extension and wait until the
+        PBX sees each registered."""
+        phones = service.telephony.phones
+        passwords = await phones.accounts.provision("test")
+        await phones.endpoints.apply()
+        await self.pbx.set_dial_globals(PJSIP_DEVICE, PJSIP_TRUNK)
+        speech = agent_speech(self.pbx.settings)
+        registrar = f"127.0.0.1:{self.pbx.settings.sip_port}"
+        for extension, behaviour in behaviours.items():
+            phone = Softphone(extension, passwords[extension], registrar, self.workdir / extension, speech,
+                              behaviour)
+            await phone.start()
+            self.phones[extension] = phone
+        for extension in behaviours:
+            await self.wait_device(extension, "NOT_INUSE")
+        return self.phones
+
+    async def device_state(self, extension: str) -> str:
+        reply = await self.pbx.action(Action="Getvar", Variable=f"DEVICE_STATE(PJSIP/{extension})")
+        return reply.get("Value", "")
+
+    async def wait_device(self, extension: str, state: str, timeout: float = 10.0) -> None:
+        async with asyncio.timeout(timeout):
+            while await self.device_state(extension) != state:
+                await asyncio.sleep(0.1)   # device state is polled: no event for a Getvar
+
+    async def unregister(self, extension: str) -> None:
+        await self.phones.pop(extension).stop()
+        await self.wait_device(extension, "UNAVAILABLE")
+
+    async def close(self) -> None:
+        await asyncio.gather(*(phone.stop() for phone in self.phones.values()))
+        self.phones.clear()
+
+
+def agent_speech(settings: Settings) -> Path:
+    voice = load_profile(settings.profile).language
+    return phrase_wav(speech_cache(settings), voice, PHRASES[voice]["agent"], lead_seconds=AGENT_LEAD_SECONDS,
+                      pad_seconds=300)
+
+
+def agent_phrase_seconds(settings: Settings) -> float:
+    voice = load_profile(settings.profile).language
+    return phrase_seconds(phrase_wav(speech_cache(settings), voice, PHRASES[voice]["agent"]))
+
+
+def caller_phrase_seconds(settings: Settings) -> float:
+    voice = load_profile(settings.profile).language
+    return phrase_seconds(phrase_wav(speech_cache(settings), voice, PHRASES[voice]["caller"]))
+
+
+@pytest.fixture(scope="session")
+def sip_network(pbx: PbxSandbox) -> SipNetwork:
+    own = network_settings(pbx.settings)
+    secret = sandbox.ami_credentials(own).secret
+    return SipNetwork(PbxSandbox(own.model_copy(update={"ami_secret": secret})))
+
+
+@pytest.fixture
+async def sip_phones(pbx: PbxSandbox, sip_network: SipNetwork, tmp_path: Path) -> AsyncIterator[SipPhones]:
+    await sip_network.reset()
+    phones = SipPhones(pbx, tmp_path / "softphones")
+    try:
+        yield phones
+    finally:
+        await phones.close()
+        await sip_network.reset()
