@@ -16,6 +16,9 @@ CONTEXT_QUEUE_EXIT = "hotline-queue-exit"  # queues.conf context: a waiting call
 CONTEXT_CALLBACK = "hotline-callback"    # the dialer's agent leg, once answered, dials the client from here
 CONTEXT_QUEUE_FAILED = "hotline-queue-failed"  # a queue returned unanswered: apology and callback, never silence
 CONTEXT_AGENT_PHONES = "hotline-agents"  # what an agent's softphone may dial (pjsip.conf endpoint template)
+CONTEXT_HINTS = "hotline-hints"          # the pattern hint queue members watch (rendered hotline/hints.conf)
+STATE_INTERFACE_TEMPLATE = "hint:{extension}@hotline-hints"   # a queue member's StateInterface
+CUSTOM_FALLBACK_PREFIX = "Custom:hotline-fallback-"   # + extension: NOT_INUSE while the employee has a fallback
 
 # PJSIP objects (docker/asterisk/pjsip.conf and the rendered hotline/pjsip-*.conf)
 TRUNK_ENDPOINT = "trunk"                 # the public network; settings.pbx_trunk_template dials PJSIP/<n>@trunk

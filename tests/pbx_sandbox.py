@@ -197,8 +197,8 @@ class PbxSandbox:
                                                Paused="false")
 
     def device(self, extension: str) -> str:
-        """The agent's softphone as the PBX dials it (and as their queue memberships watch it)."""
-        return self.settings.pbx_device_template.format(extension=extension)
+        """What the agent's queue memberships watch (their StateInterface): the hint of their softphone."""
+        return dialplan.STATE_INTERFACE_TEMPLATE.format(extension=extension)
 
     async def live_channels(self) -> list[dict[str, str]]:
         """The channels the PBX has right now (``CoreShowChannels``)."""

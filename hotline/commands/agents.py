@@ -11,6 +11,7 @@ import argparse
 import asyncio
 import getpass
 
+from core import dialplan
 from core.db import make_engine
 from core.policy import load_profile
 from core.settings import Settings
@@ -60,7 +61,7 @@ async def _run(args: argparse.Namespace) -> list[str]:
             return [line(await control.unpause(args.extension, by))]
         change = await (control.login if args.action == "login" else control.logout)(args.extension, by)
         queues = QueueConfigurator(ami, EmployeeDirectoryService(engine), load_profile(settings.profile), template,
-                                   logged_out=control.logged_out, state_template=settings.pbx_device_template)
+                                   logged_out=control.logged_out, state_template=dialplan.STATE_INTERFACE_TEMPLATE)
         await queues.apply()
         return [line(change)]
     finally:

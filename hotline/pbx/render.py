@@ -119,9 +119,21 @@ def generated_includes(settings: Settings, secret: str, profile: PolicyProfile |
         "pjsip-transports.conf": transports_conf(settings),
         "pjsip-trunk.conf": trunk_conf(settings),
     }
+    files["hints.conf"] = hints_conf(settings, sandbox=sandbox)
     if sandbox:
         files["sandbox.conf"] = (SANDBOX_SOURCE / "extensions.conf").read_text()
     return {name: HEADER + content for name, content in files.items()}
+
+
+def hints_conf(settings: Settings, *, sandbox: bool = False) -> str:
+    """The pattern hint of every agent: their softphone and their fallback flag. The sandbox's hint watches both
+    of its kinds of softphone (its simulators and real SIP phones), since its tests switch between them."""
+    devices = [settings.pbx_device_template]
+    if sandbox:
+        devices += [template for template in (dialplan.SANDBOX_DEVICE_TEMPLATE, "PJSIP/{extension}")
+                    if template not in devices]
+    watched = [template.replace("{extension}", "${EXTEN}") for template in devices]
+    return f"exten => _X.,hint,{'&'.join(watched)}&{dialplan.CUSTOM_FALLBACK_PREFIX}${{EXTEN}}\n"
 
 
 def _callback_announcement(settings: Settings, profile: PolicyProfile) -> list[str]:

@@ -166,7 +166,11 @@ class QueueConfigurator:
     async def _write_fallbacks(self, employees: Sequence[Employee]) -> None:
         for employee in employees:
             family = f"{dialplan.ASTDB_HOTLINE_FAMILY}/{employee.extension}"
-            if employee.active and employee.fallback_number:
+            reachable = bool(employee.active and employee.fallback_number)
+            # the hint queue members watch: with a fallback number an unregistered phone still takes calls
+            await self.ami.action({"Action": "Setvar", "Variable": f"DEVICE_STATE({dialplan.CUSTOM_FALLBACK_PREFIX}"
+                                   f"{employee.extension})", "Value": "NOT_INUSE" if reachable else "UNAVAILABLE"})
+            if reachable:
                 await self.ami.action({"Action": "DBPut", "Family": family, "Key": dialplan.ASTDB_FALLBACK,
                                        "Val": employee.fallback_number})
             else:

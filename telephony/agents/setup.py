@@ -4,6 +4,7 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass, field
 
+from core import dialplan
 from core.deps import Dependencies
 from core.events import PbxResynced
 from core.ports import EmployeeDirectory
@@ -41,7 +42,7 @@ def setup(deps: Dependencies, directory: EmployeeDirectory) -> AgentServices:
     template = deps.settings.agent_interface_template
     control = AgentControl(deps.ami, deps.engine, lambda extension: template.format(extension=extension))
     queues = QueueConfigurator(deps.ami, directory, deps.profile, template, logged_out=control.logged_out,
-                               state_template=deps.settings.pbx_device_template)
+                               state_template=dialplan.STATE_INTERFACE_TEMPLATE)
     # membership is checked after every (re)connect's resync: the PBX may have restarted without our members
     deps.bus.subscribe("queue_membership", queues.on_resynced, PbxResynced)
     timer = asyncio.create_task(run_wrapup_timer(tracker, deps.bus.publish, wake), name="agent-wrapup-timer")

@@ -26,6 +26,8 @@ from telephony.calls.resync import PbxSnapshot
 
 # Asterisk device states in QueueMemberStatus/QueueMember "Status"
 DEVICE_INVALID, DEVICE_UNAVAILABLE, DEVICE_RINGING, DEVICE_RINGINUSE = "4", "5", "6", "7"
+# the softphone (the member's StateInterface) is on some call or ringing: in use, busy, ringing, ring-in-use, held
+DEVICE_OCCUPIED = frozenset({"2", "3", "6", "7", "8"})
 UNREACHABLE_DIAL_STATUSES = frozenset({"CHANUNAVAIL", "CONGESTION"})
 RESYNCED_CALL = "resynced"  # stands for a call or ring seen only in QueueStatus (its channel id is unknown)
 
@@ -50,6 +52,7 @@ class _Agent:
     paused: bool = False
     pause_reason: str = ""
     device_unreachable: bool = False
+    device_occupied: bool = False    # on a call the queue did not give them (a direct line, a personal call)
     softphone_unreachable: bool = False
     ringing: set[str] = field(default_factory=set)   # member channel Uniqueids ringing now
     calls: set[str] = field(default_factory=set)     # member channel Uniqueids talking now
@@ -69,6 +72,8 @@ class _Agent:
             return AgentState.WRAP_UP, ""
         if self.paused:
             return AgentState.PAUSED, self.pause_reason
+        if self.device_occupied:
+            return AgentState.IN_CALL, "device_in_use"
         if self.device_unreachable:
             return AgentState.UNREACHABLE, "device_unavailable"
         if self.softphone_unreachable:
@@ -180,6 +185,7 @@ class AgentTracker:
             agent.pause_reason = (event.get("PausedReason") or event.get("Reason") or "") if agent.paused else ""
         if "Status" in event:
             agent.device_unreachable = event["Status"] in (DEVICE_INVALID, DEVICE_UNAVAILABLE)
+            agent.device_occupied = event["Status"] in DEVICE_OCCUPIED
 
     def _on_member_status(self, event: Mapping) -> _Agent | None:
         agent = self._agent(event, create=True)

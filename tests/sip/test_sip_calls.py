@@ -10,10 +10,10 @@ import pytest
 
 from core.events import RecordingStarted
 from core.policy import load_profile
-from core.ports import Employee
 from hotline.pbx.softphone import Behaviour
-from tests.service_fixture import RunningService, running_service
+from tests.service_fixture import running_service
 from tests.sip.audio import voiced_between, voiced_segments
+from tests.sip.directory import employees
 from tests.sip_network import (AGENT_LEAD_SECONDS, REAL_PHONES, agent_phrase_seconds, caller_phrase_seconds)
 
 pytestmark = [pytest.mark.pbx, pytest.mark.sip]
@@ -22,19 +22,11 @@ CALLER = "+37060000091"  # made up
 TOLERANCE = 0.8          # MixMonitor joins leg files frame by frame: offsets drift a few hundred ms
 
 
-async def only_employee(running: RunningService, extension: str, fallback: str | None = None) -> None:
-    """The directory holds one active employee, in every profile queue."""
-    queues = tuple(queue.name for queue in load_profile(running.service.settings.profile).queues)
-    await running.service.directory.upsert([Employee(extension, f"Agent {extension}", "hotline", queues, fallback,
-                                                     True)])
-    await running.service.telephony.directory_changed()
-
-
 async def test_a_caller_presses_a_key_a_registered_agent_answers_and_each_leg_holds_its_partys_speech(
         pbx, sip_network, sip_phones, tmp_path):
     profile = load_profile(pbx.settings.profile)
     async with running_service(pbx, tmp_path, ivr=True, **REAL_PHONES) as running:
-        await only_employee(running, "101")
+        await employees(running, "101")
         phones = await sip_phones.register(running.service, {"101": Behaviour(answer_after=1.0)})
         started: list[tuple[float, RecordingStarted]] = []
 
