@@ -65,10 +65,20 @@ class EventLog:
     async def wait_for_agent_complete(self, call, timeout: float = 60.0) -> dict[str, str]:
         """The queue's ``AgentComplete`` of ``call`` (an ``OriginatedCall``). It names the queue's caller channel
         (the from-pstn half, ``other_uniqueid``) only while that channel exists: when the caller hangs up first,
-        Asterisk sends it with the agent side alone, whose ``DestLinkedid`` is the call's id."""
+        Asterisk sends it with the agent side alone, whose ``DestLinkedid`` is the call's id, and when both hang up
+        at the same moment with neither."""
+        def connected_interfaces() -> set[str]:
+            return {e.get("Interface", "") for e in self.events if e.get("Event") == "AgentConnect"
+                    and call.uniqueid in (e.get("Linkedid"), e.get("DestLinkedid"))}
+
         def completes(event: dict) -> bool:
-            return event.get("Event") == "AgentComplete" and (
-                event.get("Uniqueid") == call.other_uniqueid or event.get("DestLinkedid") == call.uniqueid)
+            if event.get("Event") != "AgentComplete":
+                return False
+            if event.get("Uniqueid") == call.other_uniqueid or event.get("DestLinkedid") == call.uniqueid:
+                return True
+            # when both parties hang up at once it comes with neither channel: the member it connected tells
+            return not event.get("Uniqueid") and not event.get("DestUniqueid") and \
+                event.get("Interface") in connected_interfaces()
         return await self.wait_until(completes, f"AgentComplete of call {call.uniqueid}", timeout)
 
 
