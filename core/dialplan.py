@@ -74,6 +74,7 @@ AGI_IVR_PATH = "ivr"                     # the FastAGI script name in HOTLINE_AG
 AGI_CALLBACK_OFFER_PATH = "callback_offer"  # route before Queue(): offers a callback on a long wait
 AGI_CALLBACK_REQUEST_PATH = "callback_request"  # route after key 1 while waiting in a queue: book a callback
 AGI_UNAVAILABLE_PATH = "unavailable"     # route after an unanswered direct line: message or colleague
+AGI_AGENT_FEATURE_PATH = "agent_feature"   # route of an agent's feature codes from their phone (*61..*64)
 AGI_QUEUE_FAILED_PATH = "queue_failed"   # route after a queue that could not take the caller: apology, callback
 # UserEvent sent before that route, with Queue and Status (QUEUESTATUS): the call ends unanswered, never abandoned
 USEREVENT_QUEUE_FAILED = "HotlineQueueFailed"

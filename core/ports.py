@@ -92,3 +92,10 @@ class EmployeeDirectory(EmployeeCompetences, Protocol):
     async def list_employees(self, *, active_only: bool = False) -> list[Employee]: ...
 
     async def get_employee(self, extension: str) -> Employee | None: ...
+
+
+class AgentAvailability(Protocol):
+    """An agent's own availability change from their phone (feature codes): ``action`` is login, logout, pause
+    or unpause; applied on the PBX and appended to the agent's history as done ``by``."""
+
+    async def change(self, extension: str, action: str, reason: str, by: str) -> None: ...

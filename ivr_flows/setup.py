@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from core.deps import Dependencies
 from core.dialplan import AGI_IVR_PATH
 from core.events import IvrStepRecorded
-from core.ports import CallbackRequests, EmployeeCompetences, MessageDrop
-from ivr_flows import callback_offer, message_flow, queue_failed
+from core.ports import AgentAvailability, CallbackRequests, EmployeeCompetences, MessageDrop
+from ivr_flows import agent_feature, callback_offer, message_flow, queue_failed
 from ivr_flows.agi_server import AgiServer
 from ivr_flows.flows import MenuFlow
 from ivr_flows.preverify import PreVerifications
@@ -24,11 +24,13 @@ from ivr_flows.step_store import IvrStepWriter
 
 @dataclass(frozen=True)
 class IvrPorts:
-    """What the flows ask of other capabilities: callback tasks, messages, who has which competence."""
+    """What the flows ask of other capabilities: callback tasks, messages, who has which competence, and the
+    agents' own availability changes (feature codes)."""
 
     callbacks: CallbackRequests
     messages: MessageDrop
     competences: EmployeeCompetences
+    agents: AgentAvailability
 
 
 @dataclass
@@ -58,6 +60,7 @@ async def setup(deps: Dependencies, sounds: SoundsDirs, ports: IvrPorts) -> IvrF
     server = AgiServer.from_settings(deps.settings)
     server.add_route(AGI_IVR_PATH, flow)
     add_callback_routes(server, deps, prompts, ports)
+    server.add_route(agent_feature.ROUTE, agent_feature.AgentFeatureFlow(ports.agents))
     deps.bus.subscribe("ivr_steps", IvrStepWriter(deps.engine).write, IvrStepRecorded, durable=True)
     return IvrFlows(server, flow, prompts, preverifications, deps.settings.agi_host, deps.settings.agi_port)
 

@@ -22,19 +22,20 @@ from telephony.calls.contacts import caller_of, follow_ups, previous_contacts
 from telephony.calls.queries import CallFilter, CallView, StateEntry, get_call, list_calls
 from telephony.messages.models import Message
 from telephony.messages.service import MessageService
+from telephony.phones.endpoints import endpoints_conf
 from telephony.phones.exceptions import NoSuchAccount, PhonesError, UnknownEmployee
 from telephony.phones.service import PhoneAccounts
-from telephony.phones.sync import EndpointSync
+from telephony.phones.sync import ENDPOINTS_FILE, EndpointSync
 from telephony.rings.queries import (DIRECT_LINE, MAX_REPORT_DAYS, GroupBy, RingView, SlaFigures, SlaReport, rings_of,
                                      sla_report)
 from telephony.setup import Telephony, setup
 
 __all__ = [
-    "DIRECT_LINE", "MAX_REPORT_DAYS", "AgentChange", "AgentControl", "AgentNotFound", "AgentView", "AgreedCallback",
+    "DIRECT_LINE", "ENDPOINTS_FILE", "MAX_REPORT_DAYS", "AgentChange", "AgentControl", "AgentNotFound", "AgentView", "AgreedCallback",
     "AmiClient", "AmiConfig", "AmiStats", "CallFilter", "CallView", "CallbackAdmin", "CallbackConflict",
     "CallbackDetail", "CallbackFilter", "CallbackNotFound", "CallbackService", "CallbackTask", "DroppedMark", "EndpointSync",
     "GroupBy", "InvalidAgentChange", "InvalidCallbackRequest", "Message", "MessageService", "NoSuchAccount", "PhoneAccounts",
     "PhonesError", "QueueConfigurator",
-    "RingView", "SlaFigures", "SlaReport", "StateEntry", "Telephony", "UnknownEmployee", "caller_of", "follow_ups", "get_call",
+    "RingView", "SlaFigures", "SlaReport", "StateEntry", "Telephony", "UnknownEmployee", "caller_of", "endpoints_conf", "follow_ups", "get_call",
     "list_calls", "previous_contacts", "rings_of", "setup", "sla_report",
 ]

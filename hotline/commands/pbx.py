@@ -5,10 +5,15 @@ import argparse
 import asyncio
 from pathlib import Path
 
+from core import dialplan
+from core.db import make_engine
 from core.settings import Settings
+from directory import EmployeeDirectoryService
 from hotline import pbx
+from hotline.migrate import upgrade
 from hotline.pbx.credentials import effective_secret
 from hotline.pbx.render import generated_includes, write_generated
+from telephony import ENDPOINTS_FILE, PhoneAccounts, endpoints_conf
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -19,9 +24,26 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     down.add_argument("--purge", action="store_true", help="also delete the instance's files (not the root)")
     actions.add_parser("status", help="is the instance running: pid, ports, where the credentials are")
     render = actions.add_parser(
-        "render", help="write the generated include files (ports, AMI user, queues) for docker compose"
+        "render", help="write the include files of a PBX of your own (docker compose, an existing Asterisk): "
+                       "AMI user, dialplan globals, queues, SIP transports and trunk; never the sandbox's"
     )
     render.add_argument("out", type=Path, help="directory Asterisk reads as /etc/asterisk/hotline")
+    render.add_argument("--production", action="store_true",
+                        help="also the agents' SIP endpoints from the database (directory and SIP accounts); "
+                             "the running service keeps them current when HOTLINE_PBX_CONFIG_DIR is this "
+                             "directory")
+
+
+async def _endpoints(settings: Settings) -> str:
+    url = settings.resolved_database_url()
+    await upgrade(url)
+    engine = make_engine(url)
+    try:
+        directory = EmployeeDirectoryService(engine)
+        accounts = PhoneAccounts(engine, directory, dialplan.SIP_REALM)
+        return endpoints_conf(await directory.list_employees(), await accounts.digests())
+    finally:
+        await engine.dispose()
 
 
 def _print_status(state: pbx.SandboxStatus) -> None:
@@ -55,7 +77,13 @@ def run(args: argparse.Namespace) -> int:
         secret = effective_secret(settings, pbx.instance_paths(settings), create=False)
         if not secret:
             raise ValueError("set HOTLINE_AMI_SECRET: docker compose passes the same secret to Asterisk and hotline")
-        for path in write_generated(args.out, generated_includes(settings, secret)):
+        if args.production and not (settings.prompts_dir and settings.pbx_prompts_dir):
+            raise ValueError("set HOTLINE_PROMPTS_DIR and HOTLINE_PBX_PROMPTS_DIR: where hotline writes the IVR's "
+                             "prompts and where your Asterisk reads the same files")
+        files = generated_includes(settings, secret)
+        if args.production:
+            files[ENDPOINTS_FILE] = asyncio.run(_endpoints(settings))
+        for path in write_generated(args.out, files):
             print(path)
         return 0
     raise ValueError(f"unknown action {args.action}")

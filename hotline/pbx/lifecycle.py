@@ -26,6 +26,7 @@ from hotline.pbx.credentials import AmiCredentials, effective_secret
 from hotline.pbx.paths import InstancePaths, instance_paths
 from hotline.pbx import network
 from hotline.pbx.instance import hotline_includes, render_instance
+from hotline.pbx.render import manager_includes
 
 STATE_FILE = "instance.json"
 
@@ -167,6 +168,18 @@ async def up(settings: Settings, *, progress=print, timeout: float = 30.0) -> Sa
 
     await _up_instance(root, settings, render_hotline, timeout)
     await _up_instance(root, network.network_settings(settings), render_network, timeout)
+    return status(settings)
+
+
+async def up_rendered(settings: Settings, includes: dict[str, str], *, timeout: float = 30.0) -> SandboxStatus:
+    """Start an instance with ``includes`` (e.g. a production render) as its hotline/ files instead of the
+    sandbox's: it proves they load into a real Asterisk. No public network is started beside it."""
+    root = await asyncio.to_thread(pbx_root.build_root, settings, progress=lambda _text: None)
+
+    def render(paths: InstancePaths, secret: str) -> None:
+        render_instance(paths, {**includes, **manager_includes(settings, secret)}, pbx_root.asterisk_ids(root))
+
+    await _up_instance(root, settings, render, timeout)
     return status(settings)
 
 

@@ -8,6 +8,7 @@ from core import dialplan
 from core.deps import Dependencies
 from core.events import PbxResynced
 from core.ports import EmployeeDirectory
+from telephony.agents.availability import PhoneAvailability
 from telephony.agents.control import AgentControl
 from telephony.agents.enforcement import RingOutEnforcer
 from telephony.agents.membership import QueueConfigurator
@@ -21,6 +22,7 @@ class AgentServices:
     enforcer: RingOutEnforcer
     queues: QueueConfigurator
     control: AgentControl
+    availability: PhoneAvailability
     _timer: asyncio.Task | None = field(default=None, repr=False)
 
     @property
@@ -46,4 +48,4 @@ def setup(deps: Dependencies, directory: EmployeeDirectory) -> AgentServices:
     # membership is checked after every (re)connect's resync: the PBX may have restarted without our members
     deps.bus.subscribe("queue_membership", queues.on_resynced, PbxResynced)
     timer = asyncio.create_task(run_wrapup_timer(tracker, deps.bus.publish, wake), name="agent-wrapup-timer")
-    return AgentServices(tracker, enforcer, queues, control, timer)
+    return AgentServices(tracker, enforcer, queues, control, PhoneAvailability(control, queues), timer)

@@ -4,8 +4,9 @@ unreachable — one state per queue member interface, announced as ``AgentStateC
 Sources: ``QueueMemberAdded/Removed`` (logged in = member of at least one queue), ``QueueMemberStatus`` and
 ``QueueMemberPause`` (paused, reason, device status), ``AgentCalled`` → ``AgentConnect`` / ``AgentRingNoAnswer``
 → ``AgentComplete`` (ringing, in call, then wrap-up for the queue's ``wrapup_seconds``), ``Hangup`` of a ringing
-or talking member channel (a ring the caller abandoned), and the ``agent-reach`` dialplan's UserEvent (softphone
-unreachable: the call went to the fallback number). After a reconnect the state is rebuilt from ``QueueStatus``
+or talking member channel (a ring the caller abandoned), the ``agent-reach`` dialplan's UserEvent (softphone
+unreachable: the call went to the fallback number), ``ContactStatus`` (the softphone registered or went away) and
+the device state of the member's hint (its phone on a call the queue did not give: ``in_call``). After a reconnect the state is rebuilt from ``QueueStatus``
 (``reconcile``), never guessed. Wrap-up ends without any PBX event: ``expire(now)`` ends it, driven by a timer
 (``run_wrapup_timer``) that sleeps until ``next_deadline()``.
 """
@@ -29,6 +30,7 @@ DEVICE_INVALID, DEVICE_UNAVAILABLE, DEVICE_RINGING, DEVICE_RINGINUSE = "4", "5",
 # the softphone (the member's StateInterface) is on some call or ringing: in use, busy, ringing, ring-in-use, held
 DEVICE_OCCUPIED = frozenset({"2", "3", "6", "7", "8"})
 UNREACHABLE_DIAL_STATUSES = frozenset({"CHANUNAVAIL", "CONGESTION"})
+CONTACT_UP, CONTACT_DOWN = frozenset({"Created", "Reachable"}), frozenset({"Removed", "Unreachable"})
 RESYNCED_CALL = "resynced"  # stands for a call or ring seen only in QueueStatus (its channel id is unknown)
 
 
@@ -54,6 +56,7 @@ class _Agent:
     device_unreachable: bool = False
     device_occupied: bool = False    # on a call the queue did not give them (a direct line, a personal call)
     softphone_unreachable: bool = False
+    softphone_unregistered: bool = False   # the PBX removed or lost its registration (ContactStatus)
     ringing: set[str] = field(default_factory=set)   # member channel Uniqueids ringing now
     calls: set[str] = field(default_factory=set)     # member channel Uniqueids talking now
     wrapup_until: dt.datetime | None = None
@@ -78,6 +81,8 @@ class _Agent:
             return AgentState.UNREACHABLE, "device_unavailable"
         if self.softphone_unreachable:
             return AgentState.UNREACHABLE, "softphone_unreachable"
+        if self.softphone_unregistered:
+            return AgentState.UNREACHABLE, "softphone_unregistered"
         return AgentState.AVAILABLE, ""
 
 
@@ -101,6 +106,7 @@ class AgentTracker:
             "AgentComplete": self._on_complete,
             "Hangup": self._on_hangup,
             "UserEvent": self._on_user_event,
+            "ContactStatus": self._on_contact_status,
         }
 
     # --- EventObserver ---------------------------------------------------------------------------------------
@@ -238,6 +244,7 @@ class AgentTracker:
             return None
         self._by_channel = {uid: i for uid, i in self._by_channel.items() if i != agent.interface}
         agent.calls.clear()  # ringinuse=no: one queue call per agent at a time
+        agent.device_occupied = False   # the phone's state during the queue's call; the next status says if still
         wrapup = self.wrapup.get(event.get("Queue") or "", 0.0)
         if wrapup > 0:
             agent.wrapup_until = event_time(event) + dt.timedelta(seconds=wrapup)
@@ -268,6 +275,18 @@ class AgentTracker:
                 return agent
         return None
 
+    def _on_contact_status(self, event: Mapping) -> _Agent | None:
+        """A softphone registered (Created, Reachable) or went away (Removed, Unreachable); the AOR is the
+        extension (pjsip.conf: one AOR per employee, named like them)."""
+        status = event.get("ContactStatus") or ""
+        if status not in CONTACT_UP | CONTACT_DOWN:
+            return None
+        for agent in self.agents.values():
+            if agent.extension == event.get("AOR"):
+                agent.softphone_unregistered = status in CONTACT_DOWN
+                return agent
+        return None
+
     def _announce(self, agent: _Agent, at: dt.datetime) -> list[DomainEvent]:
         state, reason = agent.derive(at)
         if (state, reason) == (agent.state, agent.reason):
@@ -280,6 +299,7 @@ class AgentTracker:
 def _ringing(agent: _Agent, channel: str) -> None:
     agent.ringing.add(channel)
     agent.softphone_unreachable = False  # trying again; agent-reach says if it still is
+    agent.device_occupied = False        # the queue rings only a free phone (ringinuse = no)
 
 
 def _talking(agent: _Agent, channel: str) -> None:

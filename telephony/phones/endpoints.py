@@ -20,7 +20,7 @@ def endpoints_conf(employees: Iterable[Employee], digests: Mapping[str, str]) ->
         extension, digest = employee.extension, digests.get(employee.extension)
         if not employee.active or digest is None:
             continue
-        if not _EXTENSION.match(extension) or not _DIGEST.match(digest):
+        if not _EXTENSION.fullmatch(extension) or not _DIGEST.fullmatch(digest):
             raise ValueError(f"extension {extension!r} or its digest cannot be written into pjsip.conf")
         sections.append(
             f"[{extension}](hotline-agent,hotline-media)\nauth = {extension}\naors = {extension}\n"

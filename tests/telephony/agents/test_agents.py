@@ -101,6 +101,18 @@ def test_unreachable_softphone_and_unavailable_device():
     assert states(out) == [("unreachable", "device_unavailable")]
 
 
+def test_a_phone_busy_outside_the_queue_is_in_call_and_an_unregistered_one_unreachable():
+    tracker, out = after_login(
+        member("QueueMemberStatus", 1, Status="2"),            # its hint: the phone took a direct-line call
+        member("QueueMemberStatus", 9, Status="1"),
+        ev("ContactStatus", 10, AOR="101", EndpointName="101", ContactStatus="Removed"),
+        ev("ContactStatus", 20, AOR="101", EndpointName="101", ContactStatus="Created"),
+        ev("ContactStatus", 21, AOR="999", EndpointName="999", ContactStatus="Removed"),   # not an agent
+    )
+    assert states(out) == [("available", ""), ("in_call", "device_in_use"), ("available", ""),
+                           ("unreachable", "softphone_unregistered"), ("available", "")]
+
+
 def test_logged_in_while_member_of_any_queue():
     tracker = AgentTracker(LT)
     out = feed(

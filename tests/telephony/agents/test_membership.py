@@ -18,9 +18,9 @@ def employee(ext: str, *queues: str, active: bool = True, fallback: str | None =
     return Employee(ext, f"Agent {ext}", "unit", queues, fallback, active)
 
 
-def qm(queue: str, ext: str, membership: str = "dynamic", paused: str = "0") -> dict:
+def qm(queue: str, ext: str, membership: str = "dynamic", paused: str = "0", **more: str) -> dict:
     return {"Event": "QueueMember", "Queue": queue, "Name": ext, "Location": f"Local/{ext}@agent-reach",
-            "Membership": membership, "Paused": paused, "Status": "1"}
+            "Membership": membership, "Paused": paused, "Status": "1", **more}
 
 
 def test_active_employees_are_members_of_their_profile_queues():
@@ -74,9 +74,28 @@ async def test_apply_makes_the_pbx_match_the_directory_and_writes_fallbacks(db_e
          "Paused": "false"},
         {"Action": "QueueRemove", "Queue": "general_info", "Interface": "Local/103@agent-reach"},
         {"Action": "QueueRemove", "Queue": "general_info", "Interface": "Local/105@agent-reach"},
+        # the flag in the members' hint: with a fallback number an unregistered phone still takes queue calls
+        {"Action": "Setvar", "Variable": "DEVICE_STATE(Custom:hotline-fallback-101)", "Value": "NOT_INUSE"},
         {"Action": "DBPut", "Family": "hotline/101", "Key": "fallback", "Val": "+37061234567"},
+        {"Action": "Setvar", "Variable": "DEVICE_STATE(Custom:hotline-fallback-102)", "Value": "UNAVAILABLE"},
         {"Action": "DBDel", "Family": "hotline/102", "Key": "fallback"},
+        {"Action": "Setvar", "Variable": "DEVICE_STATE(Custom:hotline-fallback-103)", "Value": "UNAVAILABLE"},
         {"Action": "DBDel", "Family": "hotline/103", "Key": "fallback"},  # inactive: no longer reachable there
+    ]
+
+
+async def test_members_watch_their_phones_hint_and_one_watching_another_device_is_added_again(db_engine):
+    await EmployeeDirectoryService(db_engine).upsert([employee("101", "general_info"),
+                                                      employee("102", "general_info")])
+    ami = FakeAmi([qm("general_info", "101", StateInterface="hint:101@hotline-hints"),
+                   qm("general_info", "102", paused="1", StateInterface="Local/102@agent-reach")])
+    plan = await QueueConfigurator(ami, EmployeeDirectoryService(db_engine), LT, TEMPLATE,
+                                   state_template="hint:{extension}@hotline-hints").apply()
+    assert plan.changes == 1
+    assert [a for a in ami.actions if a["Action"].startswith("Queue")] == [
+        {"Action": "QueueRemove", "Queue": "general_info", "Interface": "Local/102@agent-reach"},
+        {"Action": "QueueAdd", "Queue": "general_info", "Interface": "Local/102@agent-reach", "MemberName": "102",
+         "Paused": "true", "StateInterface": "hint:102@hotline-hints"},   # paused as it was
     ]
 
 
