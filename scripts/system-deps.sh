@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Installs the Debian packages hotline needs on a fresh machine, only those that are missing.
 #   debootstrap: builds the sandbox Asterisk root     sox, espeak-ng: IVR prompts
-#   chromium: wallboard tests (headless)
+#   chromium: wallboard tests (headless)   sip-tester (sipp), baresip-core: the sandbox's SIP phones and callers
 set -euo pipefail
-wanted=(debootstrap sox espeak-ng chromium)
+wanted=(debootstrap sox espeak-ng chromium sip-tester baresip-core)
 missing=()
 for pkg in "${wanted[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")

@@ -31,11 +31,11 @@ from telephony.rings.queries import (DIRECT_LINE, MAX_REPORT_DAYS, GroupBy, Ring
 from telephony.setup import Telephony, setup
 
 __all__ = [
-    "DIRECT_LINE", "ENDPOINTS_FILE", "MAX_REPORT_DAYS", "AgentChange", "AgentControl", "AgentNotFound", "AgentView", "AgreedCallback",
-    "AmiClient", "AmiConfig", "AmiStats", "CallFilter", "CallView", "CallbackAdmin", "CallbackConflict",
-    "CallbackDetail", "CallbackFilter", "CallbackNotFound", "CallbackService", "CallbackTask", "DroppedMark", "EndpointSync",
-    "GroupBy", "InvalidAgentChange", "InvalidCallbackRequest", "Message", "MessageService", "NoSuchAccount", "PhoneAccounts",
-    "PhonesError", "QueueConfigurator",
-    "RingView", "SlaFigures", "SlaReport", "StateEntry", "Telephony", "UnknownEmployee", "caller_of", "endpoints_conf", "follow_ups", "get_call",
-    "list_calls", "previous_contacts", "rings_of", "setup", "sla_report",
+    "AgentChange", "AgentControl", "AgentNotFound", "AgentView", "AgreedCallback", "AmiClient", "AmiConfig",
+    "AmiStats", "CallFilter", "CallView", "CallbackAdmin", "CallbackConflict", "CallbackDetail", "CallbackFilter",
+    "CallbackNotFound", "CallbackService", "CallbackTask", "DIRECT_LINE", "DroppedMark", "ENDPOINTS_FILE",
+    "EndpointSync", "GroupBy", "InvalidAgentChange", "InvalidCallbackRequest", "MAX_REPORT_DAYS", "Message",
+    "MessageService", "NoSuchAccount", "PhoneAccounts", "PhonesError", "QueueConfigurator", "RingView",
+    "SlaFigures", "SlaReport", "StateEntry", "Telephony", "UnknownEmployee", "caller_of", "endpoints_conf",
+    "follow_ups", "get_call", "list_calls", "previous_contacts", "rings_of", "setup", "sla_report",
 ]

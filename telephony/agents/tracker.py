@@ -6,16 +6,16 @@ Sources: ``QueueMemberAdded/Removed`` (logged in = member of at least one queue)
 → ``AgentComplete`` (ringing, in call, then wrap-up for the queue's ``wrapup_seconds``), ``Hangup`` of a ringing
 or talking member channel (a ring the caller abandoned), the ``agent-reach`` dialplan's UserEvent (softphone
 unreachable: the call went to the fallback number), ``ContactStatus`` (the softphone registered or went away) and
-the device state of the member's hint (its phone on a call the queue did not give: ``in_call``). After a reconnect the state is rebuilt from ``QueueStatus``
-(``reconcile``), never guessed. Wrap-up ends without any PBX event: ``expire(now)`` ends it, driven by a timer
-(``run_wrapup_timer``) that sleeps until ``next_deadline()``.
+the device state of the member's hint (its phone on a call the queue did not give: ``in_call``). After a reconnect
+the state is rebuilt from ``QueueStatus`` (``reconcile``), never guessed. Wrap-up ends without any PBX event:
+``expire(now)`` ends it, driven by a timer (``run_wrapup_timer``) that sleeps until ``next_deadline()``.
 """
 from __future__ import annotations
 
 import asyncio
 import datetime as dt
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from core import dialplan
 from core.clock import utcnow
@@ -23,16 +23,10 @@ from core.events import AgentState, AgentStateChanged, DomainEvent
 from core.policy import PolicyProfile
 from telephony.ami.channels import extension_of
 from telephony.ami.timestamps import event_time
+from telephony.agents.state import (CONTACT_DOWN, CONTACT_UP, DEVICE_INVALID, DEVICE_OCCUPIED, DEVICE_RINGING,
+                                    DEVICE_RINGINUSE, DEVICE_UNAVAILABLE, RESYNCED_CALL, UNREACHABLE_DIAL_STATUSES,
+                                    AgentRecord)
 from telephony.calls.resync import PbxSnapshot
-
-# Asterisk device states in QueueMemberStatus/QueueMember "Status"
-DEVICE_INVALID, DEVICE_UNAVAILABLE, DEVICE_RINGING, DEVICE_RINGINUSE = "4", "5", "6", "7"
-# the softphone (the member's StateInterface) is on some call or ringing: in use, busy, ringing, ring-in-use, held
-DEVICE_OCCUPIED = frozenset({"2", "3", "6", "7", "8"})
-UNREACHABLE_DIAL_STATUSES = frozenset({"CHANUNAVAIL", "CONGESTION"})
-CONTACT_UP, CONTACT_DOWN = frozenset({"Created", "Reachable"}), frozenset({"Removed", "Unreachable"})
-RESYNCED_CALL = "resynced"  # stands for a call or ring seen only in QueueStatus (its channel id is unknown)
-
 
 @dataclass(frozen=True)
 class AgentView:
@@ -46,55 +40,15 @@ class AgentView:
     since: dt.datetime
 
 
-@dataclass
-class _Agent:
-    extension: str
-    interface: str
-    queues: set[str] = field(default_factory=set)
-    paused: bool = False
-    pause_reason: str = ""
-    device_unreachable: bool = False
-    device_occupied: bool = False    # on a call the queue did not give them (a direct line, a personal call)
-    softphone_unreachable: bool = False
-    softphone_unregistered: bool = False   # the PBX removed or lost its registration (ContactStatus)
-    ringing: set[str] = field(default_factory=set)   # member channel Uniqueids ringing now
-    calls: set[str] = field(default_factory=set)     # member channel Uniqueids talking now
-    wrapup_until: dt.datetime | None = None
-    state: AgentState = AgentState.LOGGED_OUT
-    reason: str = ""
-    since: dt.datetime = field(default_factory=utcnow)
-
-    def derive(self, now: dt.datetime) -> tuple[AgentState, str]:
-        if not self.queues:
-            return AgentState.LOGGED_OUT, ""
-        if self.calls:
-            return AgentState.IN_CALL, ""
-        if self.ringing:
-            return AgentState.RINGING, ""
-        if self.wrapup_until is not None and now < self.wrapup_until:
-            return AgentState.WRAP_UP, ""
-        if self.paused:
-            return AgentState.PAUSED, self.pause_reason
-        if self.device_occupied:
-            return AgentState.IN_CALL, "device_in_use"
-        if self.device_unreachable:
-            return AgentState.UNREACHABLE, "device_unavailable"
-        if self.softphone_unreachable:
-            return AgentState.UNREACHABLE, "softphone_unreachable"
-        if self.softphone_unregistered:
-            return AgentState.UNREACHABLE, "softphone_unregistered"
-        return AgentState.AVAILABLE, ""
-
-
 class AgentTracker:
     """EventObserver (see ``telephony.calls.handlers``) keeping every queue member's state; pure, no I/O."""
 
     def __init__(self, profile: PolicyProfile, on_deadline: Callable[[], None] = lambda: None) -> None:
         self.wrapup = {queue.name: queue.wrapup_seconds for queue in profile.queues}
         self.on_deadline = on_deadline  # told when a new wrap-up deadline exists (wakes the timer)
-        self.agents: dict[str, _Agent] = {}          # by interface
+        self.agents: dict[str, AgentRecord] = {}          # by interface
         self._by_channel: dict[str, str] = {}         # member channel Uniqueid -> interface
-        self._handlers: dict[str, Callable[[Mapping], _Agent | None]] = {
+        self._handlers: dict[str, Callable[[Mapping], AgentRecord | None]] = {
             "QueueMemberAdded": self._on_member_status,
             "QueueMemberStatus": self._on_member_status,
             "QueueMemberPause": self._on_pause,
@@ -121,7 +75,7 @@ class AgentTracker:
 
     def reconcile(self, snapshot: PbxSnapshot, now: dt.datetime) -> list[DomainEvent]:
         """Rebuild membership, pause and call state from QueueStatus ``QueueMember`` entries."""
-        seen: dict[str, _Agent] = {}
+        seen: dict[str, AgentRecord] = {}
         for entry in snapshot.queue_members:
             interface = entry.get("Location") or entry.get("Interface") or ""
             if not interface:
@@ -173,19 +127,19 @@ class AgentTracker:
         return None
 
     # --- event handlers --------------------------------------------------------------------------------------
-    def _new(self, interface: str, name: str | None) -> _Agent:
-        agent = _Agent(extension=name or extension_of(interface) or interface, interface=interface)
+    def _new(self, interface: str, name: str | None) -> AgentRecord:
+        agent = AgentRecord(extension=name or extension_of(interface) or interface, interface=interface)
         self.agents[interface] = agent
         return agent
 
-    def _agent(self, event: Mapping, create: bool = False) -> _Agent | None:
+    def _agent(self, event: Mapping, create: bool = False) -> AgentRecord | None:
         interface = event.get("Interface") or event.get("Location") or ""
         agent = self.agents.get(interface)
         if agent is None and create and interface:
             agent = self._new(interface, event.get("MemberName"))
         return agent
 
-    def _apply_status(self, agent: _Agent, event: Mapping) -> None:
+    def _apply_status(self, agent: AgentRecord, event: Mapping) -> None:
         if "Paused" in event:
             agent.paused = str(event["Paused"]) == "1"
             agent.pause_reason = (event.get("PausedReason") or event.get("Reason") or "") if agent.paused else ""
@@ -193,32 +147,32 @@ class AgentTracker:
             agent.device_unreachable = event["Status"] in (DEVICE_INVALID, DEVICE_UNAVAILABLE)
             agent.device_occupied = event["Status"] in DEVICE_OCCUPIED
 
-    def _on_member_status(self, event: Mapping) -> _Agent | None:
+    def _on_member_status(self, event: Mapping) -> AgentRecord | None:
         agent = self._agent(event, create=True)
         if agent is not None:
             agent.queues.add(event.get("Queue") or "")
             self._apply_status(agent, event)
         return agent
 
-    def _on_pause(self, event: Mapping) -> _Agent | None:
+    def _on_pause(self, event: Mapping) -> AgentRecord | None:
         agent = self._agent(event)
         if agent is not None:
             self._apply_status(agent, event)
         return agent
 
-    def _on_removed(self, event: Mapping) -> _Agent | None:
+    def _on_removed(self, event: Mapping) -> AgentRecord | None:
         agent = self._agent(event)
         if agent is not None:
             agent.queues.discard(event.get("Queue") or "")
         return agent
 
-    def _on_called(self, event: Mapping) -> _Agent | None:
+    def _on_called(self, event: Mapping) -> AgentRecord | None:
         return self._member_channel(event, _ringing)
 
-    def _on_connect(self, event: Mapping) -> _Agent | None:
+    def _on_connect(self, event: Mapping) -> AgentRecord | None:
         return self._member_channel(event, _talking)
 
-    def _member_channel(self, event: Mapping, change: Callable[[_Agent, str], None]) -> _Agent | None:
+    def _member_channel(self, event: Mapping, change: Callable[[AgentRecord, str], None]) -> AgentRecord | None:
         """Apply ``change`` to the member (created when new) and its channel; its hangup is then theirs."""
         agent = self._agent(event, create=True)
         if agent is None:
@@ -228,7 +182,7 @@ class AgentTracker:
         self._by_channel[channel] = agent.interface
         return agent
 
-    def _on_ring_end(self, event: Mapping) -> _Agent | None:
+    def _on_ring_end(self, event: Mapping) -> AgentRecord | None:
         agent = self._agent(event)
         if agent is None:
             return None
@@ -238,7 +192,7 @@ class AgentTracker:
         self._by_channel.pop(channel, None)
         return agent
 
-    def _on_complete(self, event: Mapping) -> _Agent | None:
+    def _on_complete(self, event: Mapping) -> AgentRecord | None:
         agent = self._agent(event)
         if agent is None:
             return None
@@ -251,7 +205,7 @@ class AgentTracker:
             self.on_deadline()
         return agent
 
-    def _on_hangup(self, event: Mapping) -> _Agent | None:
+    def _on_hangup(self, event: Mapping) -> AgentRecord | None:
         interface = self._by_channel.pop(event.get("Uniqueid") or "", None)
         agent = self.agents.get(interface) if interface else None
         if agent is None:
@@ -264,7 +218,7 @@ class AgentTracker:
         agent.ringing.discard(channel)
         return agent
 
-    def _on_user_event(self, event: Mapping) -> _Agent | None:
+    def _on_user_event(self, event: Mapping) -> AgentRecord | None:
         if event.get("UserEvent") != dialplan.USEREVENT_AGENT_REACH:
             return None
         extension = event.get("Extension") or ""
@@ -275,7 +229,7 @@ class AgentTracker:
                 return agent
         return None
 
-    def _on_contact_status(self, event: Mapping) -> _Agent | None:
+    def _on_contact_status(self, event: Mapping) -> AgentRecord | None:
         """A softphone registered (Created, Reachable) or went away (Removed, Unreachable); the AOR is the
         extension (pjsip.conf: one AOR per employee, named like them)."""
         status = event.get("ContactStatus") or ""
@@ -287,7 +241,7 @@ class AgentTracker:
                 return agent
         return None
 
-    def _announce(self, agent: _Agent, at: dt.datetime) -> list[DomainEvent]:
+    def _announce(self, agent: AgentRecord, at: dt.datetime) -> list[DomainEvent]:
         state, reason = agent.derive(at)
         if (state, reason) == (agent.state, agent.reason):
             return []
@@ -296,13 +250,13 @@ class AgentTracker:
                                   reason=reason)]
 
 
-def _ringing(agent: _Agent, channel: str) -> None:
+def _ringing(agent: AgentRecord, channel: str) -> None:
     agent.ringing.add(channel)
     agent.softphone_unreachable = False  # trying again; agent-reach says if it still is
     agent.device_occupied = False        # the queue rings only a free phone (ringinuse = no)
 
 
-def _talking(agent: _Agent, channel: str) -> None:
+def _talking(agent: AgentRecord, channel: str) -> None:
     agent.ringing.discard(channel)
     agent.ringing.discard(RESYNCED_CALL)
     agent.calls.add(channel)
