@@ -86,6 +86,7 @@ class HotlineService:
         self.ivr = await ivr_flows.setup(deps, ivr_sounds(self.settings), ports) if self.settings.ivr_enabled else None
         self.metrics.watch_bus(self.bus)
         self.bus.subscribe("ring_metrics", self.metrics.count_ring, RingEnded)
+        self.telephony.calls.writer.on_written = self.metrics.observe_store_lag
         self.bus.subscribe("callback_metrics", self.metrics.count_callback_try, CallbackResult)
         await self.bus.start()
         self.push.start()

@@ -14,7 +14,9 @@ its call, and one ordered writer keeps that reference valid without a second sub
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import logging
+from collections.abc import Callable
 
 from sqlalchemy import insert
 from sqlalchemy.dialects import postgresql, sqlite
@@ -64,6 +66,8 @@ class CallStoreWriter:
         self._pending_flush: asyncio.Task | None = None
         self._retry_delay = RETRY_MIN
         self.rows_written = 0
+        # told the event time of every state row once it is committed (the AMI event → stored lag metric)
+        self.on_written: Callable[[list[dt.datetime]], None] | None = None
 
     async def __call__(self, event: DomainEvent) -> None:
         if isinstance(event, CallStateChanged):
@@ -145,6 +149,8 @@ class CallStoreWriter:
                 self._calls[:0], self._states[:0], self._links[:0], self._rings[:0] = calls, states, links, rings
                 raise
             self.rows_written += len(calls) + len(states) + len(links) + len(rings)
+            if self.on_written is not None and states:
+                self.on_written([row["at"] for row in states])
 
     async def close(self) -> None:
         if self._pending_flush is not None:

@@ -46,6 +46,8 @@ async def test_a_caller_presses_a_key_a_registered_agent_answers_and_each_leg_ho
 
         [(recording_at, recording)] = started
         call = await running.wait_call(recording.call_id, lambda c: c["state"] == "ended")
+        async with running.http.get("/metrics") as response:
+            metrics = await response.text()
 
     menu_queue = next(queue.name for queue in profile.queues if queue.dtmf == "1")
     assert call["caller"] == CALLER and call["queue"] == menu_queue
@@ -53,6 +55,8 @@ async def test_a_caller_presses_a_key_a_registered_agent_answers_and_each_leg_ho
     assert states[0] == "offered" and "answered" in states and states[-1] == "ended"
     [ring] = [r for r in call["rings"] if r["answered"]]
     assert ring["extension"] == "101" and ring["within_sla"]
+    stored = next(line for line in metrics.splitlines() if line.startswith("hotline_call_store_lag_seconds_count"))
+    assert float(stored.split()[1]) >= len(states)      # every stored state was measured from its AMI event
 
     answer = answered_at - recording_at            # where the agent's answer falls in the recording
     caller_leg = voiced_segments(pbx.paths.recordings_dir / recording.caller_leg)
