@@ -1,5 +1,5 @@
 """Everything hotline speaks over AMI, one sub-package per capability: ``ami`` (the hardened client), ``calls``,
-``rings``, ``agents``, ``callbacks``, ``messages``. Imports ``core`` only.
+``rings``, ``agents``, ``callbacks``, ``messages``, ``hours``. Imports ``core`` only.
 
 This module is telephony's public surface: the composition root (``hotline/``) imports telephony only from here.
 ``setup(deps, directory)`` builds all of it; the rest are the read models and errors the web layer shows.

@@ -1,7 +1,8 @@
 """Builds all of telephony from the shared dependencies (called once by the composition root).
 
 Order: the call model first (its tracker is what rings and agents observe), then agents, then callbacks and
-messages. Everything subscribes to the bus and to AMI here, before the bus starts and before AMI connects.
+messages, then the opening hours' holiday flags. Everything subscribes to the bus and to AMI here, before the bus
+starts and before AMI connects.
 """
 from __future__ import annotations
 
@@ -18,6 +19,8 @@ from telephony.callbacks.setup import CallbackServices
 from telephony.callbacks.setup import setup as setup_callbacks
 from telephony.calls.setup import CallServices, restored_tracker
 from telephony.calls.setup import setup as setup_calls
+from telephony.hours.holiday_flags import HolidayFlags
+from telephony.hours.setup import setup as setup_hours
 from telephony.messages.service import MessageService
 from telephony.messages.setup import setup as setup_messages
 from telephony.rings.meter import RingMeter
@@ -33,6 +36,7 @@ class Telephony:
     agents: AgentServices
     callbacks: CallbackServices
     messages: MessageService
+    hours: HolidayFlags
 
     @property
     def active_calls(self) -> int:
@@ -62,6 +66,7 @@ class Telephony:
 
     async def close(self) -> None:
         await self.calls.handler.close()
+        await self.hours.close()
         await self.agents.close()
         await self.calls.writer.close()
 
@@ -81,4 +86,4 @@ async def setup(deps: Dependencies, directory: EmployeeDirectory) -> Telephony:
     calls = setup_calls(deps, tracker, observers=[rings, *agents.observers])
     callbacks = setup_callbacks(deps, agents)
     messages = setup_messages(deps, callbacks.service)
-    return Telephony(calls, rings, agents, callbacks, messages)
+    return Telephony(calls, rings, agents, callbacks, messages, setup_hours(deps))

@@ -110,7 +110,9 @@ def test_render_command_writes_the_includes_for_docker(tmp_path, monkeypatch):
     assert pbx_command.run(parser.parse_args(["render", str(tmp_path / "hotline")])) == 0
     written = {p.name: p.read_text() for p in Path(tmp_path / "hotline").iterdir()}
     assert set(written) == {"manager-general.conf", "manager-users.conf", "globals.conf", "public-number.conf",
-                            "queues.conf"}
+                            "queues.conf", "opening-hours.conf"}
+    # docker compose gets the profile's real hours, never the sandbox's round-the-clock line
+    assert "GotoIfTime(08:30-16:59,mon,*,*,Europe/Riga?open)" in written["opening-hours.conf"]
     assert "secret = compose-secret-123" in written["manager-users.conf"]
     assert "exten => 80001234," in written["public-number.conf"]
 
