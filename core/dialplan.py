@@ -23,6 +23,8 @@ CUSTOM_FALLBACK_PREFIX = "Custom:hotline-fallback-"   # + extension: NOT_INUSE w
 # PJSIP objects (docker/asterisk/pjsip.conf and the rendered hotline/pjsip-*.conf)
 TRUNK_ENDPOINT = "trunk"                 # the public network; settings.pbx_trunk_template dials PJSIP/<n>@trunk
 SIP_REALM = "hotline"                    # digest realm: the stored password digests are bound to it
+CONTEXT_OPENING_HOURS = "hotline-opening-hours"  # Gosub: returns "open" or "closed" (weekly hours, AstDB holidays)
+CONTEXT_CLOSED = "hotline-closed"        # the line is closed: the hours, a message or a callback; nobody rings
 
 # Channel variables set by our AGI flows (read by the dialplan after AGI returns)
 VAR_QUEUE = "HOTLINE_QUEUE"              # queue the caller joins; preset to the profile's default queue
@@ -76,8 +78,19 @@ AGI_CALLBACK_REQUEST_PATH = "callback_request"  # route after key 1 while waitin
 AGI_UNAVAILABLE_PATH = "unavailable"     # route after an unanswered direct line: message or colleague
 AGI_AGENT_FEATURE_PATH = "agent_feature"   # route of an agent's feature codes from their phone (*61..*64)
 AGI_QUEUE_FAILED_PATH = "queue_failed"   # route after a queue that could not take the caller: apology, callback
+AGI_CLOSED_PATH = "closed"               # route when the line is closed (argument: the dialled number)
 # UserEvent sent before that route, with Queue and Status (QUEUESTATUS): the call ends unanswered, never abandoned
 USEREVENT_QUEUE_FAILED = "HotlineQueueFailed"
+# UserEvent sent when the line is closed, with Dialled: the call ends `closed` and is owed no callback
+USEREVENT_CLOSED = "HotlineClosed"
+
+# Opening hours: the PBX checks them itself, so nobody rings at night even with hotline down. Weekly hours are
+# rendered (hotline/opening-hours.conf); national holidays are AstDB flags hotline-closed/<YYYY-MM-DD, local>,
+# written by hotline at every AMI login (value HOLIDAY_FLAG; other values are an operator's own closures, kept)
+OPENING_HOURS_INCLUDE = "opening-hours.conf"
+ASTDB_CLOSED_FAMILY = "hotline-closed"
+HOLIDAY_FLAG = "holiday"
+OPEN, CLOSED = "open", "closed"          # what the opening-hours Gosub returns (GOSUB_RETVAL)
 
 
 def agent_interface(extension: str) -> str:

@@ -24,6 +24,7 @@ class EndCause(StrEnum):
     DROPPED = "dropped"                      # answered, ended with a network or failure cause
     UNANSWERED = "unanswered"                # ended by the PBX without an answer (no one available, timeout)
     LOST_DURING_OUTAGE = "lost_during_outage"  # the PBX no longer knew the call after we reconnected
+    CLOSED = "closed"                        # the line was closed (outside hours, a holiday): nobody was rung
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,6 +145,7 @@ class IvrStep(StrEnum):
     CALLBACK_REQUEST = "callback_request"  # pressed 1 while waiting in a queue; outcome "booked"/"no_valid_number"
     UNAVAILABLE = "unavailable"        # employee did not answer: choice = key; outcome "message" / "colleague"
     QUEUE_FAILED = "queue_failed"      # the queue could not take the caller: apology; outcome "booked" / "declined"
+    CLOSED = "closed"                  # the line was closed: choice = key; outcome "message" / "booked" / "goodbye"
 
 
 @dataclass(frozen=True, slots=True)
@@ -187,6 +189,7 @@ class CallbackReason(StrEnum):
     HOLD_REFUSED = "hold_refused"
     QA_CORRECTION = "qa_correction"
     MESSAGE = "message"
+    AFTER_HOURS = "after_hours"    # booked in the closed-line flow: due when the line opens
 
 
 # a number has at most one task in these states
@@ -198,13 +201,14 @@ class MessageLeft(DomainEvent):
     """A caller left a message for an employee who could not answer (LT-2021 §12.18)."""
 
     message_id: int
-    extension: str
+    extension: str | None       # None: left for a queue (the closed public number), supervisors see it
     caller: str | None          # personal data: never log it
     caller_name: str | None = None
     reason: str = ""
     has_audio: bool = False
     call_id: str | None = None
     callback_id: int | None = None
+    queue: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

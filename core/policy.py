@@ -131,6 +131,10 @@ class Prompts(_Strict):
     # the queue could not take the caller (nobody ready, the wait ran out): never cut off in silence
     queue_unavailable: str = ""          # "we are sorry: nobody can take your call now"
     queue_unavailable_offer: str = ""    # "press 1 to be called back; otherwise we call you back on this number"
+    # the line is closed (outside business_hours, a national holiday): the hours as fixed text, then the choice
+    closed_hours: str = ""               # "we are open Monday to Thursday 8-17, Friday 8-15.45"
+    closed_options: str = ""             # "press 1 to leave a message, 2 to be called back when we open"
+    closed_callback_booked: str = ""     # "thank you: we will call you back when we open"
 
 
 class Flow(_Strict):

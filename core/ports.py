@@ -54,9 +54,11 @@ class CallbackRequests(Protocol):
 class MessageDrop(Protocol):
     """Stores a message for an employee and tells their softphone (implemented in telephony, wired by hotline)."""
 
-    async def leave_message(self, *, extension: str, caller: str | None, audio_path: str | None = None,
-                            call_id: str | None = None, reason: str = "", caller_name: str | None = None) -> int:
-        """The new message's id."""
+    async def leave_message(self, *, extension: str | None, caller: str | None, audio_path: str | None = None,
+                            call_id: str | None = None, reason: str = "", caller_name: str | None = None,
+                            queue: str | None = None, due_at: dt.datetime | None = None) -> int:
+        """The new message's id. ``extension`` None: a message for ``queue`` (the closed public number);
+        ``due_at``: when the callback the message asks for falls due (default now)."""
         ...
 
 

@@ -22,7 +22,6 @@ from dataclasses import dataclass
 from core.clock import utcnow
 from core.dialplan import AGI_CALLBACK_OFFER_PATH, AGI_CALLBACK_REQUEST_PATH
 from core.events import CallbackReason, IvrStep
-from core.phone_numbers import callback_number
 from core.policy import PolicyProfile
 from core.ports import CallbackRequests
 from ivr_flows.agi_session import AgiSession
@@ -36,7 +35,6 @@ ROUTE = AGI_CALLBACK_OFFER_PATH
 REQUEST_ROUTE = AGI_CALLBACK_REQUEST_PATH
 REASON = CallbackReason.HOLD_REFUSED
 ACCEPT = "1"
-USE_CALLER_ID = "1"
 # English core sounds when the profile's prompt is missing (the prompt builder had no text or no voice)
 FALLBACK_SOUNDS = {
     "callback_offer": "vm-tocallback", "callback_confirm_number": "vm-tocallnum",
@@ -121,12 +119,6 @@ class CallbackOfferFlow(PromptedFlow):
         except AgiCommandFailed:  # a prompt that will not play must not send a booked caller back to the queue
             log.warning("call %s: goodbye prompt failed; hanging up anyway", call_id)
         await session.hangup()
-
-    async def _number(self, session: AgiSession) -> str | None:
-        caller_id = callback_number(session.request.callerid, self.profile.country)
-        if caller_id is not None and await self._ask_on(session, "callback_confirm_number", 1) == USE_CALLER_ID:
-            return caller_id
-        return await self._keyed_number(session)
 
     async def _step(self, call_id: str | None, choice: str, outcome: str) -> None:
         await self._record_step(call_id, self.STEP, choice, outcome)

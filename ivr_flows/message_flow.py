@@ -14,6 +14,7 @@ absence data yet, so it cannot say when they will be back), then chooses:
 """
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import re
 import uuid
@@ -47,6 +48,40 @@ FALLBACK_SOUNDS = {
 def message_file(spool_dir: str, extension: str) -> str:
     """Where the PBX records the message (no extension: RECORD FILE adds the format's)."""
     return f"{spool_dir.rstrip('/')}/{MESSAGES_SUBDIR}/hotline-message-{extension}-{uuid.uuid4().hex[:12]}"
+
+
+async def take_message(flow: PromptedFlow, session: AgiSession, messages: MessageDrop, call_id: str | None, *,
+                       extension: str | None = None, queue: str | None = None,
+                       due_at: dt.datetime | None = None) -> None:
+    """Record a message after ``message_record`` and store it through ``messages``, for the employee (or for the
+    queue, when ``extension`` is None), then ``message_saved``, goodbye and hang up. Shared by the
+    employee-unavailable and the closed-line flows (``flow`` gives the prompts and the profile)."""
+    policy = flow.profile.callbacks
+    await flow._play(session, "message_record")
+    spool = await session.get_variable("ASTSPOOLDIR")
+    if not spool:
+        raise RuntimeError("the PBX did not tell its spool directory")
+    path = message_file(spool, extension or queue or "hotline")
+    hung_up = False
+    try:
+        await session.command(
+            "RECORD FILE", path, MESSAGE_FORMAT, STOP_RECORDING, str(policy.message_max_seconds * 1000),
+            "BEEP", f"s={policy.message_silence_seconds}",
+            timeout=policy.message_max_seconds + session.limits.command_margin + 5)
+    except (AgiHangup, AgiConnectionLost):
+        hung_up = True   # the caller hung up while speaking: what they said is still a message
+    caller = callback_number(session.request.callerid, flow.profile.country)
+    message_id = await messages.leave_message(extension=extension, queue=None if extension else queue, caller=caller,
+                                              call_id=call_id, audio_path=f"{path}.{MESSAGE_FORMAT}", due_at=due_at)
+    log.info("call %s: message %s recorded for %s", call_id, message_id, extension or f"queue {queue}")
+    if hung_up or session.hung_up:
+        return
+    try:
+        await flow._play(session, "message_saved")
+        await flow._play(session, "goodbye")
+        await session.hangup()
+    except (AgiHangup, AgiConnectionLost):
+        return   # the message is stored; a caller leaving before the goodbye is fine
 
 
 class MessageFlow(PromptedFlow):
@@ -92,31 +127,7 @@ class MessageFlow(PromptedFlow):
         return self.profile.default_queue
 
     async def _take_message(self, session: AgiSession, extension: str, call_id: str | None) -> None:
-        await self._play(session, "message_record")
-        spool = await session.get_variable("ASTSPOOLDIR")
-        if not spool:
-            raise RuntimeError("the PBX did not tell its spool directory")
-        path = message_file(spool, extension)
-        hung_up = False
-        try:
-            await session.command(
-                "RECORD FILE", path, MESSAGE_FORMAT, STOP_RECORDING, str(self.policy.message_max_seconds * 1000),
-                "BEEP", f"s={self.policy.message_silence_seconds}",
-                timeout=self.policy.message_max_seconds + session.limits.command_margin + 5)
-        except (AgiHangup, AgiConnectionLost):
-            hung_up = True   # the caller hung up while speaking: what they said is still a message
-        caller = callback_number(session.request.callerid, self.profile.country)
-        message_id = await self.messages.leave_message(extension=extension, caller=caller, call_id=call_id,
-                                                       audio_path=f"{path}.{MESSAGE_FORMAT}")
-        log.info("call %s: message %s recorded for extension %s", call_id, message_id, extension)
-        if hung_up or session.hung_up:
-            return
-        try:
-            await self._play(session, "message_saved")
-            await self._play(session, "goodbye")
-            await session.hangup()
-        except (AgiHangup, AgiConnectionLost):
-            return   # the message is stored; a caller leaving before the goodbye is fine
+        await take_message(self, session, self.messages, call_id, extension=extension)
 
     async def _step(self, call_id: str | None, choice: str, outcome: str) -> None:
         await self._record_step(call_id, IvrStep.UNAVAILABLE, choice, outcome)

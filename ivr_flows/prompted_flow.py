@@ -1,6 +1,6 @@
-"""What the callback offer and the employee-unavailable flows share: the profile's prompt for a key (a core sound
-when the prompt builder had none), a time bound per prompt, and the call's IVR steps, published within a bound so
-that our history never holds the caller."""
+"""What the callback offer, employee-unavailable, queue-failed and closed flows share: the profile's prompt for a
+key (a core sound when the prompt builder had none), a time bound per prompt, the number to call back on, and the
+call's IVR steps, published within a bound so that our history never holds the caller."""
 from __future__ import annotations
 
 import asyncio
@@ -16,6 +16,7 @@ from ivr_flows.prompts import PromptSet
 STEP_TIMEOUT = 1.0      # seconds publishing a step may take
 MAX_NUMBER_DIGITS = 15  # E.164 at most
 PROMPT_MARGIN = 2.0     # seconds a prompt may play beyond its known length
+USE_CALLER_ID = "1"     # "be called back on the number you call from"
 Publish = Callable[[object], Awaitable[None]]
 
 
@@ -53,6 +54,13 @@ class PromptedFlow:
                 return number
             await self._play(session, "callback_invalid_number")
         return None
+
+    async def _number(self, session: AgiSession) -> str | None:
+        """The number to call back: the caller's own once confirmed (``callback_confirm_number``), else keyed in."""
+        caller_id = callback_number(session.request.callerid, self.profile.country)
+        if caller_id is not None and await self._ask_on(session, "callback_confirm_number", 1) == USE_CALLER_ID:
+            return caller_id
+        return await self._keyed_number(session)
 
     async def _record_step(self, call_id: str | None, step: IvrStep, choice: str, outcome: str) -> None:
         if self.publish is None or not call_id:

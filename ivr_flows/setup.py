@@ -1,6 +1,7 @@
 """Builds the IVR for the composition root: prompts, the step writer, and every FastAGI route: the menu flow
 (``ivr``), the callback offer before the queue and while waiting in it (``callback_offer``, ``callback_request``),
-and the employee-unavailable flow (``unavailable``: a message or a colleague of the same competence).
+the employee-unavailable flow (``unavailable``: a message or a colleague of the same competence), the queue that
+could not take the caller (``queue_failed``) and the closed line (``closed``: the hours, a message or a callback).
 
 The flows reach the rest of the system only through core's ports (:class:`IvrPorts`). ``setup`` must run before
 the bus starts (it subscribes the step writer); ``start``/``stop`` open and close the FastAGI listener on
@@ -14,7 +15,7 @@ from core.deps import Dependencies
 from core.dialplan import AGI_IVR_PATH
 from core.events import IvrStepRecorded
 from core.ports import AgentAvailability, CallbackRequests, EmployeeCompetences, MessageDrop
-from ivr_flows import agent_feature, callback_offer, message_flow, queue_failed
+from ivr_flows import agent_feature, callback_offer, closed_flow, message_flow, queue_failed
 from ivr_flows.agi_server import AgiServer
 from ivr_flows.flows import MenuFlow
 from ivr_flows.preverify import PreVerifications
@@ -67,7 +68,7 @@ async def setup(deps: Dependencies, sounds: SoundsDirs, ports: IvrPorts) -> IvrF
 
 def add_callback_routes(server: AgiServer, deps: Dependencies, prompts: PromptSet, ports: IvrPorts) -> None:
     """The routes that book callbacks and take messages (``callback_offer``, ``callback_request``, ``unavailable``,
-    ``queue_failed``)."""
+    ``queue_failed``, ``closed``)."""
     publish = deps.bus.publish
     server.add_route(callback_offer.ROUTE, callback_offer.CallbackOfferFlow(deps.profile, prompts, ports.callbacks,
                                                                             publish))
@@ -76,3 +77,5 @@ def add_callback_routes(server: AgiServer, deps: Dependencies, prompts: PromptSe
     server.add_route(message_flow.ROUTE, message_flow.MessageFlow(deps.profile, prompts, ports.messages,
                                                                   ports.competences, publish))
     server.add_route(queue_failed.ROUTE, queue_failed.QueueFailedFlow(deps.profile, prompts, ports.callbacks, publish))
+    server.add_route(closed_flow.ROUTE, closed_flow.ClosedFlow(deps.profile, prompts, ports.messages, ports.callbacks,
+                                                               publish))

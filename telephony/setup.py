@@ -1,7 +1,8 @@
 """Builds all of telephony from the shared dependencies (called once by the composition root).
 
 Order: the call model first (its tracker is what rings and agents observe), then agents, then callbacks and
-messages. Everything subscribes to the bus and to AMI here, before the bus starts and before AMI connects.
+messages, then the opening hours' holiday flags. Everything subscribes to the bus and to AMI here, before the bus
+starts and before AMI connects.
 """
 from __future__ import annotations
 
@@ -19,6 +20,8 @@ from telephony.callbacks.setup import CallbackServices
 from telephony.callbacks.setup import setup as setup_callbacks
 from telephony.calls.setup import CallServices, restored_tracker
 from telephony.calls.setup import setup as setup_calls
+from telephony.hours.holiday_flags import HolidayFlags
+from telephony.hours.setup import setup as setup_hours
 from telephony.messages.service import MessageService
 from telephony.messages.setup import setup as setup_messages
 from telephony.phones.setup import PhoneServices
@@ -37,6 +40,7 @@ class Telephony:
     callbacks: CallbackServices
     messages: MessageService
     phones: PhoneServices
+    hours: HolidayFlags
 
     @property
     def active_calls(self) -> int:
@@ -71,6 +75,7 @@ class Telephony:
 
     async def close(self) -> None:
         await self.calls.handler.close()
+        await self.hours.close()
         await self.agents.close()
         await self.calls.writer.close()
 
@@ -92,4 +97,4 @@ async def setup(deps: Dependencies, directory: EmployeeDirectory, pbx_includes: 
     callbacks = setup_callbacks(deps, agents)
     messages = setup_messages(deps, callbacks.service)
     phones = setup_phones(deps, directory, pbx_includes)
-    return Telephony(calls, rings, agents, callbacks, messages, phones)
+    return Telephony(calls, rings, agents, callbacks, messages, phones, setup_hours(deps))

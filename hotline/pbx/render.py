@@ -6,6 +6,7 @@ profile (AMI port and user, AGI address, public number, queues). The same genera
 """
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 from core import dialplan
@@ -118,6 +119,7 @@ def generated_includes(settings: Settings, secret: str, profile: PolicyProfile |
         "queues.conf": "\n".join(queues),
         "pjsip-transports.conf": transports_conf(settings),
         "pjsip-trunk.conf": trunk_conf(settings),
+        dialplan.OPENING_HOURS_INCLUDE: ALWAYS_OPEN if sandbox else opening_hours(profile),
     }
     files["hints.conf"] = hints_conf(settings, sandbox=sandbox)
     if sandbox:
@@ -134,6 +136,40 @@ def hints_conf(settings: Settings, *, sandbox: bool = False) -> str:
                     if template not in devices]
     watched = [template.replace("{extension}", "${EXTEN}") for template in devices]
     return f"exten => _X.,hint,{'&'.join(watched)}&{dialplan.CUSTOM_FALLBACK_PREFIX}${{EXTEN}}\n"
+
+
+_WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+# The sandbox is open round the clock, holidays included: the test suite and the demo run at any hour and on any day
+# (a service under test writes the real holiday flags). Tests of the hours load a profile's real lines into the
+# running sandbox (tests/pbx_hours.py).
+ALWAYS_OPEN = f"exten => s,n,Goto({dialplan.OPEN})   ; sandbox: always open\n"
+
+
+def opening_hours(profile: PolicyProfile) -> str:
+    """The lines of the opening-hours Gosub: closed on a day with an AstDB flag (holidays, written by
+    telephony.hours; an operator's closures), then one GotoIfTime per open weekday, in the profile's timezone; a
+    day without hours falls through to closed. GotoIfTime's end minute is inclusive (08:00-17:00 still matches
+    17:00:59), so the range ends a minute before closing: closed from 17:00:00."""
+    today = f"${{STRFTIME(${{EPOCH}},{profile.timezone},%Y-%m-%d)}}"
+    lines = [f"exten => s,n,GotoIf(${{DB_EXISTS({dialplan.ASTDB_CLOSED_FAMILY}/{today})}}?{dialplan.CLOSED})"]
+    for day, (opens, closes) in sorted(profile.business_hours.days.items()):
+        first = _minute(opens, up=True)
+        # a day open to 23:59:59 is open until midnight (a closing time cannot be 24:00)
+        last = 24 * 60 - 1 if closes >= dt.time(23, 59, 59) else _minute(closes, up=False) - 1
+        if last < first:
+            continue   # open for less than a whole minute: closed
+        lines.append(f"exten => s,n,GotoIfTime({_hhmm(first)}-{_hhmm(last)},{_WEEKDAYS[day - 1]},*,*,"
+                     f"{profile.timezone}?{dialplan.OPEN})")
+    return "\n".join(lines) + "\n"
+
+
+def _minute(time: dt.time, *, up: bool) -> int:
+    """Minutes since midnight; seconds round towards the closed side (opening up, closing down)."""
+    return time.hour * 60 + time.minute + (1 if up and (time.second or time.microsecond) else 0)
+
+
+def _hhmm(minute: int) -> str:
+    return f"{minute // 60:02d}:{minute % 60:02d}"
 
 
 def _callback_announcement(settings: Settings, profile: PolicyProfile) -> list[str]:

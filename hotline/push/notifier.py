@@ -165,9 +165,11 @@ class PushNotifier:
         }, at=event.at.isoformat()))
 
     def message(self, event: MessageLeft) -> None:
-        """To the employee the message is for (their softphone shows it), and to supervisors watching."""
-        self.hub.publish(Audience(supervisors=True, extensions=frozenset({event.extension})), Push("message", {
-            "message_id": event.message_id, "extension": event.extension, "caller": event.caller,
+        """To the employee the message is for (their softphone shows it), and to supervisors watching (alone when
+        it was left for a queue on the closed line)."""
+        extensions = frozenset({event.extension}) if event.extension else frozenset()
+        self.hub.publish(Audience(supervisors=True, extensions=extensions), Push("message", {
+            "message_id": event.message_id, "extension": event.extension, "queue": event.queue, "caller": event.caller,
             "caller_name": event.caller_name, "reason": event.reason, "has_audio": event.has_audio,
             "call_id": event.call_id, "callback_id": event.callback_id,
         }, at=event.at.isoformat(), personal=frozenset({"caller"})))

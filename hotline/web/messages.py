@@ -32,7 +32,8 @@ class ReadIn(BaseModel):
 
 class MessageOut(BaseModel):
     id: int
-    extension: str
+    extension: str | None   # None: left for a queue while the line was closed (supervisors see it)
+    queue: str | None = None
     caller: str | None
     caller_name: str | None
     reason: str
@@ -45,8 +46,9 @@ class MessageOut(BaseModel):
 
 
 def present(message: Message, role: str) -> MessageOut:
-    return MessageOut(id=message.id, extension=message.extension, caller=present_number(message.caller, role),
-                      caller_name=message.caller_name, reason=message.reason, has_audio=message.audio_path is not None,
+    return MessageOut(id=message.id, extension=message.extension, queue=message.queue,
+                      caller=present_number(message.caller, role), caller_name=message.caller_name,
+                      reason=message.reason, has_audio=message.audio_path is not None,
                       call_id=message.call_id, callback_id=message.callback_id, created_at=message.created_at,
                       read=message.read, read_at=message.read_at)
 

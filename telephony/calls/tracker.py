@@ -42,6 +42,7 @@ class TrackedCall:
     caller_cause_text: str = ""
     torn_down_by_pbx_shutdown: bool = False
     queue_failed: bool = False     # the queue could not take the caller: unanswered, never abandoned
+    closed: bool = False           # the line was closed (HotlineClosed): nobody was rung, nothing is owed
 
     @property
     def answered(self) -> bool:
@@ -191,6 +192,8 @@ class CallTracker:
         if call is not None and event.get("UserEvent") == dialplan.USEREVENT_QUEUE_FAILED:
             call.queue_failed = True
             call.queue = call.queue or event.get("Queue") or None   # JOINEMPTY: the queue never saw the caller
+        elif call is not None and event.get("UserEvent") == dialplan.USEREVENT_CLOSED:
+            call.closed = True
         return []
 
     def _on_soft_hangup_request(self, event: Mapping, call: TrackedCall | None) -> list[DomainEvent]:
@@ -241,6 +244,8 @@ class CallTracker:
             return EndCause.DROPPED if is_failure(call.caller_cause) else EndCause.COMPLETED
         if call.queue_failed:
             return EndCause.UNANSWERED
+        if call.closed:   # whether the caller hung up or heard goodbye: the line was closed, no callback owed
+            return EndCause.CLOSED
         if call.abandoned or (call.queue is None and not is_failure(call.caller_cause)):
             return EndCause.ABANDONED
         return EndCause.UNANSWERED

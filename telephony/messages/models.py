@@ -16,7 +16,8 @@ class MessageRow(Base):
     __table_args__ = (Index("ix_messages_extension_created_at", "extension", "created_at"),)
 
     id: Mapped[int] = mapped_column(AutoId, primary_key=True, autoincrement=True)
-    extension: Mapped[str] = mapped_column(String(16))
+    extension: Mapped[str | None] = mapped_column(String(16))   # None: a message for a queue
+    queue: Mapped[str | None] = mapped_column(String(40))       # left on the closed public number
     caller: Mapped[str | None] = mapped_column(String(32))        # personal data
     caller_name: Mapped[str | None] = mapped_column(String(200))  # personal data
     reason: Mapped[str] = mapped_column(String(500), default="")
@@ -30,7 +31,7 @@ class MessageRow(Base):
 @dataclass(frozen=True)
 class Message:
     id: int
-    extension: str
+    extension: str | None
     caller: str | None
     caller_name: str | None
     reason: str
@@ -39,6 +40,7 @@ class Message:
     callback_id: int | None
     created_at: dt.datetime
     read_at: dt.datetime | None
+    queue: str | None = None
 
     @property
     def read(self) -> bool:
@@ -49,4 +51,4 @@ def message_of(row: MessageRow) -> Message:
     """The value object of a stored message."""
     return Message(id=row.id, extension=row.extension, caller=row.caller, caller_name=row.caller_name,
                    reason=row.reason, audio_path=row.audio_path, call_id=row.call_id, callback_id=row.callback_id,
-                   created_at=row.created_at, read_at=row.read_at)
+                   created_at=row.created_at, read_at=row.read_at, queue=row.queue)

@@ -8,6 +8,7 @@ data: never logged.
 """
 from __future__ import annotations
 
+import datetime as dt
 import logging
 
 from sqlalchemy import select, update
@@ -33,29 +34,34 @@ class MessageService:
         self.notifier = notifier
         self._sessions = make_sessionmaker(engine)
 
-    async def leave_message(self, *, extension: str, caller: str | None, audio_path: str | None = None,
-                            call_id: str | None = None, reason: str = "", caller_name: str | None = None) -> int:
+    async def leave_message(self, *, extension: str | None, caller: str | None, audio_path: str | None = None,
+                            call_id: str | None = None, reason: str = "", caller_name: str | None = None,
+                            queue: str | None = None, due_at: dt.datetime | None = None) -> int:
         """Store the message, ask for a callback when there is a number, announce it; the message's id.
 
         ``caller`` must already be a dialable number (or None): the flow validated it for the profile's country.
+        ``extension`` None: the message is for ``queue`` (left while the line was closed), and so is its callback.
+        ``due_at``: when the callback falls due (default now; the dialer only calls while the line is open).
         """
         now = utcnow()
         callback_id = None
         if caller and self.callbacks is not None:
-            callback_id = await self.callbacks.request_callback(caller, CallbackReason.MESSAGE, due_at=now,
-                                                                call_id=call_id, extension=extension)
+            callback_id = await self.callbacks.request_callback(caller, CallbackReason.MESSAGE, due_at=due_at or now,
+                                                                call_id=call_id, extension=extension, queue=queue)
         async with self._sessions() as session, session.begin():
-            row = MessageRow(extension=extension, caller=caller, caller_name=caller_name, reason=reason[:500],
-                             audio_path=audio_path, call_id=call_id, callback_id=callback_id, created_at=now)
+            row = MessageRow(extension=extension, queue=queue, caller=caller, caller_name=caller_name,
+                             reason=reason[:500], audio_path=audio_path, call_id=call_id, callback_id=callback_id,
+                             created_at=now)
             session.add(row)
             await session.flush()
             message_id = row.id
-        log.info("message %s left for extension %s (call %s, audio %s)", message_id, extension, call_id,
-                 audio_path is not None)
+        log.info("message %s left for %s (call %s, audio %s)", message_id,
+                 f"extension {extension}" if extension else f"queue {queue}", call_id, audio_path is not None)
         if self.notifier is not None:
             await self.notifier.left(MessageLeft(
                 at=now, message_id=message_id, extension=extension, caller=caller, caller_name=caller_name,
-                reason=reason, has_audio=audio_path is not None, call_id=call_id, callback_id=callback_id))
+                reason=reason, has_audio=audio_path is not None, call_id=call_id, callback_id=callback_id,
+                queue=queue))
         return message_id
 
     async def list(self, *, extension: str | None = None, unread_only: bool = False, limit: int = 100,

@@ -20,8 +20,8 @@ async def test_the_employee_gets_the_message_push_other_agents_do_not(pushing):
         await bus.publish(MessageLeft(AT, message_id=8, extension="102", caller=None))
         got = await employee.next()
         assert got == {"type": "message", "at": AT.isoformat(), "message_id": 7, "extension": "101",
-                       "caller": CALLER, "caller_name": None, "reason": "", "has_audio": True, "call_id": "1.1",
-                       "callback_id": 3}
+                       "queue": None, "caller": CALLER, "caller_name": None, "reason": "", "has_audio": True,
+                       "call_id": "1.1", "callback_id": 3}
         assert (await other.next())["message_id"] == 8   # 102's own message is its first: nothing of 101's
     finally:
         await employee.stop()

@@ -66,14 +66,19 @@ def test_static_configs_keep_ami_on_loopback_with_auth_limits():
         assert re.search(rf"^{re.escape(line)}$", manager, re.M), line
 
 
+def test_the_members_state_interface_names_the_hint_context():
+    assert dialplan.STATE_INTERFACE_TEMPLATE.format(extension="101") == f"hint:101@{dialplan.CONTEXT_HINTS}"
+    assert f"[{dialplan.CONTEXT_HINTS}]" in (config_source() / "extensions.conf").read_text()
+
+
 def test_every_shared_dialplan_name_is_spelled_the_same_in_the_dialplan():
     extensions = "".join((config_source() / name).read_text() for name in ("extensions.conf", "pjsip.conf"))
     extensions += (SANDBOX_SOURCE / "extensions.conf").read_text()
     names = [value for key, value in vars(dialplan).items() if key.isupper() and isinstance(value, str)]
     for name in names:
         if name in (dialplan.AGI_IVR_PATH, dialplan.ASTDB_FAMILY, dialplan.SANDBOX_DEVICE_TEMPLATE,
-                    dialplan.SANDBOX_TRUNK_TEMPLATE):
-            continue  # appear inside rendered URLs, AstDB paths and rendered globals, checked below
+                    dialplan.SANDBOX_TRUNK_TEMPLATE, dialplan.STATE_INTERFACE_TEMPLATE):
+            continue  # appear inside rendered URLs, AstDB paths, rendered globals and AMI actions, checked below
         assert name in extensions, name
     assert f"DB_EXISTS({dialplan.ASTDB_FAMILY}/${{EXTEN}}/{dialplan.ASTDB_ANSWER_AFTER})" in extensions
 
@@ -112,8 +117,10 @@ def test_render_command_writes_the_includes_for_docker(tmp_path, monkeypatch):
     assert pbx_command.run(parser.parse_args(["render", str(tmp_path / "hotline")])) == 0
     written = {p.name: p.read_text() for p in Path(tmp_path / "hotline").iterdir()}
     assert set(written) == {"manager-general.conf", "manager-users.conf", "globals.conf", "public-number.conf",
-                            "pjsip-transports.conf", "pjsip-trunk.conf",
-                            "queues.conf"}
+                            "pjsip-transports.conf", "pjsip-trunk.conf", "hints.conf",
+                            "queues.conf", "opening-hours.conf"}
+    # docker compose gets the profile's real hours, never the sandbox's round-the-clock line
+    assert "GotoIfTime(08:30-16:59,mon,*,*,Europe/Riga?open)" in written["opening-hours.conf"]
     assert "secret = compose-secret-123" in written["manager-users.conf"]
     assert "exten => 80001234," in written["public-number.conf"]
 

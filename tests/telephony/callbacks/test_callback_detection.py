@@ -92,6 +92,8 @@ async def test_each_unanswered_or_dropped_ending_gets_its_reason(callbacks, dete
 @pytest.mark.parametrize("steps, dialed", [
     ((QUEUED, ANSWERED, ended(EndCause.COMPLETED)), "1883"),   # a normal conversation
     ((ended(EndCause.ABANDONED),), "1883"),                    # left in the IVR greeting, asked for no one
+    ((ended(EndCause.CLOSED),), "1883"),                       # the line was closed: nobody was rung
+    ((ended(EndCause.CLOSED),), "101"),                        # a direct line at night: nobody was rung either
 ])
 async def test_calls_that_need_nothing_make_no_task_and_no_skip(callbacks, detector, steps, dialed):
     await call(detector, "3.1", *steps, dialed=dialed)

@@ -146,3 +146,15 @@ def test_without_the_queue_failure_the_same_call_is_one_the_caller_abandoned():
     out = run(CallTracker(), [ev("Newchannel", 0, **caller), ev("Newchannel", 0, **inbound),
                               ev("Hangup", 9.0, **inbound, Cause="16"), ev("Hangup", 9.0, **caller, Cause="16")])
     assert states(out)[-1] == (CallState.ENDED, EndCause.ABANDONED)
+
+
+def test_a_call_on_the_closed_line_ends_closed_whenever_the_caller_hangs_up():
+    for hang_up_at in (0.5, 30.0):   # during the hours, or after the goodbye
+        caller = chan("4.1", "4.1")
+        inbound = chan("4.2", "4.1", context="from-pstn", exten="1883")
+        out = run(CallTracker(), [
+            ev("Newchannel", 0, **caller), ev("Newchannel", 0, **inbound),
+            ev("UserEvent", 0.1, **inbound, UserEvent="HotlineClosed", Dialled="1883"),
+            ev("Hangup", hang_up_at, **inbound, Cause="16"), ev("Hangup", hang_up_at, **caller, Cause="16"),
+        ])
+        assert states(out)[-1] == (CallState.ENDED, EndCause.CLOSED)
