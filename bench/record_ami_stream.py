@@ -15,7 +15,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from core.settings import Settings  # noqa: E402
-from hotline.demo import DemoCall, configure_agents, originate_action  # noqa: E402
+from hotline.demo import DemoCall  # noqa: E402
 from hotline.service import ami_config  # noqa: E402
 from telephony.ami import AmiClient  # noqa: E402
 
@@ -31,6 +31,22 @@ SCENARIOS = {
               [DemoCall("1883", f"+3706000010{i}", 6 + i, dtmf="w1" if i % 2 else "") for i in range(6)]
               + [DemoCall("102", "+37060000200", 5)]),
 }
+
+
+def originate_action(call: DemoCall) -> dict:
+    """AMI Originate of a simulated caller (the sandbox dialplan's sandbox-caller): the recorded fixtures are of
+    the Local-channel simulators, whose timing they need."""
+    variables = [f"SANDBOX_TALK={call.talk_seconds}"] + ([f"SANDBOX_DTMF={call.dtmf}"] if call.dtmf else [])
+    return {"Action": "Originate", "Channel": f"Local/{call.dialed}@from-pstn", "Context": "sandbox-caller",
+            "Exten": "s", "Priority": "1", "CallerID": f'"Demo" <{call.caller}>', "Timeout": "60000",
+            "Async": "true", "Variable": variables}
+
+
+async def configure_agents(ami: AmiClient, agents: dict[str, str], talk_seconds: int) -> None:
+    """The simulated agents' answer times and talk (AstDB sandbox/<ext>/...)."""
+    for ext, answer_after in agents.items():
+        await ami.action({"Action": "DBPut", "Family": f"sandbox/{ext}", "Key": "answer_after", "Val": answer_after})
+        await ami.action({"Action": "DBPut", "Family": f"sandbox/{ext}", "Key": "talk", "Val": str(talk_seconds)})
 
 
 def as_text(event) -> str:

@@ -1,4 +1,5 @@
-"""``hotline demo``: place simulated demo traffic on the sandbox PBX without running the service."""
+"""``hotline demo``: place demo callers on the sandbox's SIP network without running the service (its softphones
+answer only while ``hotline run --demo`` runs them)."""
 from __future__ import annotations
 
 import argparse
@@ -7,9 +8,7 @@ import logging
 
 from core.policy import load_profile
 from core.settings import Settings
-from hotline.demo import run_demo_traffic
-from hotline.service import ami_config
-from telephony import AmiClient
+from hotline.demo import network_sender, run_demo_traffic
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -19,15 +18,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 async def _demo(args: argparse.Namespace) -> None:
     settings = Settings()
-    ami = AmiClient(ami_config(settings))
-    await ami.start()
-    try:
-        await ami.wait_connected(15)
-        task = asyncio.create_task(run_demo_traffic(ami, load_profile(settings.profile).public_number, args.interval))
-        await asyncio.sleep(args.seconds)
-        task.cancel()
-    finally:
-        await ami.stop()
+    task = asyncio.create_task(run_demo_traffic(network_sender(settings), load_profile(settings.profile).public_number,
+                                                args.interval))
+    await asyncio.sleep(args.seconds)
+    task.cancel()
 
 
 def run(args: argparse.Namespace) -> int:

@@ -7,11 +7,10 @@ import contextlib
 import signal
 
 from core.db import make_sessionmaker
-from core.ports import PBX_ERRORS
 from core.settings import Settings
 from hotline.auth.models import Role
 from hotline.auth.service import UserExists, create_user, issue_token
-from hotline.demo import run_demo_traffic, seed_demo_employees
+from hotline.demo import DemoPhones, network_sender, run_demo_traffic, seed_demo_employees
 from hotline.log_privacy import configure_logging
 from hotline.service import build_service
 
@@ -43,10 +42,12 @@ async def _serve(args: argparse.Namespace) -> None:
     demo = None
     if args.demo:
         token = await _admin_token(service.engine)
-        if await seed_demo_employees(service.directory, service.profile):
-            with contextlib.suppress(*PBX_ERRORS):  # not connected yet: the resync after login applies it
-                await service.telephony.agents.queues.apply()
-        demo = asyncio.create_task(run_demo_traffic(service.ami, service.profile.public_number))
+        await seed_demo_employees(service.directory, service.profile)
+        await service.ami.wait_connected(30)
+        await service.telephony.directory_changed()
+        phones = DemoPhones(service.telephony.phones.accounts, service.telephony.phones.endpoints, settings)
+        await phones.start()
+        demo = asyncio.create_task(run_demo_traffic(network_sender(settings), service.profile.public_number))
         print(f"\nhotline is running: {service.base_url}/api/calls  (profile {service.profile.name})")
         print(f"admin token: {token}")
         print(f"try: curl -H 'Authorization: Bearer {token}' {service.base_url}/api/calls\n", flush=True)
@@ -59,6 +60,7 @@ async def _serve(args: argparse.Namespace) -> None:
             demo.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await demo
+            await phones.stop()
         await service.stop()
 
 

@@ -1,9 +1,11 @@
-"""Reaching agents on real phones: an unregistered softphone's calls go to the employee's fallback number through
-the trunk; an agent busy on a direct-line call is rung neither by the queue nor by the callback dialer."""
+"""Reaching agents and clients on real phones: an unregistered softphone's calls go to the employee's fallback
+number through the trunk; an agent busy on a direct-line call is rung neither by the queue nor by the callback
+dialer; callback clients behind the trunk are busy (486) or fail (503)."""
 from __future__ import annotations
 
 import pytest
 
+from core.events import CallbackResult
 from core.policy import load_profile
 from hotline.pbx.softphone import Behaviour
 from tests.profiles import always_open_profile
@@ -75,3 +77,34 @@ async def test_an_agent_on_a_direct_line_call_is_rung_by_neither_the_queue_nor_t
     assert rung == {"102"}, rung               # 101, on the direct-line call, was never offered a queue call
     assert task.agent == "102"                 # nor the callback
     assert phones["101"].answered == 1
+
+
+BUSY_CLIENT, FAILING_CLIENT = "+37060000096", "+37060000097"   # made up
+
+
+async def test_callbacks_through_the_trunk_meet_a_busy_and_a_failing_far_side(pbx, sip_network, sip_phones,
+                                                                              tmp_path):
+    await sip_network.set_phone(BUSY_CLIENT, "busy")
+    await sip_network.set_phone(FAILING_CLIENT, "failed")
+    async with running_service(pbx, tmp_path, dialer=True, **REAL_PHONES,
+                               profile=str(always_open_profile(tmp_path))) as running:
+        results: list[CallbackResult] = []
+
+        async def keep(event: CallbackResult) -> None:
+            results.append(event)
+
+        running.service.bus.subscribe("test_results", keep, CallbackResult)
+        await employees(running, "101")
+        phones = await sip_phones.register(running.service, {"101": Behaviour(answer_after=0.5)})
+        callbacks = running.service.telephony.callbacks.service
+        await callbacks.request_callback(BUSY_CLIENT, "missed")
+        await callbacks.request_callback(FAILING_CLIENT, "missed")
+
+        async def both_tried() -> bool:
+            return len(results) >= 2
+
+        await until(both_tried, timeout=60)
+
+    outcomes = {event.task_id: event.outcome for event in results}
+    assert sorted(outcomes.values()) == ["busy", "failed"]
+    assert phones["101"].answered == 2          # agent first: the agent's phone answered before each client rang
