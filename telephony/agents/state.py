@@ -10,8 +10,9 @@ from core.events import AgentState
 
 # Asterisk device states in QueueMemberStatus/QueueMember "Status"
 DEVICE_INVALID, DEVICE_UNAVAILABLE, DEVICE_RINGING, DEVICE_RINGINUSE = "4", "5", "6", "7"
-# the softphone (the member's StateInterface) is on some call or ringing: in use, busy, ringing, ring-in-use, held
-DEVICE_OCCUPIED = frozenset({"2", "3", "6", "7", "8"})
+# the softphone (the member's StateInterface) is on some call: in use, busy, held. Not ringing: the queue's own ring
+# shows it a moment before AgentCalled, and a ringing phone is not yet taken
+DEVICE_OCCUPIED = frozenset({"2", "3", "8"})
 UNREACHABLE_DIAL_STATUSES = frozenset({"CHANUNAVAIL", "CONGESTION"})
 CONTACT_UP, CONTACT_DOWN = frozenset({"Created", "Reachable"}), frozenset({"Removed", "Unreachable"})
 RESYNCED_CALL = "resynced"  # stands for a call or ring seen only in QueueStatus (its channel id is unknown)
