@@ -24,7 +24,7 @@ from core.policy import load_profile
 from core.settings import Settings
 from hotline import pbx as sandbox
 from hotline.pbx.lifecycle import wait_ready
-from hotline.pbx.render import DEMO_AGENTS, dial_globals
+from hotline.pbx.render import DEMO_AGENTS, SANDBOX_OBSERVER, dial_globals
 from tests.pbx_events import EventLog
 
 
@@ -237,11 +237,12 @@ class PbxSandbox:
 
     @asynccontextmanager
     async def events(self, timeout: float = 10.0) -> AsyncIterator[EventLog]:
-        """A panoramisk session logged in as the hotline user, recording every event until the block ends."""
+        """A panoramisk session logged in as the sandbox's observer (the hotline user's secret, every event class:
+        the dialplan's own steps too), recording every event until the block ends."""
         loop = asyncio.get_running_loop()
         logged_in = loop.create_future()
         manager = Manager(
-            loop=loop, host=self.ami_host, port=self.ami_port, username=self.ami_username, secret=self.ami_secret,
+            loop=loop, host=self.ami_host, port=self.ami_port, username=SANDBOX_OBSERVER, secret=self.ami_secret,
             ping_delay=3600, on_login=lambda _m: logged_in.done() or logged_in.set_result(True),
         )
         log = EventLog(manager)

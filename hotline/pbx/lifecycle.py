@@ -177,7 +177,8 @@ async def up_rendered(settings: Settings, includes: dict[str, str], *, timeout: 
     root = await asyncio.to_thread(pbx_root.build_root, settings, progress=lambda _text: None)
 
     def render(paths: InstancePaths, secret: str) -> None:
-        render_instance(paths, {**includes, **manager_includes(settings, secret)}, pbx_root.asterisk_ids(root))
+        managers = manager_includes(settings, secret, sandbox="sandbox.conf" in includes)
+        render_instance(paths, {**includes, **managers}, pbx_root.asterisk_ids(root))
 
     await _up_instance(root, settings, render, timeout)
     return status(settings)

@@ -38,7 +38,7 @@ def network_includes(hotline: Settings, secret: str, paths: InstancePaths) -> di
     own = network_settings(hotline)
     peer = f"127.0.0.1:{hotline.sip_port}"
     files = {
-        **manager_includes(own, secret),
+        **manager_includes(own, secret, sandbox=True),   # a sandbox of its own: its tests watch every event
         "pjsip-transports.conf": transports_conf(own),
         "network-peer.conf": (f"[{PEER_ENDPOINT}](network-peer,hotline-media)\naors = {PEER_ENDPOINT}\n\n"
                               f"[{PEER_ENDPOINT}]\ntype = aor\ncontact = sip:{peer}\n\n"

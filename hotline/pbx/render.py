@@ -51,28 +51,30 @@ def dial_globals(device_template: str, trunk_template: str) -> str:
     return "\n".join(lines) + "\n"
 
 
-# What hotline's AMI user may do, and no more (not `all`: no `command`, `config` or `log`).
-#   read:  call, agent, user, dtmf, dialplan: the events of calls, queues, our UserEvents, keys and the dialplan
-#          (Newexten, VarSet); system: FullyBooted and reloads; reporting: the replies of Status and
-#          CoreShowChannels
+# What hotline's AMI user may do, and no more (not `all`: no `command`, `config` or `log`; no `dialplan`, `dtmf`
+# or `reporting` events — Newexten, VarSet, DTMF, RTCP reports — which hotline does not read and which are most of
+# a SIP call's events; the replies to its own actions come whatever the read classes).
+#   read:  call, agent, user: the events of calls, queues and our UserEvents; system: FullyBooted, reloads and
+#          ContactStatus
 #   write: originate (callbacks), call (Hangup, Setvar, Redirect, MixMonitor), agent (QueueAdd/Remove/Pause),
 #          user (UserEvent), system (AstDB's DBPut/DBGet/DBDel, ModuleLoad reload of PJSIP), reporting (Status)
-MANAGER_READ = "system,call,agent,user,dtmf,dialplan,reporting"
+MANAGER_READ = "system,call,agent,user"
 MANAGER_WRITE = "system,call,agent,user,originate,reporting"
+# the sandbox's tests also watch the dialplan's own steps: a user of its own that reads everything, never rendered
+# for a PBX of your own
+SANDBOX_OBSERVER = "sandbox-observer"
 
 
-def manager_includes(settings: Settings, secret: str) -> dict[str, str]:
-    """AMI's port and the one user hotline logs in as (from 127.0.0.1 only, with only the classes it needs)."""
-    users = (
-        f"[{settings.ami_username}]\n"
-        f"secret = {secret}\n"
-        "deny = 0.0.0.0/0.0.0.0\n"
-        "permit = 127.0.0.1/255.255.255.255\n"
-        f"read = {MANAGER_READ}\n"
-        f"write = {MANAGER_WRITE}\n"
-        "writetimeout = 5000\n"
-    )
-    return {"manager-general.conf": f"port = {settings.ami_port}\n", "manager-users.conf": users}
+def manager_includes(settings: Settings, secret: str, *, sandbox: bool = False) -> dict[str, str]:
+    """AMI's port and the one user hotline logs in as (from 127.0.0.1 only, with only the classes it needs);
+    ``sandbox``: and the sandbox's observer."""
+    users = [(settings.ami_username, MANAGER_READ, MANAGER_WRITE)]
+    if sandbox:
+        users.append((SANDBOX_OBSERVER, "all", MANAGER_WRITE))
+    text = "".join(
+        f"[{name}]\nsecret = {secret}\ndeny = 0.0.0.0/0.0.0.0\npermit = 127.0.0.1/255.255.255.255\n"
+        f"read = {read}\nwrite = {write}\nwritetimeout = 5000\n\n" for name, read, write in users)
+    return {"manager-general.conf": f"port = {settings.ami_port}\n", "manager-users.conf": text}
 
 
 def generated_includes(settings: Settings, secret: str, profile: PolicyProfile | None = None, *,
@@ -113,7 +115,7 @@ def generated_includes(settings: Settings, secret: str, profile: PolicyProfile |
         ]
         queues.append("\n".join(lines) + "\n")
     files = {
-        **manager_includes(settings, secret),
+        **manager_includes(settings, secret, sandbox=sandbox),
         "globals.conf": globals_conf,
         "public-number.conf": public_number,
         "queues.conf": "\n".join(queues),

@@ -111,6 +111,18 @@ class AmiClient:
             raise AmiDisconnected(f"AMI not connected (last error: {self.stats.last_error})")
         return self._reader
 
+    async def _filter_unread(self, reader: AmiReader) -> None:
+        """Ask the PBX not to send the events nothing here reads (a negative filter: every event but these; action
+        replies are never filtered). A PBX that refuses it (no `system` write class) just sends them all; a
+        connection lost meanwhile is the watchdog's to notice, like any other loss after login."""
+        pattern = f"!Event: ({'|'.join(self.config.unread_events)})"
+        try:
+            await self._request(reader, {"Action": "Filter", "Operation": "Add", "Filter": pattern}, False, None)
+        except AmiActionError as exc:
+            log.warning("AMI event filter refused (%s): every event will be read", exc)
+        except AmiError as exc:
+            log.warning("AMI event filter not applied (%s)", type(exc).__name__)
+
     async def _request(self, reader: AmiReader, fields: dict, is_list: bool, timeout: float | None):
         action = build_action(fields)
         name = str(action["action"])
@@ -209,6 +221,8 @@ class AmiClient:
         if is_reconnect:
             self.stats.reconnects += 1
         log.info("AMI logged in to %s:%s (reconnect=%s)", self.config.host, self.config.port, is_reconnect)
+        if self.config.unread_events:
+            await self._filter_unread(reader)
         self._watchdog = asyncio.create_task(self._watch(reader), name="ami-watchdog")
         self._connected_event.set()
         self._dispatcher.notify_connected(is_reconnect)

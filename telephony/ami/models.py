@@ -19,6 +19,12 @@ class AmiConfig:
     max_message_bytes: int = 65536
     #: events waiting for the subscribers; when reached, reading from the PBX pauses until they drain
     max_queued_events: int = 10_000
+    #: event names the PBX is asked not to send on this session (AMI ``Filter``): nothing here reads them, and
+    #: with real phones they are most of the stream (every device, hint and RTCP report of every call)
+    unread_events: tuple[str, ...] = (
+        "DeviceStateChange", "ExtensionStatus", "PresenceStateChange", "RTCPSent", "RTCPReceived", "Newexten",
+        "VarSet", "DTMFBegin", "DTMFEnd", "ChannelTalkingStart", "ChannelTalkingStop", "Cdr", "CEL",
+    )
 
 
 @dataclass

@@ -55,7 +55,7 @@ async def test_public_number_call_is_listed_with_its_states_in_order_and_complet
         async with hotline_service.http.get("/metrics") as response:
             metrics = {line.split()[0]: float(line.split()[1]) for line in (await response.text()).splitlines()
                        if line and not line.startswith("#")}
-        return (metrics.get("hotline_ami_connected") == 1.0 and metrics.get("hotline_ami_events_total", 0) > 100
+        return (metrics.get("hotline_ami_connected") == 1.0 and metrics.get("hotline_ami_events_total", 0) > 20
                 and metrics.get("hotline_calls_active") == 0.0)
     await until(sampled, timeout=5)
 
