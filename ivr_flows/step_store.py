@@ -8,9 +8,10 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from core.db import make_sessionmaker, rows_by_key
+from core.db import rows_by_key
 from core.events import IvrStepRecorded
 from ivr_flows.models import CallIvrStepRow
 
@@ -26,13 +27,14 @@ class IvrStepView:
 
 class IvrStepWriter:
     def __init__(self, engine: AsyncEngine) -> None:
-        self._sessions = make_sessionmaker(engine)
+        self.engine = engine
 
     async def write(self, event: IvrStepRecorded) -> None:
-        async with self._sessions() as session:
-            session.add(CallIvrStepRow(call_id=event.call_id, at=event.at, step=str(event.step),
-                                       choice=event.choice[:8], outcome=event.outcome[:64], topic=event.topic))
-            await session.commit()
+        # a plain insert, no ORM unit of work: several steps per call, on every call
+        async with self.engine.begin() as conn:
+            await conn.execute(insert(CallIvrStepRow.__table__), [{
+                "call_id": event.call_id, "at": event.at, "step": str(event.step), "choice": event.choice[:8],
+                "outcome": event.outcome[:64], "topic": event.topic}])
 
 
 async def ivr_steps_of(engine: AsyncEngine, call_ids: Iterable[str]) -> dict[str, list[IvrStepView]]:

@@ -136,9 +136,13 @@ class CallbackService:
         """The number called in and was answered: its ``pending`` tasks become ``satisfied`` (history event
         ``satisfied``). A task already ``dialing`` is left to the dialer, which owns it now."""
         now = utcnow()
+        pending = (CallbackTaskRow.number == number, CallbackTaskRow.state == CallbackState.PENDING.value)
+        async with self._sessions() as session:
+            # most answered callers are owed nothing: a read, without the write lock or a transaction to commit
+            if await session.scalar(select(CallbackTaskRow.id).where(*pending).limit(1)) is None:
+                return []
         async with self.write_lock(), self._sessions() as session, session.begin():
-            stmt = select(CallbackTaskRow).where(CallbackTaskRow.number == number,
-                                                 CallbackTaskRow.state == CallbackState.PENDING.value)
+            stmt = select(CallbackTaskRow).where(*pending)
             # a row the dialer is claiming right now is its own: skipped
             rows = (await session.scalars(for_update(stmt, session.bind.dialect, skip_locked=True))).all()
             for row in rows:
