@@ -11,7 +11,6 @@ CONTEXT_PUBLIC = "hotline-public"        # the public number's flow: AGI, then Q
 CONTEXT_AGENTS = "sandbox-agents"        # simulated agents: Local/<ext>@sandbox-agents
 CONTEXT_CALLER = "sandbox-caller"        # simulated caller side of an Originate (exten "s")
 CONTEXT_AGENT_REACH = "agent-reach"      # queue members Local/<ext>@agent-reach: softphone, else fallback number
-CONTEXT_MOBILE = "sandbox-mobile"        # the sandbox's stand-in for the public network (fallback numbers)
 CONTEXT_QUEUE_EXIT = "hotline-queue-exit"  # queues.conf context: a waiting caller's key 1 asks for a callback
 CONTEXT_CALLBACK = "hotline-callback"    # the dialer's agent leg, once answered, dials the client from here
 CONTEXT_QUEUE_FAILED = "hotline-queue-failed"  # a queue returned unanswered: apology and callback, never silence
@@ -40,7 +39,6 @@ GLOBAL_DEVICE_PREFIX, GLOBAL_DEVICE_SUFFIX = "HOTLINE_DEVICE_PREFIX", "HOTLINE_D
 GLOBAL_TRUNK_PREFIX, GLOBAL_TRUNK_SUFFIX = "HOTLINE_TRUNK_PREFIX", "HOTLINE_TRUNK_SUFFIX"       # the trunk
 # what the sandbox renders there instead: its simulated softphones and public network
 SANDBOX_DEVICE_TEMPLATE = "Local/{extension}@sandbox-agents"
-SANDBOX_TRUNK_TEMPLATE = "Local/{number}@sandbox-mobile"
 GLOBAL_DIRECT_RING = "HOTLINE_DIRECT_RING"  # seconds an employee's direct line rings (below the ring-SLA deadline)
 GLOBAL_OVERFLOW_PREFIX = "HOTLINE_OVERFLOW_"              # + queue name: the queue a waiting caller overflows to
 GLOBAL_OVERFLOW_AFTER_PREFIX = "HOTLINE_OVERFLOW_AFTER_"  # + queue name: seconds of waiting before overflowing

@@ -9,6 +9,10 @@ from typing import Callable
 
 from panoramisk import Manager
 
+from core import dialplan
+
+TRUNK_CHANNEL = f"PJSIP/{dialplan.TRUNK_ENDPOINT}-"   # the outbound channels of the public network
+
 
 class EventLog:
     """Every AMI event of one panoramisk session, with waiting for the first one that matches."""
@@ -62,9 +66,18 @@ class EventLog:
         finally:
             self._waiters.remove(waiter)
 
+    async def wait_for_trunk_dial(self, number: str, timeout: float = 30.0) -> dict[str, str]:
+        """The ``DialBegin`` of a call out through the trunk to public number ``number`` (a fallback number, a
+        callback client); its ``DestUniqueid``/``DestChannel`` are the outbound SIP channel."""
+        return await self.wait_until(lambda e: _is_trunk_dial(e, number), f"a Dial on the trunk to {number}",
+                                     timeout)
+
+    def trunk_dials(self, number: str) -> list[dict[str, str]]:
+        return [event for event in self.events if _is_trunk_dial(event, number)]
+
     async def wait_for_agent_complete(self, call, timeout: float = 60.0) -> dict[str, str]:
         """The queue's ``AgentComplete`` of ``call`` (an ``OriginatedCall``). It names the queue's caller channel
-        (the from-pstn half, ``other_uniqueid``) only while that channel exists: when the caller hangs up first,
+        (``caller_leg``) only while that channel exists: when the caller hangs up first,
         Asterisk sends it with the agent side alone, whose ``DestLinkedid`` is the call's id, and when both hang up
         at the same moment with neither."""
         def connected_interfaces() -> set[str]:
@@ -74,12 +87,17 @@ class EventLog:
         def completes(event: dict) -> bool:
             if event.get("Event") != "AgentComplete":
                 return False
-            if event.get("Uniqueid") == call.other_uniqueid or event.get("DestLinkedid") == call.uniqueid:
+            if event.get("Uniqueid") == call.caller_leg or event.get("DestLinkedid") == call.uniqueid:
                 return True
             # when both parties hang up at once it comes with neither channel: the member it connected tells
             return not event.get("Uniqueid") and not event.get("DestUniqueid") and \
                 event.get("Interface") in connected_interfaces()
         return await self.wait_until(completes, f"AgentComplete of call {call.uniqueid}", timeout)
+
+
+def _is_trunk_dial(event: dict[str, str], number: str) -> bool:
+    return event.get("Event") == "DialBegin" and event.get("DestChannel", "").startswith(TRUNK_CHANNEL) \
+        and event.get("DialString", "").lstrip("+") == f"{number.lstrip('+')}@{dialplan.TRUNK_ENDPOINT}"
 
 
 def _matches(event: dict[str, str], name: str, fields: dict[str, str]) -> bool:

@@ -13,7 +13,7 @@ import socket
 import subprocess
 import uuid
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import AsyncIterator, Iterator
 
 import pytest
@@ -24,8 +24,14 @@ from core.policy import load_profile
 from core.settings import Settings
 from hotline import pbx as sandbox
 from hotline.pbx.lifecycle import wait_ready
+from hotline.pbx.network import PEER_ENDPOINT, network_settings
 from hotline.pbx.render import DEMO_AGENTS, SANDBOX_OBSERVER, dial_globals
 from tests.pbx_events import EventLog
+
+
+NETWORK_CALLERS = "network-callers"      # the network's caller context (docker/asterisk-sandbox/network)
+NETWORK_FAMILY = "network"               # its AstDB: network/talk, network/ring, network/phone/<number>
+NETWORK_PHONES_FAMILY = f"{NETWORK_FAMILY}/phone"
 
 
 def free_tcp_ports(count: int) -> list[int]:
@@ -43,23 +49,29 @@ def free_tcp_ports(count: int) -> list[int]:
 
 
 def instance_settings(instance: str, **overrides) -> Settings:
-    """A sandbox instance on free ports. Its softphones and public network are the Local-channel simulators
-    (``sandbox-agents``, ``sandbox-mobile``): the tests that need their exact timing use them; the real SIP
-    phones are the ``sip_phones`` fixture's (tests/sip_network.py)."""
+    """A sandbox instance on free ports. Callers and the public network are real SIP (the network Asterisk at
+    the trunk's far side, ``PbxSandbox.network``); agents' softphones are the Local-channel simulator
+    (``sandbox-agents``), whose answer delay is the ring-count tests' clock. The tests that need real softphones
+    register baresip ones (``sip_phones``, tests/sip_network.py)."""
     ami_port, agi_port, sip_port, network_sip, network_ami = free_tcp_ports(5)
     wanted = dict(pbx_instance=instance, ami_port=ami_port, agi_port=agi_port, ami_secret="", sip_port=sip_port,
                   sandbox_network_sip_port=network_sip, sandbox_network_ami_port=network_ami,
-                  pbx_device_template=dialplan.SANDBOX_DEVICE_TEMPLATE,
-                  pbx_trunk_template=dialplan.SANDBOX_TRUNK_TEMPLATE)
+                  pbx_device_template=dialplan.SANDBOX_DEVICE_TEMPLATE)
     return Settings(**{**wanted, **overrides})
 
 
 @dataclass(frozen=True)
 class OriginatedCall:
-    """Unique ids given to the two halves of the caller's Local channel; ``uniqueid`` is also the Linkedid."""
+    """A call placed by the network through the trunk, as the hotline PBX sees it: ``uniqueid`` is its inbound
+    channel's (also the call's Linkedid), ``caller_leg`` the same channel (the caller's leg on the hotline PBX),
+    ``network_uniqueid`` the caller's channel on the network Asterisk."""
 
     uniqueid: str
-    other_uniqueid: str
+    network_uniqueid: str
+
+    @property
+    def caller_leg(self) -> str:
+        return self.uniqueid
 
 
 @dataclass
@@ -67,6 +79,16 @@ class PbxSandbox:
     """A running sandbox instance and what tests do with it."""
 
     settings: Settings  # points at this instance, ami_secret filled in
+    _network: PbxSandbox | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def network(self) -> PbxSandbox:
+        """The sandbox's public network: the second Asterisk at the far side of the trunk (callers, the phones
+        of fallback numbers and callback clients)."""
+        if self._network is None:
+            own = network_settings(self.settings)
+            self._network = PbxSandbox(own.model_copy(update={"ami_secret": sandbox.ami_credentials(own).secret}))
+        return self._network
 
     @property
     def paths(self) -> sandbox.InstancePaths:
@@ -124,24 +146,39 @@ class PbxSandbox:
 
     async def originate(self, dialed: str, caller_id: str, *, talk: float = 10, dtmf: str = "",
                         timeout: float = 60) -> OriginatedCall:
-        """Place a simulated call from ``caller_id`` to ``dialed``@from-pstn; returns once Asterisk queued it.
+        """A caller on the public network dials ``dialed`` through the trunk (real SIP, RTP, RFC 4733 DTMF);
+        returns once the hotline PBX has the inbound channel.
 
-        The caller talks ``talk`` seconds after being answered, sending ``dtmf`` first; unanswered, it gives up
-        after ``timeout`` seconds.
+        The caller talks ``talk`` seconds after being answered, sending ``dtmf`` first ("w" = 0.5 s pause);
+        unanswered, it gives up after ``timeout`` seconds.
         """
-        call = OriginatedCall(f"sbx-{uuid.uuid4().hex[:12]}", f"sbx-{uuid.uuid4().hex[:12]}")
-        variables = [f"{dialplan.VAR_SANDBOX_TALK}={talk:g}"]
-        if dtmf:
-            variables.append(f"{dialplan.VAR_SANDBOX_DTMF}={dtmf}")
-        reply = await self.action(
-            Action="Originate", Channel=f"Local/{dialed}@{dialplan.CONTEXT_FROM_PSTN}",
-            Context=dialplan.CONTEXT_CALLER, Exten="s", Priority="1", CallerID=f"<{caller_id}>",
-            Variable=variables, Async="true", Timeout=str(int(timeout * 1000)),
-            ChannelId=call.uniqueid, OtherChannelId=call.other_uniqueid,
-        )
-        if reply.get("Response") != "Success":
-            raise RuntimeError(f"Originate refused: {reply}")
-        return call
+        network_uniqueid, token = f"net-{uuid.uuid4().hex[:12]}", f"sbx-{uuid.uuid4().hex[:12]}"
+        variables = [f"CALLER_TALK={talk:g}"] + ([f"CALLER_DTMF={dtmf}"] if dtmf else [])
+        async with self.events() as log:
+            # the caller-ID name carries a token: the hotline side's Newchannel shows it, so the test learns
+            # that PBX's unique id for the call (each Asterisk names its own channels)
+            reply = await self.network.action(
+                Action="Originate", Channel=f"PJSIP/{dialed}@{PEER_ENDPOINT}", Context=NETWORK_CALLERS,
+                Exten="s", Priority="1", CallerID=f'"{token}" <{caller_id}>', Variable=variables, Async="true",
+                Timeout=str(int(timeout * 1000)), ChannelId=network_uniqueid,
+            )
+            if reply.get("Response") != "Success":
+                raise RuntimeError(f"Originate refused: {reply}")
+            arrived = await log.wait_for("Newchannel", CallerIDName=token, timeout=15)
+        return OriginatedCall(arrived["Uniqueid"], network_uniqueid)
+
+    async def set_public_phone(self, number: str, behaviour: str) -> None:
+        """How the public number ``number`` (a fallback number, a callback client) answers through the trunk:
+        answers (the default), busy (486), never or failed (503)."""
+        await self.network._expect_success(Action="DBPut", Family=NETWORK_PHONES_FAMILY, Key=number.lstrip("+"),
+                                           Val=behaviour)
+
+    async def set_public_phones(self, *, talk: float | None = None, ring: float | None = None) -> None:
+        """Every public phone rings ``ring`` seconds (default 1) and, answered, talks ``talk`` seconds (default
+        5) before it hangs up."""
+        for key, value in (("talk", talk), ("ring", ring)):
+            if value is not None:
+                await self.network._expect_success(Action="DBPut", Family=NETWORK_FAMILY, Key=key, Val=f"{value:g}")
 
     async def set_agent(self, ext: str, *, answer_after: float | str = 2, talk: float = 5,
                         unreachable: bool = False) -> None:
@@ -220,8 +257,15 @@ class PbxSandbox:
                     raise RuntimeError("the sandbox PBX still has channels after hanging them all up")
                 await asyncio.sleep(0.2)
         await self.action(Action="DBDelTree", Family=dialplan.ASTDB_FAMILY)  # "no such family" is fine
+        await self.network.reset_network()
         await self.set_dial_globals(self.settings.pbx_device_template, self.settings.pbx_trunk_template)
         await self.ensure_demo_members()
+
+    async def reset_network(self) -> None:
+        """(On the network instance) every call hung up, every phone back to answering."""
+        if await self.live_channels():
+            await self.action(Action="Hangup", Channel="/.*/")
+        await self.action(Action="DBDelTree", Family=NETWORK_FAMILY)
 
     async def set_dial_globals(self, device_template: str, trunk_template: str) -> None:
         """What the dialplan dials softphones and public numbers with, changed on the running PBX (the globals

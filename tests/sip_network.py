@@ -19,8 +19,7 @@ import pytest
 from core import dialplan
 from core.policy import load_profile
 from core.settings import Settings
-from hotline import pbx as sandbox
-from hotline.pbx.network import PEER_ENDPOINT, network_settings, speech_cache
+from hotline.pbx.network import PEER_ENDPOINT, speech_cache
 from hotline.pbx.softphone import Behaviour, Softphone
 from hotline.pbx.speech import PHRASES, phrase_seconds, phrase_wav
 from tests.pbx_sandbox import PbxSandbox
@@ -69,9 +68,7 @@ class SipNetwork:
         await self.box.action(Action="DBPut", Family="network/phone", Key=number.lstrip("+"), Val=behaviour)
 
     async def reset(self) -> None:
-        if await self.box.live_channels():
-            await self.box.action(Action="Hangup", Channel="/.*/")
-        await self.box.action(Action="DBDelTree", Family="network")
+        await self.box.reset_network()
 
 
 @dataclass
@@ -137,9 +134,7 @@ def caller_phrase_seconds(settings: Settings) -> float:
 
 @pytest.fixture(scope="session")
 def sip_network(pbx: PbxSandbox) -> SipNetwork:
-    own = network_settings(pbx.settings)
-    secret = sandbox.ami_credentials(own).secret
-    return SipNetwork(PbxSandbox(own.model_copy(update={"ami_secret": secret})))
+    return SipNetwork(pbx.network)
 
 
 @pytest.fixture

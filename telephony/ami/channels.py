@@ -15,6 +15,14 @@ def leg_of(channel: str) -> str:
     return _HALF.sub("", channel)
 
 
+def may_open_call(uniqueid: str, linkedid: str, channel: str) -> bool:
+    """Whether a channel in an inbound context can be a caller's: the first channel of its Linkedid group (a SIP
+    call from the trunk), or the dialplan half (``;2``) of a Local channel originated into it (the sandbox's
+    simulated callers). A leg dialled out of another call to the trunk (a callback's client) lands in the trunk's
+    inbound context too, and is neither."""
+    return uniqueid == linkedid or channel.endswith(";2")
+
+
 def device_of(channel: str) -> str:
     """The device (queue-member interface, endpoint) a channel was created for."""
     return _UNIQUE_SUFFIX.sub("", channel)

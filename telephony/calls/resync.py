@@ -11,7 +11,7 @@ from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
 from core.events import CallOffered, CallState, CallStateChanged, DomainEvent, EndCause, PbxResynced
-from telephony.ami.channels import caller_number, leg_of
+from telephony.ami.channels import caller_number, leg_of, may_open_call
 from telephony.calls.tracker import CallTracker, TrackedCall
 
 ListAction = Callable[[dict], Awaitable[list[Mapping]]]
@@ -118,7 +118,8 @@ def reconcile(tracker: CallTracker, snapshot: PbxSnapshot, now: dt.datetime) -> 
 
 def _adopt(tracker: CallTracker, linkedid: str, channels: Iterable[LiveChannel],
            now: dt.datetime) -> tuple[TrackedCall | None, list[DomainEvent]]:
-    inbound = [c for c in channels if c.context in tracker.inbound_contexts]
+    inbound = [c for c in channels if c.context in tracker.inbound_contexts
+               and may_open_call(c.uniqueid, c.linkedid, c.channel)]
     if not inbound:
         return None, []
     first = max(inbound, key=lambda c: c.age_seconds)

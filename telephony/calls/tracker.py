@@ -1,8 +1,8 @@
 """The live call model: AMI channel events in, domain events out.
 
-A *call* is the group of channels that share the PBX's ``Linkedid``; it becomes a hotline call when one of its
-channels enters an inbound context (``from-pstn``). Local channel halves (``;1``/``;2``) and agent legs are just
-more channels of the group. The call ends when the last channel of the group has hung up.
+A *call* is the group of channels that share the PBX's ``Linkedid``; it becomes a hotline call when its caller's
+channel enters an inbound context (``from-pstn``; ``channels.may_open_call``). Local channel halves (``;1``/``;2``)
+and agent legs are just more channels of the group. The call ends when the last channel of the group has hung up.
 
 Events are ordered per channel only, so the machine never moves backwards: late ring events after an answer,
 or anything after the end, are ignored. This module is pure (no I/O) so it is replayed in unit tests and
@@ -17,7 +17,7 @@ from dataclasses import dataclass, field, replace
 from core import dialplan
 from core.events import CallOffered, CallRelinked, CallState, CallStateChanged, DomainEvent, EndCause
 from telephony.ami.causes import is_failure, parse_cause
-from telephony.ami.channels import caller_number, device_of, leg_of
+from telephony.ami.channels import caller_number, device_of, leg_of, may_open_call
 from telephony.ami.timestamps import event_time
 
 SOFTHANGUP_SHUTDOWN = 4  # AST_SOFTHANGUP_SHUTDOWN: the PBX is stopping or restarting
@@ -111,9 +111,9 @@ class CallTracker:
         if call is not None:
             call.channels.add(uniqueid)
             return []
-        if event.get("Context") not in self.inbound_contexts:
-            return []
         channel = event.get("Channel") or ""
+        if event.get("Context") not in self.inbound_contexts or not may_open_call(uniqueid, linkedid, channel):
+            return []
         call = TrackedCall(call_id=linkedid, linkedid=linkedid, caller_uniqueid=uniqueid, caller_leg=leg_of(channel))
         call.channels.update(u for u, lid in self.channel_linkedid.items() if lid == linkedid)
         call.pending_offer = CallOffered(at=event_time(event), call_id=call.call_id,

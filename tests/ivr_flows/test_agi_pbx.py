@@ -72,9 +72,9 @@ async def fallback_then_queue(pbx, dialed: str, talk: float) -> tuple[dict, dict
     both within FALLBACK_BOUND. Returns the VarSet and QueueCallerJoin events."""
     async with pbx.events() as log:
         call = await pbx.originate(dialed, CALLER, talk=talk)
-        await log.wait_for("Newexten", Uniqueid=call.other_uniqueid, Application="AGI")
+        await log.wait_for("Newexten", Uniqueid=call.caller_leg, Application="AGI")
         async with asyncio.timeout(FALLBACK_BOUND):
-            fallback = await log.wait_for("VarSet", Uniqueid=call.other_uniqueid, Variable=dialplan.VAR_FALLBACK)
+            fallback = await log.wait_for("VarSet", Uniqueid=call.caller_leg, Variable=dialplan.VAR_FALLBACK)
             join = await log.wait_for("QueueCallerJoin", Linkedid=call.uniqueid)
         await log.wait_for("Hangup", Uniqueid=call.uniqueid)
     return fallback, join

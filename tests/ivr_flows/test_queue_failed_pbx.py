@@ -48,7 +48,7 @@ async def test_every_member_paused_the_pbx_apologises_and_the_caller_is_owed_a_m
         failed = await log.wait_for("UserEvent", UserEvent=dialplan.USEREVENT_QUEUE_FAILED, Linkedid=placed.uniqueid)
         # the service runs without its IVR here, so the dialplan's own apology plays: never silence
         await log.wait_until(playback_of("vm-sorry"), "the PBX's apology")
-        await log.wait_for("Hangup", Uniqueid=placed.other_uniqueid)
+        await log.wait_for("Hangup", Uniqueid=placed.caller_leg)
     assert (failed["Queue"], failed["Status"]) == (profile.default_queue, "JOINEMPTY")
     call = await hotline_service.wait_call(placed.uniqueid, lambda call: call["state"] == "ended")
     assert (call["ended_cause"], call["queue"]) == ("unanswered", profile.default_queue)

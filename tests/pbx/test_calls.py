@@ -31,7 +31,7 @@ async def test_public_number_call_reaches_an_agent_and_ends_with_the_contract_ev
     assert join["Queue"] == load_profile(pbx.settings.profile).default_queue
     assert join["CallerIDNum"] == CALLER  # the originated caller ID is what the from-pstn side sees
     assert connect["Interface"] in AGENTS
-    ours = {call.uniqueid, call.other_uniqueid}
+    ours = {call.uniqueid, call.caller_leg}
     seen = {event["Event"] for event in log.events
             if event.get("Linkedid") == call.uniqueid or event.get("Uniqueid") in ours}
     assert {
@@ -44,7 +44,7 @@ async def test_call_goes_on_to_the_queue_when_the_agi_service_is_down(pbx):
     await pbx.set_all_agents(answer_after=0, talk=1)
     async with pbx.events() as log:
         call = await pbx.originate(public_number(pbx), CALLER, talk=2)
-        agi = await log.wait_for("VarSet", Uniqueid=call.other_uniqueid, Variable="AGISTATUS")
+        agi = await log.wait_for("VarSet", Uniqueid=call.caller_leg, Variable="AGISTATUS")
         await log.wait_for("QueueCallerJoin", Linkedid=call.uniqueid)
         await log.wait_for("Hangup", Uniqueid=call.uniqueid)
     assert agi["Value"] == "FAILURE"  # nothing listens on agi_port in this test
@@ -85,9 +85,9 @@ async def test_caller_dtmf_reaches_the_pbx_in_order(pbx):
     await pbx.set_all_agents(answer_after=0, talk=4)
     async with pbx.events() as log:
         call = await pbx.originate(public_number(pbx), CALLER, talk=1, dtmf="1w2")
-        await log.wait_for("DTMFEnd", Uniqueid=call.other_uniqueid, Direction="Received", Digit="2")
+        await log.wait_for("DTMFEnd", Uniqueid=call.caller_leg, Direction="Received", Digit="2")
         await log.wait_for("Hangup", Uniqueid=call.uniqueid)
-    digits = [e["Digit"] for e in log.matching("DTMFEnd", Uniqueid=call.other_uniqueid, Direction="Received")]
+    digits = [e["Digit"] for e in log.matching("DTMFEnd", Uniqueid=call.caller_leg, Direction="Received")]
     assert digits == ["1", "2"]
 
 
@@ -95,7 +95,7 @@ async def test_direct_line_rings_that_agent(pbx):
     await pbx.set_agent("102", answer_after=0.2, talk=1)
     async with pbx.events() as log:
         call = await pbx.originate("102", CALLER, talk=3)
-        dial = await log.wait_for("DialBegin", Uniqueid=call.other_uniqueid)
+        dial = await log.wait_for("DialBegin", Uniqueid=call.caller_leg)
         await log.wait_for("Hangup", Uniqueid=call.uniqueid)
     # through the same reach path as a queue member: the softphone, else the fallback number
     assert dial["DestChannel"].startswith(f"Local/102@{dialplan.CONTEXT_AGENT_REACH}")
@@ -125,7 +125,7 @@ async def test_service_actions_and_mixmonitor_work_for_the_hotline_user(pbx):
         channels = await log.manager.send_action({"Action": "CoreShowChannels"})
         queues = await log.manager.send_action({"Action": "QueueStatus"})
         status = await log.manager.send_action({"Action": "Status"})
-        await log.wait_for("MixMonitorStart", Uniqueid=call.other_uniqueid)
+        await log.wait_for("MixMonitorStart", Uniqueid=call.caller_leg)
         await log.wait_for("Hangup", Uniqueid=call.uniqueid)
 
     assert started["Response"] == "Success"

@@ -173,15 +173,14 @@ async def test_agent_with_unreachable_softphone_is_reached_on_the_fallback_numbe
     probe = BusProbe(hotline_service.service.bus)
     await staff(employee("102", fallback=FALLBACK))
     await pbx.set_agent("102", unreachable=True)
-    await pbx.action(Action="DBPut", Family="sandbox/mobile", Key="talk", Val="1")
+    await pbx.set_public_phones(talk=1)
     async with pbx.events() as log:
         call = await pbx.originate(public_number(pbx), CALLER, talk=10)
         reach = await log.wait_for("UserEvent", UserEvent=dialplan.USEREVENT_AGENT_REACH, Extension="102")
-        mobile = await log.wait_for("Newchannel", Context=dialplan.CONTEXT_MOBILE, Exten=FALLBACK)
-        answered = await log.wait_for("Newstate", Uniqueid=mobile["Uniqueid"], ChannelStateDesc="Up")
+        mobile = await log.wait_for_trunk_dial(FALLBACK)
+        await log.wait_for("Newstate", Uniqueid=mobile["DestUniqueid"], ChannelStateDesc="Up")
         connect = await log.wait_for("AgentConnect", Linkedid=call.uniqueid)
     assert reach["SoftphoneStatus"] == "CHANUNAVAIL"
-    assert answered["Channel"].startswith(f"Local/{FALLBACK}@{dialplan.CONTEXT_MOBILE}")
     assert connect["Interface"] == iface("102")
     # once the call and its wrap-up are over, the agent shows as unreachable (not available)
     unreachable = await probe.wait_for(lambda e: isinstance(e, AgentStateChanged) and e.extension == "102"

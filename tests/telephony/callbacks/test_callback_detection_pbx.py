@@ -33,7 +33,7 @@ async def test_an_answered_call_cut_by_the_network_gets_a_dropped_task_a_normal_
         cut = await pbx.originate(service.profile.public_number, DROPPED_CALLER, talk=60)
         normal = await pbx.originate(service.profile.public_number, NORMAL_CALLER, talk=3)
         await log.wait_for("AgentConnect", Linkedid=cut.uniqueid)
-        caller_leg = await log.wait_for("Newchannel", Uniqueid=cut.other_uniqueid)
+        caller_leg = await log.wait_for("Newchannel", Uniqueid=cut.caller_leg)
         # the network side goes away mid-conversation: "network out of order" on the caller's leg
         await pbx.action(Action="Hangup", Channel=caller_leg["Channel"], Cause=str(NETWORK_OUT_OF_ORDER))
         await log.wait_for_agent_complete(normal)

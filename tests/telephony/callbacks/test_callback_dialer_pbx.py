@@ -33,7 +33,7 @@ async def test_an_abandoned_caller_is_called_back_agent_first_and_the_task_is_do
         assert (task["state"], task["call_id"]) == ("pending", placed.uniqueid)
 
     await pbx.set_all_agents(answer_after=1, talk=30)   # the agent stays until the client hangs up
-    await pbx.action(Action="DBPut", Family="sandbox/mobile", Key="talk", Val="2")
+    await pbx.set_public_phones(talk=2)
     async with pbx.events() as log, running_service(pbx, tmp_path, profile=profile_path, dialer=True) as second:
         callbacks = second.service.telephony.callbacks.service
 
@@ -56,11 +56,10 @@ async def test_an_abandoned_caller_is_called_back_agent_first_and_the_task_is_do
     # agent first: the agent's phone rang (and answered) before the client's phone was dialled
     agent_leg = await log.wait_for("Newchannel", Uniqueid=produced)
     agent_phone = await log.wait_for("Newchannel", Context=dialplan.CONTEXT_AGENTS, Exten=finished.agent)
-    client_phone = await log.wait_for("Newchannel", Context=dialplan.CONTEXT_MOBILE, Exten=CALLER_DIGITS)
+    client_phone = await log.wait_for_trunk_dial(CALLER_DIGITS)
     positions = {id(event): index for index, event in enumerate(log.events)}
     assert positions[id(agent_leg)] < positions[id(agent_phone)] < positions[id(client_phone)]
-    dialled = log.matching("Newchannel", Context=dialplan.CONTEXT_MOBILE, Exten=CALLER_DIGITS)
-    assert len([event for event in dialled if event["Channel"].endswith(";1")]) == 1   # one Local pair: once
+    assert len(log.trunk_dials(CALLER_DIGITS)) == 1   # the client was dialled once
     assert (await log.wait_for("UserEvent", Uniqueid=produced))["DialStatus"] == "ANSWER"
     assert 'hotline_callback_tries_total{outcome="answered",state="done"} 1.0' in metrics
     # the produced call is in the call history: outbound, to the caller, answered by the agent's call
@@ -71,16 +70,15 @@ async def test_an_abandoned_caller_is_called_back_agent_first_and_the_task_is_do
 
 async def test_a_callback_conversation_cut_by_the_network_gets_a_new_dropped_task(pbx, tmp_path):
     await pbx.set_all_agents(answer_after=1, talk=60)
-    await pbx.action(Action="DBPut", Family="sandbox/mobile", Key="talk", Val="60")
+    await pbx.set_public_phones(talk=60)
     async with pbx.events() as log, running_service(pbx, tmp_path, profile=str(always_open_profile(tmp_path)),
                                                     dialer=True) as running:
         callbacks = running.service.telephony.callbacks.service
         first = await callbacks.request_callback(DROPPING_CLIENT, "missed")
-        client_phone = await log.wait_for("Newchannel", Context=dialplan.CONTEXT_MOBILE,
-                                          Exten=DROPPING_CLIENT.lstrip("+"))
-        await log.wait_for("Newstate", Uniqueid=client_phone["Uniqueid"], ChannelStateDesc="Up")
+        client_phone = await log.wait_for_trunk_dial(DROPPING_CLIENT)
+        await log.wait_for("Newstate", Uniqueid=client_phone["DestUniqueid"], ChannelStateDesc="Up")
         # mid-conversation the client's network goes away ("network out of order" on their leg)
-        await pbx.action(Action="Hangup", Channel=client_phone["Channel"], Cause="38")
+        await pbx.action(Action="Hangup", Channel=client_phone["DestChannel"], Cause="38")
 
         async def dropped_task():
             tasks = await callbacks.list(CallbackFilter(reason="dropped"))

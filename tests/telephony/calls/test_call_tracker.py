@@ -158,3 +158,26 @@ def test_a_call_on_the_closed_line_ends_closed_whenever_the_caller_hangs_up():
             ev("Hangup", hang_up_at, **inbound, Cause="16"), ev("Hangup", hang_up_at, **caller, Cause="16"),
         ])
         assert states(out)[-1] == (CallState.ENDED, EndCause.CLOSED)
+
+
+def test_a_leg_dialled_out_to_the_trunk_from_an_untracked_call_is_not_an_inbound_call():
+    # the callback dialer's agent leg (its own call) dials the client; the trunk's channel lands in from-pstn
+    agent_leg = chan("cb-1", "cb-1", context="hotline-callback", exten="s", name="Local/101@agent-reach-0001;1")
+    client = chan("7.2", "cb-1", context="from-pstn", exten="s", name="PJSIP/trunk-00000007")
+    out = run(CallTracker(), [ev("Newchannel", 0, **agent_leg), ev("Newchannel", 1, **client),
+                              ev("DialBegin", 1, **agent_leg, DestUniqueid="7.2"), ev("Hangup", 5, **client),
+                              ev("Hangup", 5, **agent_leg)])
+    assert out == []
+    snapshot = PbxSnapshot(channels=[
+        LiveChannel("cb-1", "cb-1", "Local/101@agent-reach-0001;1", "hotline-callback", "s", "", "Dial", True, 9),
+        LiveChannel("7.2", "cb-1", "PJSIP/trunk-00000007", "from-pstn", "s", "+3706", "", True, 8),
+    ])
+    tracker = CallTracker()
+    assert not [e for e in reconcile(tracker, snapshot, dt.datetime.now(dt.timezone.utc))
+                if isinstance(e, CallOffered)] and tracker.calls == {}
+
+
+def test_a_sip_call_from_the_trunk_is_an_inbound_call():
+    caller = chan("8.1", "8.1", context="from-pstn", exten="1883", name="PJSIP/trunk-00000008")
+    out = run(CallTracker(), [ev("Newchannel", 0, **caller), ev("Hangup", 3, **caller, Cause="16")])
+    assert [e.caller for e in out if isinstance(e, CallOffered)] == ["+37060000001"]
