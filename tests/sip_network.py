@@ -3,8 +3,8 @@ the sandbox) and the agents' softphones (baresip, registered with the credential
 
 ``sip_network`` (session): callers that dial in through the trunk and the phones the hotline rings through it.
 ``sip_phones`` (per test): registers baresip softphones for the running service's employees and switches the
-shared sandbox to dial them (``PJSIP/<ext>``, ``PJSIP/<number>@trunk``); after the test they are stopped and
-the sandbox's reset switches it back to its simulators.
+shared sandbox to dial them (``PJSIP/<ext>``, ``PJSIP/<number>@trunk``); after the test they are stopped, their
+endpoints removed, and the sandbox's reset switches it back to its simulators.
 """
 from __future__ import annotations
 
@@ -20,8 +20,11 @@ from core import dialplan
 from core.policy import load_profile
 from core.settings import Settings
 from hotline.pbx.network import PEER_ENDPOINT, speech_cache
+from hotline.pbx.paths import includes_dir
 from hotline.pbx.softphone import Behaviour, Softphone
 from hotline.pbx.speech import PHRASES, phrase_seconds, phrase_wav
+from telephony.phones.endpoints import endpoints_conf
+from telephony.phones.sync import ENDPOINTS_FILE, PJSIP_MODULE
 from tests.pbx_sandbox import PbxSandbox
 
 PJSIP_DEVICE = "PJSIP/{extension}"
@@ -78,6 +81,7 @@ class SipPhones:
     pbx: PbxSandbox
     workdir: Path
     phones: dict[str, Softphone] = field(default_factory=dict)
+    closed: dict[str, Softphone] = field(default_factory=dict)   # unregistered, may register again
 
     async def register(self, service, behaviours: Mapping[str, Behaviour]) -> dict[str, Softphone]:
         """Provision SIP accounts (the service's own path: digest in the database, endpoints written and PJSIP
@@ -108,12 +112,32 @@ class SipPhones:
                 await asyncio.sleep(0.1)   # device state is polled: no event for a Getvar
 
     async def unregister(self, extension: str) -> None:
-        await self.phones.pop(extension).stop()
+        phone = self.closed[extension] = self.phones.pop(extension)
+        await phone.stop()
         await self.wait_device(extension, "UNAVAILABLE")
+
+    async def register_again(self, extension: str) -> None:
+        """The employee opens the softphone they closed (``unregister``): it registers with the same account,
+        without the service's help (the service may be away)."""
+        phone = self.phones[extension] = self.closed.pop(extension)
+        await phone.start()
+        await self.wait_device(extension, "NOT_INUSE")
 
     async def close(self) -> None:
         await asyncio.gather(*(phone.stop() for phone in self.phones.values()))
         self.phones.clear()
+        await self.remove_endpoints()
+
+    async def remove_endpoints(self) -> None:
+        """Take the agents' endpoints the test's service provisioned off the shared sandbox: a later test's service
+        would read their AORs, with no phone behind them, as unregistered softphones of its simulated agents."""
+        path = includes_dir(self.pbx.settings) / ENDPOINTS_FILE
+        none = endpoints_conf([], {})
+        if path.exists() and path.read_text() != none:
+            path.write_text(none)
+            reply = await self.pbx.action(Action="ModuleLoad", LoadType="reload", Module=PJSIP_MODULE)
+            if reply.get("Response") != "Success":
+                raise RuntimeError(f"PJSIP reload refused: {reply}")
 
 
 def agent_speech(settings: Settings) -> Path:

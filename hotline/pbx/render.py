@@ -57,7 +57,8 @@ def dial_globals(device_template: str, trunk_template: str) -> str:
 #   read:  call, agent, user: the events of calls, queues and our UserEvents; system: FullyBooted, reloads and
 #          ContactStatus
 #   write: originate (callbacks), call (Hangup, Setvar, Redirect, MixMonitor), agent (QueueAdd/Remove/Pause),
-#          user (UserEvent), system (AstDB's DBPut/DBGet/DBDel, ModuleLoad reload of PJSIP), reporting (Status)
+#          user (UserEvent), system (AstDB's DBPut/DBGet/DBDel, ModuleLoad reload of PJSIP, the resync's
+#          PJSIPShowAors/PJSIPShowContacts), reporting (Status)
 MANAGER_READ = "system,call,agent,user"
 MANAGER_WRITE = "system,call,agent,user,originate,reporting"
 # the sandbox's tests also watch the dialplan's own steps: a user of its own that reads everything, never rendered

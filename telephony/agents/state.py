@@ -29,7 +29,7 @@ class AgentRecord:
     device_unreachable: bool = False
     device_occupied: bool = False    # on a call the queue did not give them (a direct line, a personal call)
     softphone_unreachable: bool = False
-    softphone_unregistered: bool = False   # the PBX removed or lost its registration (ContactStatus)
+    softphone_unregistered: bool = False   # the PBX removed or lost its registration (ContactStatus, resync)
     ringing: set[str] = field(default_factory=set)   # member channel Uniqueids ringing now
     calls: set[str] = field(default_factory=set)     # member channel Uniqueids talking now
     wrapup_until: dt.datetime | None = None

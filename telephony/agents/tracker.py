@@ -7,8 +7,9 @@ Sources: ``QueueMemberAdded/Removed`` (logged in = member of at least one queue)
 or talking member channel (a ring the caller abandoned), the ``agent-reach`` dialplan's UserEvent (softphone
 unreachable: the call went to the fallback number), ``ContactStatus`` (the softphone registered or went away) and
 the device state of the member's hint (its phone on a call the queue did not give: ``in_call``). After a reconnect
-the state is rebuilt from ``QueueStatus`` (``reconcile``), never guessed. Wrap-up ends without any PBX event:
-``expire(now)`` ends it, driven by a timer (``run_wrapup_timer``) that sleeps until ``next_deadline()``.
+the state is rebuilt from ``QueueStatus`` and the PJSIP registrations (``reconcile``), never guessed. Wrap-up ends
+without any PBX event: ``expire(now)`` ends it, driven by a timer (``run_wrapup_timer``) that sleeps until
+``next_deadline()``.
 """
 from __future__ import annotations
 
@@ -74,7 +75,8 @@ class AgentTracker:
         return self._announce(agent, event_time(event))
 
     def reconcile(self, snapshot: PbxSnapshot, now: dt.datetime) -> list[DomainEvent]:
-        """Rebuild membership, pause and call state from QueueStatus ``QueueMember`` entries."""
+        """Rebuild membership, pause and call state from QueueStatus ``QueueMember`` entries, and the softphones'
+        registrations from the PJSIP AORs."""
         seen: dict[str, AgentRecord] = {}
         for entry in snapshot.queue_members:
             interface = entry.get("Location") or entry.get("Interface") or ""
@@ -93,6 +95,10 @@ class AgentTracker:
         for interface, agent in self.agents.items():
             if interface not in seen:
                 agent.queues, agent.ringing, agent.calls = set(), set(), set()
+            # only an agent whose extension is a configured AOR has a registration to read; others (no PJSIP, or
+            # a softphone that is not a PJSIP endpoint) keep what ContactStatus last said
+            if snapshot.registrations is not None and agent.extension in snapshot.registrations:
+                agent.softphone_unregistered = not snapshot.registrations[agent.extension]
         self._by_channel = {uid: i for uid, i in self._by_channel.items() if i in seen}
         out: list[DomainEvent] = []
         for agent in list(self.agents.values()):

@@ -1,20 +1,26 @@
 """Resynchronise the call model with what the PBX really has, after every (re)connect.
 
-State is never guessed across an outage: the PBX is asked (``CoreShowChannels``, ``QueueStatus``, ``Status``) and
-the tracker is made to match. A call the PBX no longer has is closed with cause ``lost_during_outage``; a live
-call we did not know (the service started mid-call) is adopted.
+State is never guessed across an outage: the PBX is asked (``CoreShowChannels``, ``QueueStatus``, ``Status``,
+and ``PJSIPShowAors`` with ``PJSIPShowContacts`` for the softphones' registrations) and the trackers are made to
+match. A call the PBX no longer has is closed with cause ``lost_during_outage``; a live call we did not know (the
+service started mid-call) is adopted.
 """
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
 from core.events import CallOffered, CallState, CallStateChanged, DomainEvent, EndCause, PbxResynced
+from core.ports import PbxActionRefused
 from telephony.ami.channels import caller_number, leg_of, may_open_call
 from telephony.calls.tracker import CallTracker, TrackedCall
 
+log = logging.getLogger(__name__)
+
 ListAction = Callable[[dict], Awaitable[list[Mapping]]]
+CONTACT_UNREACHABLE = "Unreachable"   # a ContactList Status: registered, but not answering qualify's OPTIONS
 
 
 @dataclass(frozen=True)
@@ -36,6 +42,9 @@ class PbxSnapshot:
     queued_uniqueids: dict[str, str] = field(default_factory=dict)   # Uniqueid -> queue name
     queued_channels: dict[str, str] = field(default_factory=dict)    # channel name -> queue (old Asterisk)
     queue_members: list[Mapping] = field(default_factory=list)       # QueueStatus QueueMember entries (agents)
+    # every configured PJSIP AOR -> whether a contact of it is registered and not found unreachable;
+    # None: the PBX cannot tell (no res_pjsip), so nobody's registration is known
+    registrations: dict[str, bool] | None = None
 
 
 def _seconds(value: object) -> float:
@@ -81,8 +90,34 @@ async def fetch_snapshot(list_action: ListAction) -> PbxSnapshot:
                 snapshot.queued_channels[event["Channel"]] = event.get("Queue") or ""
         elif event.get("Event") == "QueueMember":
             snapshot.queue_members.append(event)
+    snapshot.registrations = await _registrations(list_action)
     snapshot.channels = list(seen.values())
     return snapshot
+
+
+async def _registrations(list_action: ListAction) -> dict[str, bool] | None:
+    """AOR -> registered. PJSIPShowAors is the authority: it lists every configured AOR with its contacts
+    (``<aor>/<uri>``, comma-separated, empty for none), where PJSIPShowContacts answers an error when nobody is
+    registered and still lists the contacts of AORs no longer configured. PJSIPShowContacts only adds which
+    contacts qualify found unreachable, which the live ``ContactStatus`` counts as gone too."""
+    try:
+        aors = [e for e in await list_action({"Action": "PJSIPShowAors"}) if e.get("Event") == "AorList"]
+    except PbxActionRefused as exc:   # no res_pjsip (or not loaded yet, or no AOR at all): nobody is marked
+        log.info("softphone registrations unknown after this resync (PBX said: %s)", exc)
+        return None
+    try:
+        contacts = await list_action({"Action": "PJSIPShowContacts"})
+    except PbxActionRefused:   # "No Contacts found": the AORs' own lists say it all
+        contacts = []
+    # ContactList names a contact "<aor>;@<hash>" beside its Uri; AorList names the same contact "<aor>/<uri>"
+    unreachable = {f"{str(e.get('ObjectName') or '').partition(';@')[0]}/{e.get('Uri') or ''}" for e in contacts
+                   if e.get("Event") == "ContactList" and e.get("Status") == CONTACT_UNREACHABLE}
+    registrations: dict[str, bool] = {}
+    for aor in aors:
+        if name := str(aor.get("ObjectName") or ""):
+            listed = [contact for contact in str(aor.get("Contacts") or "").split(",") if contact]
+            registrations[name] = any(contact not in unreachable for contact in listed)
+    return registrations
 
 
 def reconcile(tracker: CallTracker, snapshot: PbxSnapshot, now: dt.datetime) -> list[DomainEvent]:

@@ -148,6 +148,31 @@ def test_reconcile_rebuilds_from_queue_status():
                                    DestUniqueid="x")))[-1] == ("wrap_up", "")
 
 
+def test_reconcile_reads_the_registration_of_agents_whose_extension_is_a_pjsip_aor():
+    tracker = AgentTracker(LT)
+    interfaces = {ext: f"Local/{ext}@agent-reach" for ext in ("101", "102", "103", "104")}
+    logins = [member("QueueMemberAdded", 0, iface=iface, Status="1", Paused="0") for iface in interfaces.values()]
+    feed(tracker, *logins, ev("ContactStatus", 1, AOR="102", EndpointName="102", ContactStatus="Removed"),
+         ev("ContactStatus", 1, AOR="103", EndpointName="103", ContactStatus="Removed"))
+    members = [{"Event": "QueueMember", "Queue": "general_info", "Name": ext, "Location": iface, "Status": "1",
+                "Paused": "0", "InCall": "0"} for ext, iface in interfaces.items()]
+
+    def resync(at: float, registrations: dict[str, bool] | None) -> set[tuple[str, str, str]]:
+        snapshot = PbxSnapshot(queue_members=members, registrations=registrations)
+        return {(e.extension, e.state.value, e.reason)
+                for e in tracker.reconcile(snapshot, dt.datetime.fromtimestamp(T0 + at, dt.UTC))}
+
+    # 101's phone went away and 102's came back while hotline was not listening; 103 and 104 have no AOR (a
+    # softphone that is no PJSIP endpoint, like the sandbox's simulators): they keep what they had
+    assert resync(50, {"101": False, "102": True, "trunk": True}) == {
+        ("101", "unreachable", "softphone_unregistered"), ("102", "available", "")}
+    assert resync(60, None) == set()                         # the PBX cannot tell (no res_pjsip): nobody changes
+    assert resync(70, {"101": True, "102": True}) == {("101", "available", "")}
+    views = {view.extension: (view.state.value, view.reason) for view in tracker.snapshot()}
+    assert views == {"101": ("available", ""), "102": ("available", ""),
+                     "103": ("unreachable", "softphone_unregistered"), "104": ("available", "")}
+
+
 def test_recorded_queue_call_ends_in_wrap_up_for_the_agent_who_answered():
     tracker = AgentTracker(LT)
     out = feed(tracker, *recorded("queue_answered"))
