@@ -59,6 +59,8 @@ class Settings(BaseSettings):
                                                "<host>:<http_port> (stable across restarts, so a restart finds "
                                                "its own tries)")
     callback_poll_seconds: float = Field(1.0, gt=0, description="how often the dialer looks for due tasks")
+    callback_rescan_seconds: float = Field(10.0, gt=0, description="how often the dialer reads the database for "
+                                           "tasks written by another instance or the CLI (its own it sees at once)")
     agi_host: str = "127.0.0.1"
     agi_port: int = 4573
     agi_allowlist: list[str] = Field(["127.0.0.1", "::1"], description="client IPs/networks allowed to connect")

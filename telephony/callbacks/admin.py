@@ -214,9 +214,11 @@ class CallbackAdmin:
                 session.add(CallbackHistoryRow(task_id=row.id, at=now, state=row.state, event=event, reason=None,
                                                call_id=None))
                 await session.flush()
-                return task_of(row)
+                task = task_of(row)
         except IntegrityError:   # a request opened another task for the number meanwhile
             raise _number_has_open_task(task_id, None) from None
+        self.callbacks.tasks_changed()
+        return task
 
     # -- reading -----------------------------------------------------------------------------------------------
     async def detail(self, task_id: int) -> CallbackDetail:

@@ -17,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from core.clock import utcnow
@@ -55,6 +55,14 @@ def backoff(attempts: int, policy: Callbacks) -> dt.timedelta:
     """The wait after try number ``attempts`` (1-based) before the next one; the last configured step repeats."""
     steps = policy.retry_backoff_seconds
     return dt.timedelta(seconds=steps[min(max(attempts, 1), len(steps)) - 1])
+
+
+async def next_due(engine: AsyncEngine, servable: Servable) -> dt.datetime | None:
+    """When the earliest ``pending`` task the free agents could take is due (None: there is none)."""
+    stmt = select(func.min(CallbackTaskRow.due_at)).where(CallbackTaskRow.state == CallbackState.PENDING.value,
+                                                          servable.where())
+    async with engine.connect() as conn:
+        return await conn.scalar(stmt)   # min() keeps the column's type: a UTC datetime
 
 
 async def claim_due(engine: AsyncEngine, now: dt.datetime, limit: int, worker: str,

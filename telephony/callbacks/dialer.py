@@ -1,8 +1,9 @@
 """The callback dialer's loop: which due tasks go to which free agents, now (REQUIREMENTS §5, LT-2021 §12.12).
 
-Every ``poll_seconds`` while the hotline is open, the dialer claims as many due tasks as there are free agents
-who can take them (``claims.claim_due`` with ``Servable``: a task for a specific employee needs that employee
-free, a task for a competence needs a free member of that queue), most urgent first, and runs one try of each
+Every ``poll_seconds`` while the hotline is open (reading the database only when something may have become due:
+``lookout``), the dialer claims as many due tasks as there are free agents who can take them (``claims.claim_due``
+with ``Servable``: a task for a specific employee needs that employee free, a task for a competence needs a free
+member of that queue), most urgent first, and runs one try of each
 (``attempt.AttemptRunner``: agent first, then the client).
 
 Exactly once: a try that was running when the service died is reconciled from the PBX on start and after every
@@ -26,7 +27,9 @@ from core.clock import utcnow
 from core.events import AgentState
 from core.policy import PolicyProfile
 from telephony.callbacks.attempt import CHECK_EVERY, NO_AGENT, Attempt, AttemptRunner, RunningTries
-from telephony.callbacks.claims import Servable, claim_due, dialing_tasks, release, renew_claims, take_over_stale
+from telephony.callbacks.claims import (Servable, claim_due, dialing_tasks, next_due, release, renew_claims,
+                                        take_over_stale)
+from telephony.callbacks.lookout import Lookout
 from telephony.callbacks.handlers import CallbackEventHandler
 from telephony.callbacks.models import CallbackTask
 from telephony.callbacks.notifier import CallbackNotifier
@@ -47,11 +50,13 @@ class FreeAgent:
 @dataclass(frozen=True)
 class DialerConfig:
     """How this dialer works: its name among instances (stable across restarts: a restarted service finds the tries
-    it left), the next moment the hotline is open (``core.calendar``), how often it looks for due tasks."""
+    it left), the next moment the hotline is open (``core.calendar``), how often it checks whether to look for
+    due tasks, and how often it looks anyway (``Lookout``)."""
 
     worker: str
     open_at: Callable[[dt.datetime], dt.datetime]
     poll_seconds: float = 1.0
+    rescan_seconds: float = 10.0
 
 
 def pick_agent(task: CallbackTask, free: Iterable[FreeAgent]) -> FreeAgent | None:
@@ -74,6 +79,8 @@ class CallbackDialer:
         self.free_agents = free_agents
         self.open_at = config.open_at
         self.poll_seconds = config.poll_seconds
+        self.lookout = Lookout(config.rescan_seconds)
+        callbacks.watch(self.lookout.changed)
         self.running = RunningTries()
         self.runner = AttemptRunner(callbacks, pbx, notifier, profile, config.open_at, self._rest)
         self.handler = CallbackEventHandler(pbx.ami, self.running, on_login=self.reconcile_soon)
@@ -140,11 +147,19 @@ class CallbackDialer:
         if not free:
             return []
         servable = Servable(frozenset(a.extension for a in free), frozenset(q for a in free for q in a.queues))
+        if not self.lookout.worth_a_look(servable, now):
+            return []
+        self.lookout.looking()
+        due = await next_due(self.engine, servable)
+        self.lookout.looked(servable, now, due)
+        if due is None or due > now:
+            return []
         started = []
         for task in await claim_due(self.engine, now, len(free), self.worker, servable):
             agent = pick_agent(task, free)
             if agent is None:   # an earlier, more urgent task took the only agent who could serve this one
                 await release(self.engine, task.id, now, "no_free_agent")
+                self.lookout.changed()
                 continue
             free.remove(agent)
             attempt = Attempt(task, agent.extension, f"cb-{uuid.uuid4().hex[:20]}")
@@ -168,6 +183,7 @@ class CallbackDialer:
             log.exception("callback task %s: try %s could not be completed", attempt.task.id, attempt.call_id)
         finally:
             self.running.forget(attempt)
+            self.lookout.changed()   # the task may be due again (a retry), its agent free for another
 
     # --- reconciliation ------------------------------------------------------------------------------------
     async def renew_and_take_over(self, now: dt.datetime | None = None) -> int:

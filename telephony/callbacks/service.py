@@ -13,6 +13,7 @@ import asyncio
 import contextlib
 import datetime as dt
 import logging
+from collections.abc import Callable
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -44,6 +45,15 @@ class CallbackService:
         # SQLite has no row locks: two read-merge-writes of one task would lose a reason. SQLite serves a single
         # service instance, so one lock in this process serialises them; PostgreSQL locks the row instead.
         self._sqlite_lock = asyncio.Lock() if engine.dialect.name == "sqlite" else None
+        self._watchers: list[Callable[[], None]] = []
+
+    def watch(self, changed: Callable[[], None]) -> None:
+        """``changed()`` is called after this process wrote a task that may be due (the dialer looks at once)."""
+        self._watchers.append(changed)
+
+    def tasks_changed(self) -> None:
+        for changed in self._watchers:
+            changed()
 
     def write_lock(self) -> contextlib.AbstractAsyncContextManager:
         """Held around every read-merge-write of a task (also by ``admin``): the process lock on SQLite, nothing on
@@ -67,10 +77,12 @@ class CallbackService:
             try:
                 async with self.write_lock(), self._sessions() as session, \
                         session.begin():
-                    return await self._merge_or_create(session, number, reason, due_at, call_id, queue, extension,
-                                                       now, agreed_at, note)
+                    task_id = await self._merge_or_create(session, number, reason, due_at, call_id, queue,
+                                                          extension, now, agreed_at, note)
             except IntegrityError:
                 continue
+            self.tasks_changed()
+            return task_id
         raise RuntimeError("could not store the callback request after 3 attempts")
 
     async def _merge_or_create(self, session: AsyncSession, number: str, reason: str, due_at: dt.datetime,

@@ -52,7 +52,8 @@ def setup(deps: Dependencies, agents: AgentServices | None) -> CallbackServices:
         pbx = CallbackPbx(deps.ami, deps.profile, lambda extension: template.format(extension=extension))
         config = DialerConfig(worker=worker_name(deps.settings),
                               open_at=functools.partial(next_business_moment, profile=deps.profile),
-                              poll_seconds=deps.settings.callback_poll_seconds)
+                              poll_seconds=deps.settings.callback_poll_seconds,
+                              rescan_seconds=deps.settings.callback_rescan_seconds)
         dialer = CallbackDialer(service, pbx, deps.profile, free_agents_of(agents.tracker.snapshot),
                                 CallbackNotifier(deps.bus.publish), config)
         dialer.subscribe()

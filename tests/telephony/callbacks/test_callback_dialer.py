@@ -275,3 +275,19 @@ async def test_the_tries_of_a_dialer_that_stopped_renewing_are_taken_over_and_re
     assert ("taken_over", "dialing") in [(event, state) for _, event, state, _, _ in history]
     assert await alive.renew_and_take_over(now=later + dt.timedelta(seconds=60)) == 0   # renewed: not stale
     await alive.close()
+
+
+async def test_the_dialer_reads_its_own_new_tasks_at_once_and_other_writers_at_the_rescan(db_engine, callbacks):
+    ami, published = FakeOriginateAmi(), Published()
+    dialer = make_dialer(db_engine, ami, published)
+    now = utcnow()
+    assert await dialer.dial_due(now) == []                    # nothing due: the look says so
+    own = await dialer.runner.callbacks.request_callback(CLIENT, "missed")   # this service's own request
+    assert await dialer.dial_due(now + dt.timedelta(seconds=1)) == [own]
+    await settle(dialer)
+    assert await dialer.dial_due(now + dt.timedelta(seconds=1.5)) == []   # the ended try's look: nothing more
+    elsewhere = await callbacks.request_callback(OTHER, "missed")   # another instance, or the CLI
+    soon = now + dt.timedelta(seconds=2)
+    assert await dialer.dial_due(soon) == []                   # not read yet: nothing this process knows changed
+    rescan = soon + dt.timedelta(seconds=dialer.lookout.rescan_seconds)
+    assert await dialer.dial_due(rescan) == [elsewhere]
