@@ -8,8 +8,6 @@ from __future__ import annotations
 # Contexts
 CONTEXT_FROM_PSTN = "from-pstn"          # public number and direct lines (3-digit extensions 100-199)
 CONTEXT_PUBLIC = "hotline-public"        # the public number's flow: AGI, then Queue(${HOTLINE_QUEUE})
-CONTEXT_AGENTS = "sandbox-agents"        # simulated agents: Local/<ext>@sandbox-agents
-CONTEXT_CALLER = "sandbox-caller"        # simulated caller side of an Originate (exten "s")
 CONTEXT_AGENT_REACH = "agent-reach"      # queue members Local/<ext>@agent-reach: softphone, else fallback number
 CONTEXT_QUEUE_EXIT = "hotline-queue-exit"  # queues.conf context: a waiting caller's key 1 asks for a callback
 CONTEXT_CALLBACK = "hotline-callback"    # the dialer's agent leg, once answered, dials the client from here
@@ -38,22 +36,18 @@ GLOBAL_PUBLIC_NUMBER = "HOTLINE_PUBLIC_NUMBER"   # presented on agents' outside 
 GLOBAL_DEVICE_PREFIX, GLOBAL_DEVICE_SUFFIX = "HOTLINE_DEVICE_PREFIX", "HOTLINE_DEVICE_SUFFIX"   # the softphone
 GLOBAL_TRUNK_PREFIX, GLOBAL_TRUNK_SUFFIX = "HOTLINE_TRUNK_PREFIX", "HOTLINE_TRUNK_SUFFIX"       # the trunk
 # what the sandbox renders there instead: its simulated softphones and public network
-SANDBOX_DEVICE_TEMPLATE = "Local/{extension}@sandbox-agents"
+SANDBOX_DEVICE_TEMPLATE = "PJSIP/sim{extension}"   # the sandbox's desk phones (hotline/pbx/desk_phones.py)
 GLOBAL_DIRECT_RING = "HOTLINE_DIRECT_RING"  # seconds an employee's direct line rings (below the ring-SLA deadline)
 GLOBAL_OVERFLOW_PREFIX = "HOTLINE_OVERFLOW_"              # + queue name: the queue a waiting caller overflows to
 GLOBAL_OVERFLOW_AFTER_PREFIX = "HOTLINE_OVERFLOW_AFTER_"  # + queue name: seconds of waiting before overflowing
 
-# Simulated caller (channel variables given to Originate)
-VAR_SANDBOX_DTMF = "SANDBOX_DTMF"        # digits sent once answered; "w" = 0.5 s pause
-VAR_SANDBOX_TALK = "SANDBOX_TALK"        # seconds before the caller hangs up (default 10)
 
-# Simulated agents (AstDB family/key), "never" = never answers
-ASTDB_FAMILY = "sandbox"
-ASTDB_ANSWER_AFTER = "answer_after"      # sandbox/<ext>/answer_after, seconds, default 2
-ASTDB_TALK = "talk"                      # sandbox/<ext>/talk, seconds, default 5
+# The sandbox's desk phones (AstDB of its network instance): network/agent/<ext>/answer_after (seconds, default 2;
+# "never" = never answers), network/agent/<ext>/talk (seconds, default 5)
+ASTDB_AGENT_FAMILY = "network/agent"
+ASTDB_ANSWER_AFTER = "answer_after"
+ASTDB_TALK = "talk"
 NEVER_ANSWERS = "never"
-ASTDB_UNREACHABLE = "unreachable"        # sandbox/<ext>/unreachable = yes: the softphone answers CHANUNAVAIL
-UNREACHABLE_YES = "yes"
 
 # Written by hotline from the employee directory (AstDB family/key): hotline/<ext>/fallback = fallback number
 ASTDB_HOTLINE_FAMILY = "hotline"

@@ -21,7 +21,7 @@ def pbx_lv() -> Iterator[PbxSandbox]:
     asyncio.run(sandbox.up(settings))
     box = PbxSandbox(settings.model_copy(update={"ami_secret": sandbox.ami_credentials(settings).secret}))
     try:
-        asyncio.run(box.ensure_demo_members())  # queues are rendered without members; the directory is empty
+        asyncio.run(box.ready_for_tests())  # queues are rendered without members; the directory is empty
         yield box
     finally:
         stop_sandbox(box)

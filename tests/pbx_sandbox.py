@@ -11,7 +11,6 @@ import os
 import signal
 import socket
 import subprocess
-import uuid
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import AsyncIterator, Iterator
@@ -24,14 +23,10 @@ from core.policy import load_profile
 from core.settings import Settings
 from hotline import pbx as sandbox
 from hotline.pbx.lifecycle import wait_ready
-from hotline.pbx.network import PEER_ENDPOINT, network_settings
+from hotline.pbx.network import network_settings
 from hotline.pbx.render import DEMO_AGENTS, SANDBOX_OBSERVER, dial_globals
 from tests.pbx_events import EventLog
-
-
-NETWORK_CALLERS = "network-callers"      # the network's caller context (docker/asterisk-sandbox/network)
-NETWORK_FAMILY = "network"               # its AstDB: network/talk, network/ring, network/phone/<number>
-NETWORK_PHONES_FAMILY = f"{NETWORK_FAMILY}/phone"
+from tests.sandbox_phones import SandboxPhones
 
 
 def free_tcp_ports(count: int) -> list[int]:
@@ -49,10 +44,10 @@ def free_tcp_ports(count: int) -> list[int]:
 
 
 def instance_settings(instance: str, **overrides) -> Settings:
-    """A sandbox instance on free ports. Callers and the public network are real SIP (the network Asterisk at
-    the trunk's far side, ``PbxSandbox.network``); agents' softphones are the Local-channel simulator
-    (``sandbox-agents``), whose answer delay is the ring-count tests' clock. The tests that need real softphones
-    register baresip ones (``sip_phones``, tests/sip_network.py)."""
+    """A sandbox instance on free ports. Everything around it is real SIP played by the network Asterisk at the
+    trunk's far side: callers, public phones, and the agents' desk phones (``PJSIP/sim<ext>``, registered; their
+    answer delay, set per test, is the ring-count tests' clock). The tests that need real softphones register
+    baresip ones for employees (``sip_phones``, tests/sip_network.py)."""
     ami_port, agi_port, sip_port, network_sip, network_ami = free_tcp_ports(5)
     wanted = dict(pbx_instance=instance, ami_port=ami_port, agi_port=agi_port, ami_secret="", sip_port=sip_port,
                   sandbox_network_sip_port=network_sip, sandbox_network_ami_port=network_ami,
@@ -60,26 +55,13 @@ def instance_settings(instance: str, **overrides) -> Settings:
     return Settings(**{**wanted, **overrides})
 
 
-@dataclass(frozen=True)
-class OriginatedCall:
-    """A call placed by the network through the trunk, as the hotline PBX sees it: ``uniqueid`` is its inbound
-    channel's (also the call's Linkedid), ``caller_leg`` the same channel (the caller's leg on the hotline PBX),
-    ``network_uniqueid`` the caller's channel on the network Asterisk."""
-
-    uniqueid: str
-    network_uniqueid: str
-
-    @property
-    def caller_leg(self) -> str:
-        return self.uniqueid
-
-
 @dataclass
-class PbxSandbox:
-    """A running sandbox instance and what tests do with it."""
+class PbxSandbox(SandboxPhones):
+    """A running sandbox instance and what tests do with it (its phones and callers: ``SandboxPhones``)."""
 
     settings: Settings  # points at this instance, ami_secret filled in
     _network: PbxSandbox | None = field(default=None, repr=False, compare=False)
+    _unregistered: set[str] = field(default_factory=set, repr=False, compare=False)   # desk phones
 
     @property
     def network(self) -> PbxSandbox:
@@ -144,54 +126,6 @@ class PbxSandbox:
         """Send one AMI action on a fresh connection; return its Response."""
         return await sandbox.send_action(self.credentials, fields)
 
-    async def originate(self, dialed: str, caller_id: str, *, talk: float = 10, dtmf: str = "",
-                        timeout: float = 60) -> OriginatedCall:
-        """A caller on the public network dials ``dialed`` through the trunk (real SIP, RTP, RFC 4733 DTMF);
-        returns once the hotline PBX has the inbound channel.
-
-        The caller talks ``talk`` seconds after being answered, sending ``dtmf`` first ("w" = 0.5 s pause);
-        unanswered, it gives up after ``timeout`` seconds.
-        """
-        network_uniqueid, token = f"net-{uuid.uuid4().hex[:12]}", f"sbx-{uuid.uuid4().hex[:12]}"
-        variables = [f"CALLER_TALK={talk:g}"] + ([f"CALLER_DTMF={dtmf}"] if dtmf else [])
-        async with self.events() as log:
-            # the caller-ID name carries a token: the hotline side's Newchannel shows it, so the test learns
-            # that PBX's unique id for the call (each Asterisk names its own channels)
-            reply = await self.network.action(
-                Action="Originate", Channel=f"PJSIP/{dialed}@{PEER_ENDPOINT}", Context=NETWORK_CALLERS,
-                Exten="s", Priority="1", CallerID=f'"{token}" <{caller_id}>', Variable=variables, Async="true",
-                Timeout=str(int(timeout * 1000)), ChannelId=network_uniqueid,
-            )
-            if reply.get("Response") != "Success":
-                raise RuntimeError(f"Originate refused: {reply}")
-            arrived = await log.wait_for("Newchannel", CallerIDName=token, timeout=15)
-        return OriginatedCall(arrived["Uniqueid"], network_uniqueid)
-
-    async def set_public_phone(self, number: str, behaviour: str) -> None:
-        """How the public number ``number`` (a fallback number, a callback client) answers through the trunk:
-        answers (the default), busy (486), never or failed (503)."""
-        await self.network._expect_success(Action="DBPut", Family=NETWORK_PHONES_FAMILY, Key=number.lstrip("+"),
-                                           Val=behaviour)
-
-    async def set_public_phones(self, *, talk: float | None = None, ring: float | None = None) -> None:
-        """Every public phone rings ``ring`` seconds (default 1) and, answered, talks ``talk`` seconds (default
-        5) before it hangs up."""
-        for key, value in (("talk", talk), ("ring", ring)):
-            if value is not None:
-                await self.network._expect_success(Action="DBPut", Family=NETWORK_FAMILY, Key=key, Val=f"{value:g}")
-
-    async def set_agent(self, ext: str, *, answer_after: float | str = 2, talk: float = 5,
-                        unreachable: bool = False) -> None:
-        """How simulated agent ``ext`` behaves: seconds before answering (or "never") and seconds of talk;
-        ``unreachable``: the softphone is not registered (dialling it ends in CHANUNAVAIL)."""
-        settings = ((dialplan.ASTDB_ANSWER_AFTER, answer_after), (dialplan.ASTDB_TALK, talk),
-                    (dialplan.ASTDB_UNREACHABLE, dialplan.UNREACHABLE_YES if unreachable else "no"))
-        for key, value in settings:
-            text = value if isinstance(value, str) else f"{value:g}"
-            reply = await self.action(Action="DBPut", Family=dialplan.ASTDB_FAMILY, Key=f"{ext}/{key}", Val=text)
-            if reply.get("Response") != "Success":
-                raise RuntimeError(f"DBPut failed: {reply}")
-
     async def set_all_agents(self, *, answer_after: float | str = 2, talk: float = 5) -> None:
         """The same behaviour for every demo queue member (which one a queue rings first is the strategy's)."""
         for ext in DEMO_AGENTS:
@@ -210,9 +144,14 @@ class PbxSandbox:
                 members.setdefault(entry["Queue"], {})[entry.get("Location") or entry["Interface"]] = entry
         return members
 
+    async def ready_for_tests(self) -> None:
+        """After a start: the desk phones registered, the demo agents queue members."""
+        await self.wait_desk_phones()
+        await self.ensure_demo_members()
+
     async def ensure_demo_members(self) -> None:
         """Every profile queue has exactly the demo agents as unpaused dynamic members, with the interface hotline
-        gives them (``agent_interface_template``) watching their simulated softphone — what hotline itself sets up
+        gives them (``agent_interface_template``) watching their desk phone — what hotline itself sets up
         for the demo directory. Queues are
         rendered without members (hotline owns membership), so tests that run without the service need this."""
         wanted = {self.settings.agent_interface_template.format(extension=ext): ext for ext in DEMO_AGENTS}
@@ -247,7 +186,7 @@ class PbxSandbox:
 
     async def reset(self, timeout: float = 10.0) -> None:
         """A quiet PBX for the next test: every call left by an earlier test hung up (their ends would otherwise
-        land in this test's events), simulated agents and phones back to their defaults, the demo members
+        land in this test's events), desk and public phones back to their defaults, the demo members
         unpaused."""
         if await self.live_channels():
             await self.action(Action="Hangup", Channel="/.*/")
@@ -256,16 +195,11 @@ class PbxSandbox:
                 if asyncio.get_running_loop().time() > deadline:
                     raise RuntimeError("the sandbox PBX still has channels after hanging them all up")
                 await asyncio.sleep(0.2)
-        await self.action(Action="DBDelTree", Family=dialplan.ASTDB_FAMILY)  # "no such family" is fine
-        await self.network.reset_network()
+        await self.network.reset_network()   # every desk and public phone back to its defaults
+        for ext in sorted(self._unregistered):
+            await self._register_again(ext)
         await self.set_dial_globals(self.settings.pbx_device_template, self.settings.pbx_trunk_template)
         await self.ensure_demo_members()
-
-    async def reset_network(self) -> None:
-        """(On the network instance) every call hung up, every phone back to answering."""
-        if await self.live_channels():
-            await self.action(Action="Hangup", Channel="/.*/")
-        await self.action(Action="DBDelTree", Family=NETWORK_FAMILY)
 
     async def set_dial_globals(self, device_template: str, trunk_template: str) -> None:
         """What the dialplan dials softphones and public numbers with, changed on the running PBX (the globals
@@ -306,7 +240,7 @@ def start_sandbox(instance: str) -> PbxSandbox:
     asyncio.run(sandbox.up(settings))
     secret = sandbox.ami_credentials(settings).secret
     box = PbxSandbox(settings.model_copy(update={"ami_secret": secret}))
-    asyncio.run(box.ensure_demo_members())
+    asyncio.run(box.ready_for_tests())
     return box
 
 

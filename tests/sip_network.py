@@ -4,7 +4,7 @@ the sandbox) and the agents' softphones (baresip, registered with the credential
 ``sip_network`` (session): callers that dial in through the trunk and the phones the hotline rings through it.
 ``sip_phones`` (per test): registers baresip softphones for the running service's employees and switches the
 shared sandbox to dial them (``PJSIP/<ext>``, ``PJSIP/<number>@trunk``); after the test they are stopped, their
-endpoints removed, and the sandbox's reset switches it back to its simulators.
+endpoints removed, and the sandbox's reset switches it back to its desk phones.
 """
 from __future__ import annotations
 
@@ -103,13 +103,10 @@ class SipPhones:
         return self.phones
 
     async def device_state(self, extension: str) -> str:
-        reply = await self.pbx.action(Action="Getvar", Variable=f"DEVICE_STATE(PJSIP/{extension})")
-        return reply.get("Value", "")
+        return await self.pbx.device_state(extension)
 
     async def wait_device(self, extension: str, state: str, timeout: float = 10.0) -> None:
-        async with asyncio.timeout(timeout):
-            while await self.device_state(extension) != state:
-                await asyncio.sleep(0.1)   # device state is polled: no event for a Getvar
+        await self.pbx.wait_device(extension, state, timeout)
 
     async def unregister(self, extension: str) -> None:
         phone = self.closed[extension] = self.phones.pop(extension)
@@ -130,7 +127,7 @@ class SipPhones:
 
     async def remove_endpoints(self) -> None:
         """Take the agents' endpoints the test's service provisioned off the shared sandbox: a later test's service
-        would read their AORs, with no phone behind them, as unregistered softphones of its simulated agents."""
+        would read their AORs, with no phone behind them, as unregistered softphones of its agents."""
         path = includes_dir(self.pbx.settings) / ENDPOINTS_FILE
         none = endpoints_conf([], {})
         if path.exists() and path.read_text() != none:

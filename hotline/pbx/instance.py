@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from core.settings import Settings
+from hotline.pbx import desk_phones
 from hotline.pbx.paths import InstancePaths
 from hotline.pbx.render import GENERATED_SUBDIR, HEADER, config_source, generated_includes, write_generated
 
@@ -25,7 +26,8 @@ def sandbox_sip(settings: Settings) -> Settings:
 
 
 def hotline_includes(settings: Settings, secret: str) -> dict[str, str]:
-    return generated_includes(sandbox_sip(settings), secret, sandbox=True)
+    return {**generated_includes(sandbox_sip(settings), secret, sandbox=True),
+            desk_phones.INCLUDE: HEADER + desk_phones.hotline_side(secret)}
 
 
 def directories_section(paths: InstancePaths) -> str:

@@ -24,7 +24,7 @@ from hotline.pbx import root as pbx_root
 from hotline.pbx.ami_probe import AmiLoginRejected, login
 from hotline.pbx.credentials import AmiCredentials, effective_secret
 from hotline.pbx.paths import InstancePaths, instance_paths
-from hotline.pbx import network
+from hotline.pbx import desk_phones, network
 from hotline.pbx.instance import hotline_includes, render_instance
 from hotline.pbx.render import manager_includes
 
@@ -163,8 +163,9 @@ async def up(settings: Settings, *, progress=print, timeout: float = 30.0) -> Sa
 
     def render_network(paths: InstancePaths, secret: str) -> None:
         network.place_speech(settings, paths)
-        render_instance(paths, network.network_includes(settings, secret, paths), pbx_root.asterisk_ids(root),
-                        overlay=network.NETWORK_SOURCE)
+        hotline_secret = effective_secret(settings, instance_paths(settings)) or ""   # the hotline is up by now
+        includes = network.network_includes(settings, secret, paths, hotline_secret)
+        render_instance(paths, includes, pbx_root.asterisk_ids(root), overlay=network.NETWORK_SOURCE)
 
     await _up_instance(root, settings, render_hotline, timeout)
     await _up_instance(root, network.network_settings(settings), render_network, timeout)
@@ -177,7 +178,7 @@ async def up_rendered(settings: Settings, includes: dict[str, str], *, timeout: 
     root = await asyncio.to_thread(pbx_root.build_root, settings, progress=lambda _text: None)
 
     def render(paths: InstancePaths, secret: str) -> None:
-        managers = manager_includes(settings, secret, sandbox="sandbox.conf" in includes)
+        managers = manager_includes(settings, secret, sandbox=desk_phones.INCLUDE in includes)
         render_instance(paths, {**includes, **managers}, pbx_root.asterisk_ids(root))
 
     await _up_instance(root, settings, render, timeout)

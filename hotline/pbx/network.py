@@ -12,6 +12,7 @@ from core.policy import load_profile
 from core.settings import Settings
 from hotline.pbx.paths import InstancePaths
 from hotline.pbx.render import HEADER, SANDBOX_SOURCE, manager_includes
+from hotline.pbx import desk_phones
 from hotline.pbx.sip import transports_conf
 from hotline.pbx.speech import PHRASES, phrase_wav
 
@@ -33,8 +34,9 @@ def sounds_dir(paths: InstancePaths) -> PurePosixPath:
     return paths.lib / "sounds" / "network"
 
 
-def network_includes(hotline: Settings, secret: str, paths: InstancePaths) -> dict[str, str]:
-    """The network's generated includes; ``hotline``: the hotline PBX's settings (its SIP port is the peer)."""
+def network_includes(hotline: Settings, secret: str, paths: InstancePaths, hotline_secret: str) -> dict[str, str]:
+    """The network's generated includes; ``hotline``: the hotline PBX's settings (its SIP port is the peer),
+    ``hotline_secret`` its AMI secret (the desk phones' passwords derive from it)."""
     own = network_settings(hotline)
     peer = f"127.0.0.1:{hotline.sip_port}"
     files = {
@@ -44,6 +46,7 @@ def network_includes(hotline: Settings, secret: str, paths: InstancePaths) -> di
                               f"[{PEER_ENDPOINT}]\ntype = aor\ncontact = sip:{peer}\n\n"
                               f"[{PEER_ENDPOINT}]\ntype = identify\nendpoint = {PEER_ENDPOINT}\nmatch = {peer}\n"),
         "network-globals.conf": f"NETWORK_SOUNDS = {sounds_dir(paths)}\n",
+        "network-desk-phones.conf": desk_phones.network_side(hotline_secret, hotline.sip_port, own.sip_port),
         "queues.conf": "",   # docker/asterisk's queues.conf includes it: the network has no queues
     }
     return {name: HEADER + content for name, content in files.items()}

@@ -17,7 +17,7 @@ from hotline.pbx.sip import transports_conf, trunk_conf
 from ivr_flows import cache_name
 
 CONFIG_SOURCE = Path(__file__).resolve().parents[2] / "docker" / "asterisk"
-SANDBOX_SOURCE = CONFIG_SOURCE.parent / "asterisk-sandbox"   # the sandbox's test network: never in production
+SANDBOX_SOURCE = CONFIG_SOURCE.parent / "asterisk-sandbox"   # the sandbox's public network: never in production
 GENERATED_SUBDIR = "hotline"
 # Simulated agents of the demo and the tests (direct lines 100-199 all answer). Queues are rendered without
 # members: hotline owns membership (dynamic members added over AMI from the employee directory), because static
@@ -81,9 +81,9 @@ def manager_includes(settings: Settings, secret: str, *, sandbox: bool = False) 
 def generated_includes(settings: Settings, secret: str, profile: PolicyProfile | None = None, *,
                        sandbox: bool = False) -> dict[str, str]:
     """File name (inside hotline/) -> content of every generated include file. The softphones and the trunk are
-    dialled as the settings say (``PJSIP/<ext>``, ``PJSIP/<number>@trunk``; tests that need the exact timing of
-    simulated ones set the sandbox's Local templates). ``sandbox``: the sandbox's own test dialplan too
-    (sandbox.conf: simulated agents, phones and callers); a production render never has it."""
+    dialled as the settings say (``PJSIP/<ext>``, ``PJSIP/<number>@trunk``; the sandbox's tests dial its desk
+    phones, ``PJSIP/sim<ext>``). ``sandbox``: open round the clock, and the hint watches both kinds of phone; the
+    desk phones' endpoints are the sandbox's own include (``instance.hotline_includes``)."""
     profile = profile or load_profile(settings.profile)
     agi_url = f"agi://127.0.0.1:{settings.agi_port}/{dialplan.AGI_IVR_PATH}"
     globals_conf = (
@@ -125,8 +125,6 @@ def generated_includes(settings: Settings, secret: str, profile: PolicyProfile |
         dialplan.OPENING_HOURS_INCLUDE: ALWAYS_OPEN if sandbox else opening_hours(profile),
     }
     files["hints.conf"] = hints_conf(settings, sandbox=sandbox)
-    if sandbox:
-        files["sandbox.conf"] = (SANDBOX_SOURCE / "extensions.conf").read_text()
     return {name: HEADER + content for name, content in files.items()}
 
 

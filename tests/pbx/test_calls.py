@@ -31,6 +31,10 @@ async def test_public_number_call_reaches_an_agent_and_ends_with_the_contract_ev
     assert join["Queue"] == load_profile(pbx.settings.profile).default_queue
     assert join["CallerIDNum"] == CALLER  # the originated caller ID is what the from-pstn side sees
     assert connect["Interface"] in AGENTS
+    # both ends are SIP: the caller came in on the trunk, the agent's desk phone was rung as a PJSIP device
+    assert log.matching("Newchannel", Uniqueid=call.uniqueid)[0]["Channel"].startswith("PJSIP/trunk-")
+    phones = [e["DestChannel"] for e in log.matching("DialBegin", Linkedid=call.uniqueid)]
+    assert any(channel.startswith("PJSIP/sim") for channel in phones), phones
     ours = {call.uniqueid, call.caller_leg}
     seen = {event["Event"] for event in log.events
             if event.get("Linkedid") == call.uniqueid or event.get("Uniqueid") in ours}

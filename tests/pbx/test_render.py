@@ -73,14 +73,14 @@ def test_the_members_state_interface_names_the_hint_context():
 
 def test_every_shared_dialplan_name_is_spelled_the_same_in_the_dialplan():
     extensions = "".join((config_source() / name).read_text() for name in ("extensions.conf", "pjsip.conf"))
-    extensions += (SANDBOX_SOURCE / "extensions.conf").read_text()
+    extensions += (SANDBOX_SOURCE / "network" / "extensions.conf").read_text()
     names = [value for key, value in vars(dialplan).items() if key.isupper() and isinstance(value, str)]
     for name in names:
-        if name in (dialplan.AGI_IVR_PATH, dialplan.ASTDB_FAMILY, dialplan.SANDBOX_DEVICE_TEMPLATE,
+        if name in (dialplan.AGI_IVR_PATH, dialplan.SANDBOX_DEVICE_TEMPLATE,
                     dialplan.STATE_INTERFACE_TEMPLATE):
             continue  # appear inside rendered URLs, AstDB paths, rendered globals and AMI actions, checked below
         assert name in extensions, name
-    assert f"DB_EXISTS({dialplan.ASTDB_FAMILY}/${{EXTEN}}/{dialplan.ASTDB_ANSWER_AFTER})" in extensions
+    assert f"DB_EXISTS({dialplan.ASTDB_AGENT_FAMILY}/${{EXTEN}}/{dialplan.ASTDB_ANSWER_AFTER})" in extensions
 
 
 def test_instance_directories_are_its_own_and_sounds_are_shared(tmp_path):
@@ -148,8 +148,7 @@ def test_a_production_render_has_no_sandbox_and_dials_pjsip_phones_and_the_trunk
 def test_the_sandbox_render_adds_its_test_dialplan_and_dials_what_the_settings_say():
     simulated = Settings(agi_port=4999, ami_port=5999, pbx_device_template=dialplan.SANDBOX_DEVICE_TEMPLATE)
     sandbox = generated_includes(simulated, "s3cret-value", sandbox=True)
-    assert re.search(r"^\[sandbox-agents\]", sandbox["sandbox.conf"], re.M)
-    assert "HOTLINE_DEVICE_PREFIX = Local/\nHOTLINE_DEVICE_SUFFIX = @sandbox-agents" in sandbox["globals.conf"]
+    assert "HOTLINE_DEVICE_PREFIX = PJSIP/sim\nHOTLINE_DEVICE_SUFFIX = \n" in sandbox["globals.conf"]
     assert "HOTLINE_TRUNK_PREFIX = PJSIP/\nHOTLINE_TRUNK_SUFFIX = @trunk" in sandbox["globals.conf"]
     real = generated_includes(Settings(agi_port=4999, ami_port=5999), "s3cret-value", sandbox=True)
     assert "HOTLINE_DEVICE_PREFIX = PJSIP/\n" in real["globals.conf"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from core import dialplan
+from hotline.pbx import desk_phones
 from telephony.callbacks.claims import dialing_tasks
 from telephony.callbacks.models import CallbackFilter
 from tests.profiles import always_open_profile
@@ -55,7 +55,9 @@ async def test_an_abandoned_caller_is_called_back_agent_first_and_the_task_is_do
                                                                                                          "done")
     # agent first: the agent's phone rang (and answered) before the client's phone was dialled
     agent_leg = await log.wait_for("Newchannel", Uniqueid=produced)
-    agent_phone = await log.wait_for("Newchannel", Context=dialplan.CONTEXT_AGENTS, Exten=finished.agent)
+    desk_phone = f"PJSIP/{desk_phones.endpoint(finished.agent)}-"
+    agent_phone = await log.wait_until(lambda e: e.get("Event") == "DialBegin"
+                                       and e.get("DestChannel", "").startswith(desk_phone), "the agent's phone rung")
     client_phone = await log.wait_for_trunk_dial(CALLER_DIGITS)
     positions = {id(event): index for index, event in enumerate(log.events)}
     assert positions[id(agent_leg)] < positions[id(agent_phone)] < positions[id(client_phone)]
