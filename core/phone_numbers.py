@@ -2,18 +2,26 @@
 
 The caller ID the PBX reports and the digits a caller keys in come in many forms (``37060000001``,
 ``+37060000001``, national ``860000001`` in Lithuania, eight digits in Latvia); ``phonenumbers`` (Google's
-libphonenumber metadata) knows each country's plan, so a number is accepted only when it is a valid number *of the
-profile's country* — the hotline calls back domestic numbers. Numbers are personal data: this module never logs.
+libphonenumber metadata) knows each country's plan, so a number is accepted when it is a valid number: national
+forms are read in the profile's country, any country's number in international form is callable too (a job
+seeker abroad is owed the callback as much), unless the profile calls back domestic numbers only
+(``callbacks.domestic_only``). Numbers are personal data: this module never logs.
 """
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import phonenumbers
+
+if TYPE_CHECKING:
+    from core.policy import PolicyProfile
 
 _MAX_DIGITS = 17   # E.164 allows 15 digits; anything much longer is garbage, not worth parsing
 
 
-def callback_number(raw: str | None, country: str) -> str | None:
-    """``raw`` as E.164 (``+370…``) when it is a valid number of ``country`` (ISO code, e.g. ``LT``), else None."""
+def callback_number(raw: str | None, country: str, *, domestic_only: bool = False) -> str | None:
+    """``raw`` as E.164 (``+370…``) when it is a valid number (national forms read in ``country``, an ISO code
+    such as ``LT``; ``domestic_only``: of that country alone), else None."""
     if not raw:
         return None
     text = raw.strip()
@@ -26,6 +34,14 @@ def callback_number(raw: str | None, country: str) -> str | None:
             number = phonenumbers.parse(candidate, country)
         except phonenumbers.NumberParseException:
             continue
-        if phonenumbers.is_valid_number(number) and phonenumbers.region_code_for_number(number) == country:
-            return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+        if not phonenumbers.is_valid_number(number):
+            continue
+        if domestic_only and phonenumbers.region_code_for_number(number) != country:
+            continue
+        return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
     return None
+
+
+def profile_callback_number(raw: str | None, profile: PolicyProfile) -> str | None:
+    """``callback_number`` as ``profile`` wants it: its country's national forms, domestic numbers only if set."""
+    return callback_number(raw, profile.country, domestic_only=profile.callbacks.domestic_only)

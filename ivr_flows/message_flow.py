@@ -21,7 +21,7 @@ import uuid
 
 from core.dialplan import AGI_UNAVAILABLE_PATH, VAR_QUEUE
 from core.events import IvrStep
-from core.phone_numbers import callback_number
+from core.phone_numbers import profile_callback_number
 from core.policy import PolicyProfile
 from core.ports import EmployeeCompetences, MessageDrop
 from ivr_flows.agi_session import AgiSession
@@ -70,7 +70,7 @@ async def take_message(flow: PromptedFlow, session: AgiSession, messages: Messag
             timeout=policy.message_max_seconds + session.limits.command_margin + 5)
     except (AgiHangup, AgiConnectionLost):
         hung_up = True   # the caller hung up while speaking: what they said is still a message
-    caller = callback_number(session.request.callerid, flow.profile.country)
+    caller = profile_callback_number(session.request.callerid, flow.profile)
     message_id = await messages.leave_message(extension=extension, queue=None if extension else queue, caller=caller,
                                               call_id=call_id, audio_path=f"{path}.{MESSAGE_FORMAT}", due_at=due_at)
     log.info("call %s: message %s recorded for %s", call_id, message_id, extension or f"queue {queue}")

@@ -8,7 +8,7 @@ from collections.abc import Awaitable, Callable, Mapping
 
 from core.clock import utcnow
 from core.events import IvrStep, IvrStepRecorded
-from core.phone_numbers import callback_number
+from core.phone_numbers import profile_callback_number
 from core.policy import PolicyProfile
 from ivr_flows.agi_session import AgiSession
 from ivr_flows.prompts import PromptSet
@@ -49,7 +49,7 @@ class PromptedFlow:
         ``number_attempts`` invalid ones (prompts ``callback_enter_number``, ``callback_invalid_number``)."""
         for _ in range(self.policy.number_attempts):
             digits = await self._ask_on(session, "callback_enter_number", MAX_NUMBER_DIGITS)
-            number = callback_number(digits, self.profile.country)
+            number = profile_callback_number(digits, self.profile)
             if number is not None:
                 return number
             await self._play(session, "callback_invalid_number")
@@ -57,7 +57,7 @@ class PromptedFlow:
 
     async def _number(self, session: AgiSession) -> str | None:
         """The number to call back: the caller's own once confirmed (``callback_confirm_number``), else keyed in."""
-        caller_id = callback_number(session.request.callerid, self.profile.country)
+        caller_id = profile_callback_number(session.request.callerid, self.profile)
         if caller_id is not None and await self._ask_on(session, "callback_confirm_number", 1) == USE_CALLER_ID:
             return caller_id
         return await self._keyed_number(session)

@@ -18,7 +18,7 @@ import logging
 from core.clock import utcnow
 from core.dialplan import AGI_QUEUE_FAILED_PATH
 from core.events import CallbackReason, IvrStep
-from core.phone_numbers import callback_number
+from core.phone_numbers import profile_callback_number
 from core.policy import PolicyProfile
 from core.ports import CallbackRequests
 from ivr_flows.agi_session import AgiSession
@@ -54,7 +54,7 @@ class QueueFailedFlow(PromptedFlow):
         log.info("call %s: queue %s could not take the caller (%s)", call_id, queue, args[1] if len(args) > 1 else "")
         await session.answer()
         await self._play(session, "queue_unavailable")
-        caller_id = callback_number(session.request.callerid, self.profile.country)
+        caller_id = profile_callback_number(session.request.callerid, self.profile)
         key = ""
         if caller_id is not None:
             key = await self._ask_on(session, "queue_unavailable_offer", 1)

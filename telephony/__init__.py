@@ -23,6 +23,7 @@ from telephony.calls.contacts import caller_of, follow_ups, previous_contacts
 from telephony.calls.queries import CallFilter, CallView, StateEntry, get_call, list_calls
 from telephony.messages.models import Message
 from telephony.messages.service import MessageService
+from telephony.phones.credentials import password_digest
 from telephony.phones.endpoints import endpoints_conf
 from telephony.phones.exceptions import NoSuchAccount, PhonesError, UnknownEmployee
 from telephony.phones.service import PhoneAccounts
@@ -38,5 +39,6 @@ __all__ = [
     "EndpointSync", "GroupBy", "InvalidAgentChange", "InvalidCallbackRequest", "MAX_REPORT_DAYS", "Message",
     "MessageService", "NoSuchAccount", "PhoneAccounts", "PhonesError", "QueueConfigurator", "RingView",
     "SlaFigures", "SlaReport", "StateEntry", "Telephony", "UnknownEmployee", "caller_of", "endpoints_conf",
-    "follow_ups", "get_call", "list_calls", "previous_contacts", "rings_of", "setup", "sla_report",
+    "follow_ups", "get_call", "list_calls", "password_digest", "previous_contacts", "rings_of", "setup",
+    "sla_report",
 ]

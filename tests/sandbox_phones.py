@@ -10,7 +10,6 @@ from dataclasses import dataclass
 from core import dialplan
 from hotline.pbx import desk_phones
 from hotline.pbx.network import PEER_ENDPOINT
-from hotline.pbx.render import DEMO_AGENTS
 
 NETWORK_CALLERS = "network-callers"      # the network's caller context (docker/asterisk-sandbox/network)
 NETWORK_FAMILY = "network"               # its AstDB: network/talk, network/ring, network/phone/<number>
@@ -74,7 +73,9 @@ class SandboxPhones:
                         unreachable: bool = False) -> None:
         """How agent ``ext``'s desk phone behaves (hotline/pbx/desk_phones.py): seconds before answering (or
         "never") and seconds of talk; ``unreachable``: the phone is not registered (dialling it ends in
-        CHANUNAVAIL)."""
+        CHANUNAVAIL). Other extensions have no phone: dialled, they are CHANUNAVAIL already."""
+        if ext not in desk_phones.EXTENSIONS:
+            raise ValueError(f"extension {ext} has no desk phone in the sandbox (those are {desk_phones.EXTENSIONS})")
         for key, value in ((dialplan.ASTDB_ANSWER_AFTER, answer_after), (dialplan.ASTDB_TALK, talk)):
             text = value if isinstance(value, str) else f"{value:g}"
             await self.network._expect_success(Action="DBPut", Family=f"{dialplan.ASTDB_AGENT_FAMILY}/{ext}",
@@ -93,7 +94,7 @@ class SandboxPhones:
 
     async def wait_desk_phones(self, timeout: float = 30.0) -> None:
         """Until every desk phone is registered (after a start: the network registers them within a second)."""
-        for ext in DEMO_AGENTS:
+        for ext in desk_phones.EXTENSIONS:
             await self.wait_device(desk_phones.endpoint(ext), "NOT_INUSE", timeout)
 
     async def device_state(self, endpoint: str) -> str:

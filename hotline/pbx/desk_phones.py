@@ -1,4 +1,5 @@
-"""The sandbox's desk phones: one SIP phone per demo agent, played by the network Asterisk, for the tests.
+"""The sandbox's desk phones: one SIP phone per demo agent and a few direct lines, played by the network Asterisk,
+for the tests.
 
 Each registers with digest authentication to the hotline PBX as endpoint ``sim<ext>`` and, rung, behaves as its
 AstDB ``network/agent/<ext>/...`` says (answer delay, talk time; ``docker/asterisk-sandbox/network``). Its answer
@@ -15,8 +16,10 @@ import hashlib
 import hmac
 
 from hotline.pbx.render import DEMO_AGENTS
-from telephony.phones.credentials import password_digest
+from telephony import password_digest
 
+# the demo agents (queue members) and three direct lines that are no queue's agent
+EXTENSIONS = (*DEMO_AGENTS, "150", "151", "152")
 PREFIX = "sim"                                # endpoint, auth and AOR names on the hotline PBX: sim<ext>
 DEVICE_TEMPLATE = f"PJSIP/{PREFIX}{{extension}}"
 REALM = "hotline"                             # docker/asterisk/pjsip.conf default_realm
@@ -37,7 +40,7 @@ def password(hotline_secret: str, extension: str) -> str:
 def hotline_side(hotline_secret: str) -> str:
     """The phones' endpoints on the hotline PBX (the agent templates; only digests, as for employees)."""
     sections = []
-    for extension in DEMO_AGENTS:
+    for extension in EXTENSIONS:
         name = endpoint(extension)
         digest = password_digest(name, REALM, password(hotline_secret, extension))
         sections.append(f"[{name}](hotline-agent,hotline-media)\nauth = {name}\naors = {name}\n"
@@ -51,7 +54,7 @@ def network_side(hotline_secret: str, hotline_sip_port: int, network_sip_port: i
     """The network's registrations of the phones (their transport, auth and outbound registration)."""
     registrar = f"127.0.0.1:{hotline_sip_port}"
     sections = [f"[{TRANSPORT}]\ntype = transport\nprotocol = udp\nbind = {REGISTER_ADDRESS}:{network_sip_port}\n"]
-    for extension in DEMO_AGENTS:
+    for extension in EXTENSIONS:
         name = endpoint(extension)
         sections.append(
             f"[{name}-auth]\ntype = auth\nauth_type = userpass\nusername = {name}\n"

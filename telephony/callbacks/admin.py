@@ -24,7 +24,7 @@ from core.calendar import next_business_moment
 from core.clock import utcnow
 from core.db import make_sessionmaker
 from core.events import OPEN_STATES, CallbackReason, CallbackState, CallState
-from core.phone_numbers import callback_number
+from core.phone_numbers import profile_callback_number
 from core.policy import PolicyProfile
 from telephony.ami.channels import extension_of
 from telephony.callbacks.detection import NO_USABLE_NUMBER
@@ -90,14 +90,14 @@ class CallbackAdmin:
                             queue: str | None = None, call_id: str | None = None, note: str | None = None,
                             now: dt.datetime | None = None) -> AgreedCallback:
         """A callback at the time agreed with the client; due ``tolerance`` before it (the window opens then)."""
-        number = callback_number(number_raw, self.profile.country)
+        number = profile_callback_number(number_raw, self.profile)
         if number is None:
-            raise InvalidCallbackRequest(f"not a number the hotline can call back: give a valid "
-                                         f"{self.profile.country} phone number")
+            where = f"{self.profile.country} " if self.profile.callbacks.domestic_only else ""
+            raise InvalidCallbackRequest(f"not a number the hotline can call back: give a valid {where}phone "
+                                         f"number (national, or international with its +)")
         self._check_agreed_time(agreed_at, now or utcnow())
         if queue is not None and queue not in {q.name for q in self.profile.queues}:
             raise InvalidCallbackRequest(f"unknown queue {queue!r}; choose one of the profile's queues")
-        await self._refuse_while_dialing(number)
         task_id = await self.callbacks.request_callback(
             number, CallbackReason.AGREED_TIME.value, due_at=agreed_at - self.tolerance, call_id=call_id,
             queue=queue, extension=extension, agreed_at=agreed_at, note=note)
@@ -116,7 +116,6 @@ class CallbackAdmin:
             raise CallbackConflict(f"callback task {task_id} is still {source.state}; schedule the follow-up once "
                                    f"its call has ended")
         self._check_agreed_time(agreed_at, now or utcnow())
-        await self._refuse_while_dialing(source.number)
         new_id = await self.callbacks.request_callback(
             source.number, CallbackReason.AGREED_TIME.value, due_at=agreed_at - self.tolerance,
             call_id=source.dial_call_id, queue=source.queue, extension=extension or source.extension or source.agent,
@@ -138,7 +137,7 @@ class CallbackAdmin:
         if answered_by is not None and all(extension_of(state.target) != answered_by for state in answered):
             raise CallbackNotFound(f"no call {call_id} answered by extension {answered_by}")
         reason = CallbackReason.DROPPED.value
-        number = callback_number(call.caller, self.profile.country)
+        number = profile_callback_number(call.caller, self.profile)
         if number is None:
             await self.callbacks.record_skip(call_id, reason, NO_USABLE_NUMBER)
             return DroppedMark(None, NO_USABLE_NUMBER)
@@ -158,15 +157,6 @@ class CallbackAdmin:
         return ("the agreed time is outside business hours or on a day off; it is kept as agreed, so make sure "
                 "someone is working then")
 
-    async def _refuse_while_dialing(self, number: str) -> None:
-        # A request merged into a task being dialled would be closed with that try: the promise would be lost.
-        async with self._sessions() as session:
-            dialing = await session.scalar(select(CallbackTaskRow.id).where(
-                CallbackTaskRow.number == number, CallbackTaskRow.state == CallbackState.DIALING.value))
-        if dialing is not None:
-            raise CallbackConflict(f"this number is being called back right now (task {dialing}); schedule the "
-                                   f"agreed time as a follow-up of task {dialing} once that call has ended")
-
     # -- state changes -----------------------------------------------------------------------------------------
     async def cancel(self, task_id: int, by: str) -> CallbackTask:
         """``pending``/``dialing`` → ``cancelled`` (a try under way finishes, but its outcome no longer counts)."""
@@ -183,16 +173,18 @@ class CallbackAdmin:
 
     async def reschedule(self, task_id: int, due_at: dt.datetime, by: str) -> CallbackTask:
         """A ``pending`` or ``failed`` task becomes ``pending``, due at ``due_at`` moved into business hours; a
-        failed task starts its tries again (attempts 0). Refused while its number has another open task."""
+        failed task starts its tries again (attempts 0). A recovery task is refused while its number has another open
+        one (a promise is a task of its own)."""
         due_at = next_business_moment(due_at, self.profile)
 
         async def change(session: AsyncSession, row: CallbackTaskRow, now: dt.datetime) -> str:
             if row.state not in (CallbackState.PENDING.value, CallbackState.FAILED.value):
                 raise CallbackConflict(f"callback task {task_id} is {row.state}; only pending or failed tasks can "
                                        f"be rescheduled")
-            if row.state == CallbackState.FAILED.value:
+            if row.state == CallbackState.FAILED.value and not row.promise:   # one open recovery task a number
                 other = await session.scalar(select(CallbackTaskRow.id).where(
-                    CallbackTaskRow.number == row.number, CallbackTaskRow.state.in_(OPEN_STATES)))
+                    CallbackTaskRow.number == row.number, ~CallbackTaskRow.promise,
+                    CallbackTaskRow.state.in_(OPEN_STATES)))
                 if other is not None:
                     raise _number_has_open_task(task_id, other)
                 row.attempts = 0

@@ -17,7 +17,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
 
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import and_, exists, func, or_, select, update
+from sqlalchemy.orm import aliased
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from core.clock import utcnow
@@ -57,10 +58,17 @@ def backoff(attempts: int, policy: Callbacks) -> dt.timedelta:
     return dt.timedelta(seconds=steps[min(max(attempts, 1), len(steps)) - 1])
 
 
+def _number_not_being_dialled():
+    """A number has one try at a time: its recovery task and its promises are never dialled at once."""
+    being_dialled = aliased(CallbackTaskRow)
+    return ~exists().where(being_dialled.number == CallbackTaskRow.number,
+                           being_dialled.state == CallbackState.DIALING.value)
+
+
 async def next_due(engine: AsyncEngine, servable: Servable) -> dt.datetime | None:
     """When the earliest ``pending`` task the free agents could take is due (None: there is none)."""
     stmt = select(func.min(CallbackTaskRow.due_at)).where(CallbackTaskRow.state == CallbackState.PENDING.value,
-                                                          servable.where())
+                                                          servable.where(), _number_not_being_dialled())
     async with engine.connect() as conn:
         return await conn.scalar(stmt)   # min() keeps the column's type: a UTC datetime
 
@@ -73,7 +81,8 @@ async def claim_due(engine: AsyncEngine, now: dt.datetime, limit: int, worker: s
     instances on PostgreSQL (row locks, SKIP LOCKED). On SQLite only one dialer may call this (module docstring).
     """
     stmt = (select(CallbackTaskRow)
-            .where(CallbackTaskRow.state == CallbackState.PENDING.value, CallbackTaskRow.due_at <= now)
+            .where(CallbackTaskRow.state == CallbackState.PENDING.value, CallbackTaskRow.due_at <= now,
+                   _number_not_being_dialled())
             .order_by(CallbackTaskRow.priority, CallbackTaskRow.due_at, CallbackTaskRow.id)
             .limit(limit))
     if servable is not None:
@@ -84,7 +93,11 @@ async def claim_due(engine: AsyncEngine, now: dt.datetime, limit: int, worker: s
             return []
     stmt = claim_for_update(stmt, engine.dialect)
     async with make_sessionmaker(engine)() as session, session.begin():
-        rows = list((await session.scalars(stmt)).all())
+        rows, numbers = [], set()
+        for row in (await session.scalars(stmt)).all():
+            if row.number not in numbers:   # two due tasks of one number: the more urgent now, the other later
+                numbers.add(row.number)
+                rows.append(row)
         for row in rows:
             row.state = CallbackState.DIALING.value
             row.attempts += 1
@@ -181,7 +194,11 @@ async def take_over_stale(engine: AsyncEngine, worker: str, older_than: dt.datet
                                          CallbackTaskRow.claimed_by != worker, CallbackTaskRow.claimed_at < older_than)
     stmt = claim_for_update(stmt, engine.dialect)
     async with make_sessionmaker(engine)() as session, session.begin():
-        rows = list((await session.scalars(stmt)).all())
+        rows, numbers = [], set()
+        for row in (await session.scalars(stmt)).all():
+            if row.number not in numbers:   # two due tasks of one number: the more urgent now, the other later
+                numbers.add(row.number)
+                rows.append(row)
         for row in rows:
             session.add(CallbackHistoryRow(task_id=row.id, at=now, state=row.state, event="taken_over",
                                            reason=None, call_id=row.dial_call_id))

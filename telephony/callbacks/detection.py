@@ -6,6 +6,9 @@ A durable bus subscriber. It remembers each live call's caller, dialled number a
 * ended ``abandoned`` or ``unanswered`` after reaching a queue → ``abandoned`` / ``missed`` task;
 * ended without an answer on a direct line (not the public number) → ``missed`` task;
 * answered and ended ``dropped`` (network failure on the caller's leg) → ``dropped`` task;
+* cut by an outage (``lost_during_outage``: the PBX restarted or crashed, AMI or hotline was down) → by the last
+  state known: answered → ``dropped``; queued, ringing, or on a direct line → ``missed`` (the caller did not
+  choose to leave: the outage cut them off);
 * the call itself already asked for a callback (IVR offer, a message) → no second request;
 * no usable number (anonymous, withheld, malformed, not dialable under the profile) → no task; the reason is
   recorded in ``callback_skips`` for that call.
@@ -25,7 +28,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from core.calendar import next_business_moment
 from core.events import CallbackReason, CallDirection, CallOffered, CallRelinked, CallState, CallStateChanged, EndCause
-from core.phone_numbers import callback_number
+from core.phone_numbers import profile_callback_number
 from core.policy import PolicyProfile
 from telephony.callbacks.service import CallbackService
 from telephony.calls.queries import get_call
@@ -43,6 +46,7 @@ class LiveCall:
     dialed: str
     queue: str | None = None
     direction: CallDirection = CallDirection.INBOUND
+    last_state: CallState = CallState.OFFERED   # the latest state before the end (what an outage cut)
 
 
 # Looks a call up when it began before this process did (restored from the call store): (caller, dialed, queue).
@@ -82,8 +86,10 @@ class CallbackDetector:
             return   # the dialer settles its own calls, a dropped one included
         if call is not None and event.queue:
             call.queue = event.queue
+        if call is not None and event.state is not CallState.ENDED:
+            call.last_state = event.state
         if event.state is CallState.ANSWERED:
-            number = callback_number(call.caller, self.profile.country) if call else None
+            number = profile_callback_number(call.caller, self.profile) if call else None
             if number is not None:
                 await self.callbacks.satisfy_open_tasks(number, call_id=event.call_id)
         elif event.state is CallState.ENDED:
@@ -97,12 +103,23 @@ class CallbackDetector:
         queue = (call.queue if call else None) or event.queue
         if event.cause is EndCause.DROPPED:
             return CallbackReason.DROPPED
+        if event.cause is EndCause.LOST_DURING_OUTAGE and call is not None:
+            return self._cut_by_outage(call, queue)
         if event.cause in (EndCause.ABANDONED, EndCause.UNANSWERED):
             if queue is not None:
                 return CallbackReason.ABANDONED if event.cause is EndCause.ABANDONED else CallbackReason.MISSED
             if call is not None and call.dialed != self.profile.public_number:
                 return CallbackReason.MISSED   # a direct line nobody picked up
         return None   # completed, or the caller left the IVR before asking for anyone
+
+    def _cut_by_outage(self, call: LiveCall, queue: str | None) -> CallbackReason | None:
+        if call.last_state is CallState.ANSWERED:
+            return CallbackReason.DROPPED
+        if queue is not None or call.last_state in (CallState.QUEUED, CallState.RINGING):
+            return CallbackReason.MISSED
+        if call.dialed != self.profile.public_number:
+            return CallbackReason.MISSED   # on a direct line
+        return None   # still in the IVR's menus, asking for nobody yet
 
     async def _on_end(self, event: CallStateChanged, call: LiveCall | None) -> None:
         reason = self.reason_for(event, call)
@@ -114,7 +131,7 @@ class CallbackDetector:
         if await self.callbacks.requested_by_call(event.call_id):
             await self.callbacks.record_skip(event.call_id, reason, ALREADY_REQUESTED, at=event.at)
             return
-        number = callback_number(call.caller, self.profile.country)
+        number = profile_callback_number(call.caller, self.profile)
         if number is None:
             await self.callbacks.record_skip(event.call_id, reason, NO_USABLE_NUMBER, at=event.at)
             return
@@ -126,5 +143,9 @@ def stored_call_lookup(engine: AsyncEngine) -> CallLookup:
     """A :data:`CallLookup` over the call store, for calls restored after a restart."""
     async def lookup(call_id: str) -> LiveCall | None:
         view = await get_call(engine, call_id)
-        return LiveCall(view.caller, view.dialed, view.queue, CallDirection(view.direction)) if view else None
+        if view is None:
+            return None
+        states = [CallState(state.state) for state in view.states if state.state != CallState.ENDED.value]
+        return LiveCall(view.caller, view.dialed, view.queue, CallDirection(view.direction),
+                        last_state=states[-1] if states else CallState.OFFERED)   # states are in time order
     return lookup

@@ -1,8 +1,10 @@
 """Callback tasks as stored (tables ``callback_tasks``, ``callback_task_history``, ``callback_skips``) and as the
 rest of the code sees them (frozen value objects built from a row by keyword).
 
-A number has at most one *open* task (``pending`` or ``dialing``): a partial unique index enforces it even when
-two requests race. Every change appends a history row (HR-REG §27.11). Numbers are personal data.
+A number has at most one open *recovery* task (``pending`` or ``dialing``: missed, abandoned, dropped... merged
+into one): a partial unique index enforces it even when two requests race. A *promise* (an agreed time, a message,
+a QA correction; ``promise``) is a task of its own, never merged, never settled by the number's next answered
+call (migration 0014). Every change appends a history row (HR-REG §27.11). Numbers are personal data.
 """
 from __future__ import annotations
 
@@ -10,7 +12,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import NamedTuple
 
-from sqlalchemy import JSON, ForeignKey, Index, Integer, String, text
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, false, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core.db import AutoId, Base, UTCDateTime
@@ -34,15 +36,23 @@ def priority(reasons: tuple[str, ...] | list[str]) -> int:
     return OTHER_PRIORITY
 
 
-_OPEN_SQL = text("state IN ('pending', 'dialing')")
+_OPEN_RECOVERY_SQL = text("state IN ('pending', 'dialing') AND NOT promise")
+
+# each its own task, kept for its time and its employee (REQUIREMENTS §5)
+PROMISE_REASONS = frozenset({CallbackReason.AGREED_TIME.value, CallbackReason.MESSAGE.value,
+                             CallbackReason.QA_CORRECTION.value})
+# what an answered call from the number settles: they got the conversation these tasks were owed
+SETTLED_BY_AN_ANSWERED_CALL = frozenset({CallbackReason.MISSED.value, CallbackReason.ABANDONED.value,
+                                         CallbackReason.HOLD_REFUSED.value})
 
 
 class CallbackTaskRow(Base):
     __tablename__ = "callback_tasks"
     __table_args__ = (
-        # one open task per number, whoever asks and however concurrently
+        # one open recovery task per number, whoever asks and however concurrently
         Index("uq_callback_tasks_open_number", "number", unique=True,
-              sqlite_where=_OPEN_SQL, postgresql_where=_OPEN_SQL),
+              sqlite_where=_OPEN_RECOVERY_SQL, postgresql_where=_OPEN_RECOVERY_SQL),
+        Index("ix_callback_tasks_number_state", "number", "state"),
         Index("ix_callback_tasks_state_due_at", "state", "due_at"),
         Index("ix_callback_tasks_claim_order", "state", "priority", "due_at"),
     )
@@ -68,6 +78,7 @@ class CallbackTaskRow(Base):
     dial_call_id: Mapped[str | None] = mapped_column(String(64))
     agent: Mapped[str | None] = mapped_column(String(16))
     note: Mapped[str | None] = mapped_column(String(500))
+    promise: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())   # migration 0014
 
 
 class CallbackHistoryRow(Base):
@@ -122,6 +133,7 @@ class CallbackTask:
     dial_call_id: str | None = None
     agent: str | None = None
     note: str | None = None
+    promise: bool = False
 
 
 @dataclass(frozen=True)
@@ -149,4 +161,4 @@ def task_of(row: CallbackTaskRow) -> CallbackTask:
         id=row.id, number=row.number, state=row.state, reasons=tuple(row.reasons or ()), due_at=row.due_at,
         attempts=row.attempts, call_id=row.call_id, queue=row.queue, extension=row.extension,
         created_at=row.created_at, updated_at=row.updated_at, priority=row.priority, agreed_at=row.agreed_at,
-        dial_call_id=row.dial_call_id, agent=row.agent, note=row.note)
+        dial_call_id=row.dial_call_id, agent=row.agent, note=row.note, promise=bool(row.promise))

@@ -24,7 +24,8 @@ from core.db import for_update, locked_row, make_sessionmaker
 from core.events import OPEN_STATES, CallbackReason, CallbackState
 from telephony.callbacks.exceptions import CallbackNotFound
 from telephony.callbacks.models import (CallbackFilter, CallbackHistoryRow, CallbackSkip, CallbackSkipRow, CallbackTask,
-                                        CallbackTaskRow, HistoryEntry, priority, task_of)
+                                        CallbackTaskRow, HistoryEntry, PROMISE_REASONS, SETTLED_BY_AN_ANSWERED_CALL,
+                                        priority, task_of)
 
 log = logging.getLogger(__name__)
 
@@ -89,13 +90,17 @@ class CallbackService:
                                call_id: str | None, queue: str | None, extension: str | None,
                                now: dt.datetime, agreed_at: dt.datetime | None = None,
                                note: str | None = None) -> int:
-        stmt = select(CallbackTaskRow).where(CallbackTaskRow.number == number,
-                                             CallbackTaskRow.state.in_(OPEN_STATES))
-        row = await session.scalar(for_update(stmt, session.bind.dialect))   # the dialer may be updating it now
+        promise = reason in PROMISE_REASONS
+        row = None
+        if not promise:   # a promise is never merged: it keeps its own time and employee
+            stmt = select(CallbackTaskRow).where(CallbackTaskRow.number == number, ~CallbackTaskRow.promise,
+                                                 CallbackTaskRow.state.in_(OPEN_STATES))
+            row = await session.scalar(for_update(stmt, session.bind.dialect))   # the dialer may be updating it
         if row is None:
             row = CallbackTaskRow(number=number, state=CallbackState.PENDING.value, reasons=[reason], due_at=due_at,
                                   attempts=0, call_id=call_id, queue=queue, extension=extension, created_at=now,
-                                  updated_at=now, priority=priority([reason]), agreed_at=agreed_at, note=note)
+                                  updated_at=now, priority=priority([reason]), agreed_at=agreed_at, note=note,
+                                  promise=promise)
             session.add(row)
             await session.flush()
             event = "created"
@@ -145,10 +150,13 @@ class CallbackService:
                     for row in rows]
 
     async def satisfy_open_tasks(self, number: str, *, call_id: str | None = None) -> list[int]:
-        """The number called in and was answered: its ``pending`` tasks become ``satisfied`` (history event
-        ``satisfied``). A task already ``dialing`` is left to the dialer, which owns it now."""
+        """The number called in and was answered: its ``pending`` recovery task becomes ``satisfied`` (history
+        event ``satisfied``) when every reason it holds is one such a call settles (missed, abandoned, hold
+        refused). Promises (agreed times, messages, QA corrections) and dropped conversations stay owed. A task
+        already ``dialing`` is left to the dialer, which owns it now."""
         now = utcnow()
-        pending = (CallbackTaskRow.number == number, CallbackTaskRow.state == CallbackState.PENDING.value)
+        pending = (CallbackTaskRow.number == number, CallbackTaskRow.state == CallbackState.PENDING.value,
+                   ~CallbackTaskRow.promise)
         async with self._sessions() as session:
             # most answered callers are owed nothing: a read, without the write lock or a transaction to commit
             if await session.scalar(select(CallbackTaskRow.id).where(*pending).limit(1)) is None:
@@ -156,7 +164,9 @@ class CallbackService:
         async with self.write_lock(), self._sessions() as session, session.begin():
             stmt = select(CallbackTaskRow).where(*pending)
             # a row the dialer is claiming right now is its own: skipped
-            rows = (await session.scalars(for_update(stmt, session.bind.dialect, skip_locked=True))).all()
+            rows = [row for row in (await session.scalars(for_update(stmt, session.bind.dialect,
+                                                                     skip_locked=True))).all()
+                    if set(row.reasons) <= SETTLED_BY_AN_ANSWERED_CALL]
             for row in rows:
                 row.state = CallbackState.SATISFIED.value
                 row.updated_at = now

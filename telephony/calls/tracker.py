@@ -40,6 +40,9 @@ class TrackedCall:
     abandoned: bool = False
     caller_cause: int | None = None
     caller_cause_text: str = ""
+    # the first hang-up after the answer, on either side: an agent's phone or network failing cuts the call too
+    first_cause_after_answer: int | None = None
+    first_cause_text_after_answer: str = ""
     torn_down_by_pbx_shutdown: bool = False
     queue_failed: bool = False     # the queue could not take the caller: unanswered, never abandoned
     closed: bool = False           # the line was closed (HotlineClosed): nobody was rung, nothing is owed
@@ -213,9 +216,16 @@ class CallTracker:
             # the first half of the caller's leg to hang up carries the real cause
             call.caller_cause = parse_cause(event.get("Cause"))
             call.caller_cause_text = event.get("Cause-txt") or ""
+        if call.answered and call.first_cause_after_answer is None:
+            call.first_cause_after_answer = parse_cause(event.get("Cause"))
+            call.first_cause_text_after_answer = event.get("Cause-txt") or ""
         if call.channels:
             return []
-        return self.end(call, self._end_cause(call), event_time(event), detail=call.caller_cause_text)
+        cause = self._end_cause(call)
+        detail = call.caller_cause_text
+        if cause is EndCause.DROPPED and not is_failure(call.caller_cause):
+            detail = f"agent side: {call.first_cause_text_after_answer}"   # the caller's leg ended normally
+        return self.end(call, cause, event_time(event), detail=detail)
 
     # -- transitions -----------------------------------------------------------------------------------------
     def advance(self, call: TrackedCall, state: CallState, event: Mapping,
@@ -240,8 +250,9 @@ class CallTracker:
     def _end_cause(call: TrackedCall) -> EndCause:
         if call.torn_down_by_pbx_shutdown:
             return EndCause.LOST_DURING_OUTAGE
-        if call.answered:
-            return EndCause.DROPPED if is_failure(call.caller_cause) else EndCause.COMPLETED
+        if call.answered:   # cut on either side ("whoever called whom", LT-2021 §12.25), or a normal end
+            cut = is_failure(call.caller_cause) or is_failure(call.first_cause_after_answer)
+            return EndCause.DROPPED if cut else EndCause.COMPLETED
         if call.queue_failed:
             return EndCause.UNANSWERED
         if call.closed:   # whether the caller hung up or heard goodbye: the line was closed, no callback owed

@@ -114,11 +114,11 @@ async def test_key_2_keys_in_another_number_instead_of_the_caller_id(offer):
     assert [c["number"] for c in offer.requests.calls] == ["+37069999999"]
 
 
-async def test_a_foreign_number_is_not_accepted_and_after_the_attempts_the_caller_stays_queued(offer):
+async def test_an_invalid_number_is_not_accepted_and_after_the_attempts_the_caller_stays_queued(offer):
     call = await offer(callerid="")
     await converse(call, [
         *ACCEPTED,
-        ('GET DATA "vm-enter-num-to-call"', "200 result=37121234567"),   # Latvian: not for the LT profile
+        ('GET DATA "vm-enter-num-to-call"', "200 result=99912345"),      # no such number anywhere
         ('STREAM FILE "vm-pls-try-again"', PLAYED),
         ('GET DATA "vm-enter-num-to-call"', "200 result="),               # nothing
         ('STREAM FILE "vm-pls-try-again"', PLAYED),

@@ -6,7 +6,7 @@ import re
 from core.settings import Settings
 from hotline.pbx import desk_phones
 from hotline.pbx.instance import hotline_includes
-from hotline.pbx.render import DEMO_AGENTS, generated_includes
+from hotline.pbx.render import generated_includes
 from telephony.phones.credentials import password_digest
 
 SECRET = "instance-secret-for-the-test"
@@ -14,7 +14,7 @@ SECRET = "instance-secret-for-the-test"
 
 def test_the_hotline_holds_the_digest_of_the_password_the_network_registers_with():
     hotline, network = desk_phones.hotline_side(SECRET), desk_phones.network_side(SECRET, 5060, 5080)
-    for extension in DEMO_AGENTS:
+    for extension in desk_phones.EXTENSIONS:
         name, secret = desk_phones.endpoint(extension), desk_phones.password(SECRET, extension)
         assert secret not in hotline and f"password = {secret}" in network
         assert f"password_digest = {password_digest(name, desk_phones.REALM, secret)}" in hotline

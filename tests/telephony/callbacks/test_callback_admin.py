@@ -43,8 +43,8 @@ async def test_a_past_naive_or_unusable_agreed_time_request_is_refused_and_store
         await admin.create_agreed(NUMBER, now - TOLERANCE - dt.timedelta(minutes=1))
     with pytest.raises(InvalidCallbackRequest, match="timezone"):
         await admin.create_agreed(NUMBER, business_time().replace(tzinfo=None))
-    for unusable in ("12345", "anonymous", "+37121234567"):   # too short, withheld, a Latvian number under LT
-        with pytest.raises(InvalidCallbackRequest, match="valid LT phone number"):
+    for unusable in ("12345", "anonymous", "+999123456789"):   # too short, withheld, no such country code
+        with pytest.raises(InvalidCallbackRequest, match="give a valid phone number"):
             await admin.create_agreed(unusable, business_time())
     with pytest.raises(InvalidCallbackRequest, match="unknown queue"):
         await admin.create_agreed(NUMBER, business_time(), queue="nope")
@@ -69,13 +69,15 @@ async def test_a_follow_up_of_a_done_task_keeps_the_number_and_links_the_call(ad
         await admin.follow_up(99999, agreed)
 
 
-async def test_an_agreed_time_for_a_number_being_dialled_is_refused_not_merged_into_the_try(admin, callbacks,
-                                                                                             db_engine):
+async def test_an_agreed_time_for_a_number_being_dialled_is_a_promise_of_its_own_not_merged_into_the_try(
+        admin, callbacks, db_engine):
     dialing = await callbacks.request_callback(NUMBER, "missed")
     await update_task(db_engine, dialing, state="dialing")
-    with pytest.raises(CallbackConflict, match=f"follow-up of task {dialing}"):
-        await admin.create_agreed(NUMBER, business_time())
-    assert (await callbacks.get(dialing)).reasons == ("missed",)
+    agreed = await admin.create_agreed(NUMBER, business_time(), extension="102")
+    assert agreed.task_id != dialing and (await callbacks.get(dialing)).reasons == ("missed",)
+    promise = await callbacks.get(agreed.task_id)
+    assert (promise.state, promise.reasons, promise.extension, promise.promise) == (
+        "pending", ("agreed_time",), "102", True)
 
 
 async def test_cancel_closes_an_open_task_and_refuses_a_closed_one(admin, callbacks, db_engine):

@@ -117,3 +117,17 @@ def test_profiles_carry_the_dialer_retry_settings():
         callbacks = load_profile(name).callbacks
         assert callbacks.max_attempts == 3
         assert callbacks.retry_backoff_seconds == (300, 900, 1800)
+
+
+async def test_a_number_is_dialled_for_one_task_at_a_time(callbacks, db_engine):
+    now = utcnow()
+    number = "+37060000008"
+    agreed = await callbacks.request_callback(number, "agreed_time", due_at=now - dt.timedelta(minutes=1),
+                                              agreed_at=now + dt.timedelta(minutes=4))
+    missed = await callbacks.request_callback(number, "missed", due_at=now - dt.timedelta(minutes=10))
+    [first] = await claim_due(db_engine, now, 10, "dialer-a")   # both due: the more urgent (the promise) alone
+    assert first.id == agreed
+    assert await claim_due(db_engine, now, 10, "dialer-b") == []   # not while the number is being dialled
+    await finish(db_engine, agreed, "answered", policy=POLICY, now=now)
+    [second] = await claim_due(db_engine, now, 10, "dialer-a")
+    assert second.id == missed

@@ -101,7 +101,7 @@ async def test_calls_that_need_nothing_make_no_task_and_no_skip(callbacks, detec
     assert await callbacks.skips("3.1") == []
 
 
-@pytest.mark.parametrize("caller", ["anonymous", "<unknown>", "", "12", "+4915112345678"])
+@pytest.mark.parametrize("caller", ["anonymous", "<unknown>", "", "12", "+999123456789"])
 async def test_no_usable_number_means_no_task_and_the_reason_recorded(callbacks, detector, caller):
     await call(detector, "4.1", QUEUED, ended(EndCause.ABANDONED), caller=caller)
     assert await callbacks.list(CallbackFilter()) == []
@@ -189,3 +189,43 @@ async def test_the_dialers_own_calls_are_left_to_the_dialer(callbacks):
     [task] = await callbacks.list(CallbackFilter())
     assert (task.id, task.state, task.reasons) == (pending, "pending", ("missed",))   # neither satisfied nor added
     assert await callbacks.skips("out-1") == [] and detector.calls == {}
+
+
+@pytest.mark.parametrize(("before", "dialed", "reason"), [
+    ([ANSWERED], "1883", "dropped"),                                       # talking when the outage cut it
+    ([QUEUED], "1883", "missed"),                                          # waiting in a queue
+    ([QUEUED, (CallState.RINGING, "general_info", None)], "1883", "missed"),
+    ([(CallState.RINGING, None, None)], "102", "missed"),                  # a direct line ringing
+    ([], "102", "missed"),                                                 # a direct line, not yet ringing
+], ids=["answered", "queued", "ringing", "direct-ringing", "direct"])
+async def test_a_call_cut_by_an_outage_is_owed_the_callback_its_last_state_calls_for(callbacks, detector, before,
+                                                                                      dialed, reason):
+    await call(detector, "out-1", *before, ended(EndCause.LOST_DURING_OUTAGE), dialed=dialed)
+    [task] = await callbacks.list(CallbackFilter())
+    assert (task.number, task.reasons, task.call_id) == (NUMBER, (reason,), "out-1")
+
+
+async def test_a_caller_still_in_the_menus_when_the_outage_came_is_owed_nothing(callbacks, detector):
+    await call(detector, "out-2", ended(EndCause.LOST_DURING_OUTAGE))
+    assert await callbacks.list(CallbackFilter()) == []
+
+
+async def test_a_call_from_before_a_restart_cut_by_the_outage_takes_its_last_state_from_the_store(callbacks):
+    async def stored(call_id: str) -> LiveCall:
+        return LiveCall(NUMBER, "1883", "general_info", last_state=CallState.ANSWERED)
+
+    restarted = CallbackDetector(callbacks, LT, lookup=stored)   # knows nothing of the call but its store
+    await restarted(CallStateChanged(AT, "old-1", CallState.ENDED, cause=EndCause.LOST_DURING_OUTAGE))
+    [task] = await callbacks.list(CallbackFilter())
+    assert task.reasons == ("dropped",)
+
+
+async def test_a_foreign_callers_abandon_is_called_back_unless_the_profile_is_domestic_only(callbacks):
+    foreign = "+4915112345678"
+    await call(CallbackDetector(callbacks, LT), "f-1", QUEUED, ended(EndCause.ABANDONED), caller=foreign)
+    [task] = await callbacks.list(CallbackFilter())
+    assert (task.number, task.reasons) == (foreign, ("abandoned",))
+    domestic = LT.model_copy(update={"callbacks": LT.callbacks.model_copy(update={"domestic_only": True})})
+    await call(CallbackDetector(callbacks, domestic), "f-2", QUEUED, ended(EndCause.ABANDONED), caller=foreign)
+    [skip] = await callbacks.skips("f-2")
+    assert skip.reason == NO_USABLE_NUMBER

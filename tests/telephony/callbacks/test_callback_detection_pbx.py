@@ -8,7 +8,7 @@ from tests.service_fixture import until
 pytestmark = pytest.mark.pbx
 
 CALLER = "+37060000088"   # made up
-DROPPED_CALLER, NORMAL_CALLER = "+37060000089", "+37060000090"
+DROPPED_CALLER, NORMAL_CALLER, AGENT_SIDE_CALLER = "+37060000089", "+37060000090", "+37060000092"
 NETWORK_OUT_OF_ORDER = 38   # Q.850 cause: a failure, not a normal clearing
 
 
@@ -47,6 +47,29 @@ async def test_an_answered_call_cut_by_the_network_gets_a_dropped_task_a_normal_
     assert (dropped["reasons"], dropped["call_id"]) == (["dropped"], cut.uniqueid)
     await hotline_service.wait_call(normal.uniqueid, lambda call: call["state"] == "ended")
     assert await tasks_of(NORMAL_CALLER) == []
+
+
+async def test_a_conversation_cut_on_the_agents_side_gets_a_dropped_task(pbx, hotline_service):
+    await pbx.set_all_agents(answer_after=0.5, talk=60)
+    service = hotline_service.service
+    async with pbx.events() as log:
+        cut = await pbx.originate(service.profile.public_number, AGENT_SIDE_CALLER, talk=60)
+        await log.wait_for("AgentConnect", Linkedid=cut.uniqueid)
+        phone = await log.wait_until(lambda e: e.get("Event") == "DialBegin" and e.get("Linkedid") == cut.uniqueid
+                                     and e.get("DestChannel", "").startswith("PJSIP/sim"), "the agent's phone")
+        # the agent's phone (or its network) goes away mid-conversation; the caller is still there
+        await pbx.action(Action="Hangup", Channel=phone["DestChannel"], Cause=str(NETWORK_OUT_OF_ORDER))
+        await log.wait_for("Hangup", Uniqueid=cut.uniqueid)
+
+    async def dropped() -> list[dict]:
+        _, tasks = await hotline_service.get("/api/callbacks?reason=dropped")
+        return [task for task in tasks if task["number"] == AGENT_SIDE_CALLER]
+
+    await until(lambda: _nonempty(dropped()), timeout=30)
+    [task] = await dropped()
+    assert task["call_id"] == cut.uniqueid
+    call = await hotline_service.wait_call(cut.uniqueid, lambda call: call["state"] == "ended")
+    assert call["ended_cause"] == "dropped"
 
 
 async def test_an_anonymous_caller_who_abandons_gets_no_task_and_the_reason_is_recorded(pbx, hotline_service):

@@ -3,8 +3,11 @@ rings a sandbox agent first, then the caller; the task ends `done` with the call
 conversation the network cuts is owed another call."""
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 
+from core.clock import utcnow
 from hotline.pbx import desk_phones
 from telephony.callbacks.claims import dialing_tasks
 from telephony.callbacks.models import CallbackFilter
@@ -16,6 +19,7 @@ pytestmark = pytest.mark.pbx
 CALLER = "+37060000091"   # made up
 CALLER_DIGITS = CALLER.lstrip("+")
 DROPPING_CLIENT = "+37060000094"   # made up
+PROMISED_CLIENT = "+37060000095"   # made up
 
 
 async def test_an_abandoned_caller_is_called_back_agent_first_and_the_task_is_done_with_its_call(pbx, tmp_path):
@@ -92,3 +96,39 @@ async def test_a_callback_conversation_cut_by_the_network_gets_a_new_dropped_tas
         cut_call = await running.wait_call(done.dial_call_id, lambda call: call["state"] == "ended")
     assert (done.state, again.call_id) == ("done", done.dial_call_id)   # the new task comes from the cut call
     assert (cut_call["direction"], cut_call["ended_cause"]) == ("outbound", "dropped")
+
+
+async def test_an_agreed_time_survives_the_numbers_answered_call_and_is_dialled_at_its_time(pbx, tmp_path):
+    profile_path = str(always_open_profile(tmp_path))
+    await pbx.set_all_agents(answer_after=0.5, talk=2)
+    await pbx.set_public_phones(talk=2)
+    async with running_service(pbx, tmp_path, profile=profile_path) as first:   # no dialer yet
+        admin, callbacks = first.service.telephony.callbacks.admin, first.service.telephony.callbacks.service
+        agreed_at = utcnow() + dt.timedelta(minutes=2)
+        promise = await admin.create_agreed(PROMISED_CLIENT, agreed_at, extension="102", note="results on Friday")
+        missed = await callbacks.request_callback(PROMISED_CLIENT, "missed")
+        # the client calls in and an agent answers: the missed call is settled, the promise is not
+        placed = await pbx.originate(first.service.profile.public_number, PROMISED_CLIENT, talk=3)
+        await first.wait_call(placed.uniqueid, lambda call: call["state"] == "ended")
+
+        async def settled() -> bool:
+            return (await callbacks.get(missed)).state == "satisfied"
+
+        await until(settled, timeout=15)
+        kept = await callbacks.get(promise.task_id)
+        assert (kept.state, kept.extension, kept.agreed_at) == ("pending", "102", agreed_at)
+        assert "satisfied" not in [event for _, event, _, _, _ in await callbacks.history(promise.task_id)]
+
+    tolerance = dt.timedelta(seconds=first.service.profile.callbacks.agreed_time_tolerance_seconds)
+    async with pbx.events() as log, running_service(pbx, tmp_path, profile=profile_path, dialer=True) as second:
+        callbacks = second.service.telephony.callbacks.service
+
+        async def done() -> bool:
+            return (await callbacks.get(promise.task_id)).state == "done"
+
+        await until(done, timeout=60)
+        dialled = await log.wait_for_trunk_dial(PROMISED_CLIENT)
+    task = await callbacks.get(promise.task_id)
+    assert task.agent == "102"   # the employee who promised it, not whoever was free
+    at = dt.datetime.fromtimestamp(float(dialled["Timestamp"]), dt.UTC)
+    assert agreed_at - tolerance <= at <= agreed_at + tolerance   # within the window around the agreed time

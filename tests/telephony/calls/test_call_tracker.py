@@ -58,6 +58,17 @@ def test_answered_call_cut_by_network_failure_is_dropped():
     assert states(out)[-1] == (CallState.ENDED, EndCause.DROPPED)
 
 
+def test_answered_call_cut_on_the_agents_side_is_dropped_and_a_normal_end_completed():
+    events = queue_call()
+    cut = [ev("Hangup", 7.3, **chan("1.4", "1.1", context="sandbox-agents", exten="101"), Cause="38",
+              **{"Cause-txt": "Network out of order"}) if e.get("Event") == "Hangup" and e.get("Uniqueid") == "1.4"
+           else e for e in events]   # the agent's phone went away: its leg fails first, the caller's ends normally
+    out = run(CallTracker(), cut)
+    assert states(out)[-1] == (CallState.ENDED, EndCause.DROPPED)
+    assert [e.detail for e in out if isinstance(e, CallStateChanged)][-1] == "agent side: Network out of order"
+    assert states(run(CallTracker(), queue_call()))[-1] == (CallState.ENDED, EndCause.COMPLETED)
+
+
 def test_ring_no_answer_returns_to_queue_and_late_ring_after_answer_is_ignored():
     inbound = chan("1.2", "1.1", context="from-pstn", exten="1883")
     events = queue_call()[:7] + [
