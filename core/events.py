@@ -103,6 +103,17 @@ class RingStarted(DomainEvent):
     queue: str | None       # None for a direct line
 
 
+class RingEndReason(StrEnum):
+    """Why a ring ended: what the ring-SLA figures count against the one who was rung, and what not."""
+
+    ANSWERED = "answered"
+    TIMEOUT = "timeout"                        # it rang out (the queue moved on, the direct line gave up)
+    CALLER_LEFT = "caller_left"                # the caller hung up while it rang
+    UNREACHABLE = "unreachable"                # busy, unavailable, congestion: it could not ring
+    ANSWERED_ELSEWHERE = "answered_elsewhere"  # another member of a ringall answered first
+    UNKNOWN = "unknown"                        # cut by an outage, or an end nobody reported
+
+
 @dataclass(frozen=True, slots=True)
 class RingEnded(DomainEvent):
     call_id: str
@@ -114,6 +125,7 @@ class RingEnded(DomainEvent):
     answered: bool
     ring_count: int         # from the profile's cadence: ring n starts at (n-1) * period
     within_sla: bool
+    reason: RingEndReason = RingEndReason.UNKNOWN
 
 
 @dataclass(frozen=True, slots=True)

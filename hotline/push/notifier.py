@@ -8,6 +8,7 @@ here plus its event in the subscription table.
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import logging
 from collections.abc import Callable, Iterable
 
@@ -38,6 +39,9 @@ SCREEN_POP_EVENTS = (CallOffered, RingStarted, CallStateChanged, CallbackAssigne
 LIVE_EVENTS = (CallStateChanged, SlaAlert, AgentStateChanged, RingStarted, PbxResynced, MessageLeft, CallbackResult)
 
 HISTORY_TIMEOUT = 1.0   # seconds the caller's history may take before the pop goes without it
+AGE_OUT_EVERY = 10.0    # seconds without a change after which the queue view is checked against the tracker
+AGE_OUT_GRACE = 30.0    # a call the tracker no longer has leaves the view once unchanged this long (its end event,
+                        # if merely late, has long arrived by then)
 
 LiveCalls = Callable[[], Iterable[tuple[str, CallState, str | None]]]
 
@@ -174,6 +178,12 @@ class PushNotifier:
             "call_id": event.call_id, "callback_id": event.callback_id,
         }, at=event.at.isoformat(), personal=frozenset({"caller"})))
 
+    def age_out_calls(self) -> bool:
+        if self.live_calls is None:
+            return False
+        live = {call_id for call_id, _, _ in self.live_calls()}
+        return self.view.age_out(live, utcnow(), dt.timedelta(seconds=AGE_OUT_GRACE))
+
     def queue_state(self) -> None:
         self.hub.publish(Audience.supervising(), self._queue_state_push())
 
@@ -187,9 +197,14 @@ class PushNotifier:
 
     # -- throttling ------------------------------------------------------------------------------------------
     async def run_queue_state(self) -> None:
-        """Publish queue_state after changes, at most once per interval: a burst of events is one message."""
+        """Publish queue_state after changes, at most once per interval: a burst of events is one message. When
+        nothing changes for ``AGE_OUT_EVERY`` seconds, calls the tracker no longer has are aged out."""
         while True:
-            await self._queue_state_due.wait()
+            try:
+                await asyncio.wait_for(self._queue_state_due.wait(), AGE_OUT_EVERY)
+            except TimeoutError:
+                if not self.age_out_calls():
+                    continue
             self._queue_state_due.clear()
             try:
                 self.queue_state()

@@ -70,6 +70,15 @@ class QueueView:
             if state is not CallState.ENDED and call_id not in self.calls:
                 self.calls[call_id] = LiveCall(call_id, state, queue, now)
 
+    def age_out(self, live_ids: set[str], now: dt.datetime, grace: dt.timedelta) -> bool:
+        """Drop calls the tracker no longer has (``live_ids``) and that have not changed for ``grace``: an end event
+        lost on the way must not leave a phantom caller waiting on the wallboard. Whether any went."""
+        gone = [call_id for call_id, call in self.calls.items()
+                if call_id not in live_ids and now - call.since >= grace]
+        for call_id in gone:
+            del self.calls[call_id]
+        return bool(gone)
+
     # -- output ----------------------------------------------------------------------------------------------
     def members(self) -> dict[str, set[str]]:
         known = {queue: set(exts) for queue, exts in (self._members() if self._members else {}).items()}

@@ -4,6 +4,8 @@ Figures count offered rings (``telephony.rings.queries``): ``within_sla`` = ring
 the profile's ``max_ring_count``; ``ratio`` = within_sla / offered; ``histogram`` = answered rings by the ring they
 were answered in (``unanswered_histogram``: rings that ended unanswered, by the ring they reached);
 ``longest_wait_seconds`` = longest time from a call being offered to an answer by one of the group's rings.
+Rings that say nothing of the one rung are reported apart and not offered: ``caller_left_early`` (the caller hung up
+before the deadline), ``answered_elsewhere`` (a ringall's colleague answered), ``unknown`` (cut by an outage).
 Days and months are the profile's timezone's.
 """
 from __future__ import annotations
@@ -51,6 +53,10 @@ class SlaGroupOut(BaseModel):
     histogram: dict[str, int] = Field(description="answered rings by ring number, e.g. {'1': 10, '2': 3}")
     unanswered_histogram: dict[str, int]
     longest_wait_seconds: float | None
+    caller_left_early: int = Field(description="rings the caller hung up on before the deadline: not offered, "
+                                               "not against the one rung")
+    answered_elsewhere: int = Field(description="rings another member answered first: not offered")
+    unknown: int = Field(description="rings whose end is unknown (cut by an outage): not offered")
 
 
 class SlaOut(BaseModel):
@@ -69,6 +75,8 @@ def _group_out(figures: SlaFigures) -> SlaGroupOut:
     return SlaGroupOut(
         key=figures.key, offered=figures.offered, answered=figures.answered, within_sla=figures.within_sla,
         ratio=figures.ratio, longest_wait_seconds=figures.longest_wait_seconds,
+        caller_left_early=figures.caller_left_early, answered_elsewhere=figures.answered_elsewhere,
+        unknown=figures.unknown,
         histogram={str(n): figures.histogram[n] for n in sorted(figures.histogram)},
         unanswered_histogram={str(n): figures.unanswered_histogram[n] for n in sorted(figures.unanswered_histogram)},
     )
@@ -91,7 +99,8 @@ async def sla_handler(request: web.Request, profile: PolicyProfile) -> SlaOut:
     if end - start > dt.timedelta(days=MAX_REPORT_DAYS - 1):
         raise ApiError(400, "invalid_range", f"a report covers at most {MAX_REPORT_DAYS - 1} days; "
                                              "ask for a shorter range")
-    report = await sla_report(request.app[DEPS_KEY].engine, start, end, query.by, profile.tz)
+    report = await sla_report(request.app[DEPS_KEY].engine, start, end, query.by, profile.tz,
+                              deadline_rings=profile.ring_sla.max_ring_count)
     return _report_out(report, query.by, start, end, profile)
 
 
@@ -115,18 +124,21 @@ def sla_csv(report: SlaReport, month: str, by: GroupBy, profile: PolicyProfile) 
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(["month", "by", "key", "offered", "answered", "within_sla", "ratio", "longest_wait_seconds",
-                     *(f"answered_ring_{n}" for n in range(1, rings + 1))])
+                     *(f"answered_ring_{n}" for n in range(1, rings + 1)), "caller_left_early",
+                     "answered_elsewhere", "unknown"])
     for figures in [*report.groups, report.total]:
         writer.writerow([_cell(v) for v in (
             month, by.value, figures.key, figures.offered, figures.answered, figures.within_sla, figures.ratio,
-            figures.longest_wait_seconds, *(figures.histogram.get(n, 0) for n in range(1, rings + 1)))])
+            figures.longest_wait_seconds, *(figures.histogram.get(n, 0) for n in range(1, rings + 1)),
+            figures.caller_left_early, figures.answered_elsewhere, figures.unknown)])
     return out.getvalue()
 
 
 async def export_handler(request: web.Request, profile: PolicyProfile) -> web.Response:
     query: SlaExportQuery = query_of(request)
     start, end = month_range(query.month, profile)
-    report = await sla_report(request.app[DEPS_KEY].engine, start, end, query.by, profile.tz)
+    report = await sla_report(request.app[DEPS_KEY].engine, start, end, query.by, profile.tz,
+                              deadline_rings=profile.ring_sla.max_ring_count)
     return web.Response(
         text=sla_csv(report, query.month, query.by, profile), content_type="text/csv", charset="utf-8",
         headers={"Content-Disposition": f'attachment; filename="sla-{query.month}-{query.by.value}.csv"'},

@@ -102,8 +102,9 @@ class AttemptRunner:
 
     def __init__(self, callbacks: CallbackService, pbx: CallbackPbx, notifier: CallbackNotifier,
                  profile: PolicyProfile, open_at: Callable[[dt.datetime], dt.datetime],
-                 rest: Callable[[str, dt.datetime], None]) -> None:
+                 rest: Callable[[str, dt.datetime], None], worker: str | None = None) -> None:
         self.callbacks = callbacks
+        self.worker = worker              # the dialer's name: a try concludes only while its claim is ours
         self.engine = callbacks.engine
         self.pbx = pbx
         self.notifier = notifier
@@ -142,12 +143,13 @@ class AttemptRunner:
         if dial_status in (NO_AGENT, CLIENT_NOT_DIALLED):
             retry_at = now + dt.timedelta(seconds=self.policy.no_agent_retry_seconds)
             self.rest(attempt.agent, retry_at)
-            state = await release(self.engine, task.id, retry_at, NO_AGENT, call_id=attempt.call_id)
+            state = await release(self.engine, task.id, retry_at, NO_AGENT, call_id=attempt.call_id,
+                                  worker=self.worker)
             outcome, attempts = NO_AGENT, max(task.attempts - 1, 0)
         else:
             outcome = DIAL_STATUS_OUTCOMES.get(dial_status, CallbackOutcome.FAILED).value
             state = await finish(self.engine, task.id, outcome, policy=self.policy, now=now,
-                                 call_id=attempt.call_id, open_at=self.open_at)
+                                 call_id=attempt.call_id, worker=self.worker, open_at=self.open_at)
             attempts = task.attempts
         cause = attempt.end_cause(outcome)
         if attempt.call_id:

@@ -112,18 +112,32 @@ async def claim_due(engine: AsyncEngine, now: dt.datetime, limit: int, worker: s
     return tasks
 
 
+def _not_this_try(row: CallbackTaskRow, worker: str | None, call_id: str | None) -> bool:
+    """A try concludes only itself: the task may have been taken over by another dialer (``worker``) or be on a
+    newer try (``call_id``) when a late conclusion arrives; that one then changes nothing."""
+    if row.state != CallbackState.DIALING.value:
+        return True
+    if worker is not None and row.claimed_by != worker:
+        return True
+    return bool(call_id and row.dial_call_id and row.dial_call_id != call_id)
+
+
 async def finish(engine: AsyncEngine, task_id: int, outcome: str, *, policy: Callbacks = Callbacks(),
-                 now: dt.datetime | None = None, call_id: str | None = None,
+                 now: dt.datetime | None = None, call_id: str | None = None, worker: str | None = None,
                  open_at: Callable[[dt.datetime], dt.datetime] = lambda at: at) -> str:
     """Record how a try of a ``dialing`` task ended; the task's new state.
 
-    A task no longer ``dialing`` (cancelled or closed meanwhile) is left as it is and its state returned.
-    ``open_at`` moves a retry's due time into business hours (``core.calendar.next_business_moment``).
+    A task no longer ``dialing`` (cancelled or closed meanwhile), or no longer on this try (``worker``'s claim
+    and ``call_id``: see ``_not_this_try``), is left as it is and its state returned. ``open_at`` moves a retry's
+    due time into business hours (``core.calendar.next_business_moment``).
     """
     outcome = CallbackOutcome(outcome).value   # an unknown outcome is a bug of the caller: ValueError
     now = now or utcnow()
     async with locked_task(engine, task_id) as (session, row):
-        if row.state != CallbackState.DIALING.value:
+        if _not_this_try(row, worker, call_id):
+            if row.state == CallbackState.DIALING.value:
+                log.warning("callback task %s: a late end of try %s changed nothing (the task is on another try)",
+                            task_id, call_id)
             return row.state
         if outcome == CallbackOutcome.ANSWERED:
             row.state = CallbackState.DONE.value
@@ -151,12 +165,13 @@ async def start_try(engine: AsyncEngine, task_id: int, call_id: str, agent: str,
 
 
 async def release(engine: AsyncEngine, task_id: int, due_at: dt.datetime, event: str,
-                  now: dt.datetime | None = None, call_id: str | None = None) -> str:
+                  now: dt.datetime | None = None, call_id: str | None = None, worker: str | None = None) -> str:
     """Give a ``dialing`` task back without counting a try: the client was never dialled (no free agent, the agent
-    did not answer, the service stopped before placing the call). Pending again from ``due_at``; its state."""
+    did not answer, the service stopped before placing the call). Pending again from ``due_at``; its state. Like
+    ``finish``, only the try it belongs to."""
     now = now or utcnow()
     async with locked_task(engine, task_id) as (session, row):
-        if row.state != CallbackState.DIALING.value:
+        if _not_this_try(row, worker, call_id):
             return row.state
         row.state = CallbackState.PENDING.value
         row.attempts = max(row.attempts - 1, 0)
@@ -194,11 +209,7 @@ async def take_over_stale(engine: AsyncEngine, worker: str, older_than: dt.datet
                                          CallbackTaskRow.claimed_by != worker, CallbackTaskRow.claimed_at < older_than)
     stmt = claim_for_update(stmt, engine.dialect)
     async with make_sessionmaker(engine)() as session, session.begin():
-        rows, numbers = [], set()
-        for row in (await session.scalars(stmt)).all():
-            if row.number not in numbers:   # two due tasks of one number: the more urgent now, the other later
-                numbers.add(row.number)
-                rows.append(row)
+        rows = list((await session.scalars(stmt)).all())
         for row in rows:
             session.add(CallbackHistoryRow(task_id=row.id, at=now, state=row.state, event="taken_over",
                                            reason=None, call_id=row.dial_call_id))

@@ -6,13 +6,16 @@ with ``Servable``: a task for a specific employee needs that employee free, a ta
 member of that queue), most urgent first, and runs one try of each
 (``attempt.AttemptRunner``: agent first, then the client).
 
-Exactly once: a try that was running when the service died is reconciled from the PBX on start and after every
-reconnect (``reconcile``): its channel still up → followed to its end; gone → the result the dialplan kept in AstDB
-is recorded; no result → the client was never dialled and the task is given back. No task is dialled twice and
-none is lost. A dialer renews the claims of its running tries every ``CHECK_EVERY`` seconds; another instance takes
-over (and reconciles) ``dialing`` tasks whose claim went stale, so the tries of an instance that never comes back
-are not stuck. Pacing: an agent has at most one try at a time, only agents the tracker shows ``available`` get one,
-and an agent who let a callback ring out rests for ``no_agent_retry_seconds``. Numbers are never logged.
+Exactly once: a try that was running when the service died is reconciled from the PBX on start, after every
+reconnect, after a try that failed with an error, and every ``RECONCILE_EVERY`` seconds (``reconcile``): its
+channel still up → followed to its end; gone → the result the dialplan kept in AstDB is recorded; no result → the
+client was never dialled and the task is given back. No task is dialled twice and none is lost. A dialer renews
+the claims of its running tries every ``CHECK_EVERY`` seconds; another instance takes over (and reconciles)
+``dialing`` tasks whose claim went stale, so the tries of an instance that never comes back are not stuck. A try
+concludes only itself (``claims.finish``: its dialer's claim and its call), so a late end after a takeover changes
+nothing. Pacing: an agent has at most one try at a time, only agents the tracker shows ``available`` get one, a
+number is dialled for one task at a time, and an agent who let a callback ring out rests for
+``no_agent_retry_seconds``. Numbers are never logged.
 """
 from __future__ import annotations
 
@@ -39,6 +42,7 @@ from telephony.callbacks.service import CallbackService
 log = logging.getLogger(__name__)
 
 STALE_AFTER = 3 * CHECK_EVERY   # a claim not renewed for this long belongs to a dialer that is gone
+RECONCILE_EVERY = 60.0          # seconds: our own `dialing` tasks that no try follows are settled at least this often
 
 
 @dataclass(frozen=True)
@@ -82,7 +86,7 @@ class CallbackDialer:
         self.lookout = Lookout(config.rescan_seconds)
         callbacks.watch(self.lookout.changed)
         self.running = RunningTries()
-        self.runner = AttemptRunner(callbacks, pbx, notifier, profile, config.open_at, self._rest)
+        self.runner = AttemptRunner(callbacks, pbx, notifier, profile, config.open_at, self._rest, config.worker)
         self.handler = CallbackEventHandler(pbx.ami, self.running, on_login=self.reconcile_soon)
         # an agent who let a callback ring out rests this long: not rung again for the next task at once
         self._resting_until: dict[str, dt.datetime] = {}
@@ -119,13 +123,16 @@ class CallbackDialer:
     # --- the loop ------------------------------------------------------------------------------------------
     async def _loop(self) -> None:
         loop = asyncio.get_running_loop()
-        next_check = loop.time()
+        next_check = next_reconcile = loop.time()
         while True:
             try:
                 if self.pbx.connected:
                     if loop.time() >= next_check:   # keep our claims fresh; take over those of a dead dialer
                         next_check = loop.time() + CHECK_EVERY
                         await self.renew_and_take_over()
+                    if loop.time() >= next_reconcile:   # a try no one follows any more never hangs for long
+                        next_reconcile = loop.time() + RECONCILE_EVERY
+                        self._reconcile_due.set()
                     if self._reconcile_due.is_set():
                         self._reconcile_due.clear()
                         await self.reconcile()
@@ -158,7 +165,7 @@ class CallbackDialer:
         for task in await claim_due(self.engine, now, len(free), self.worker, servable):
             agent = pick_agent(task, free)
             if agent is None:   # an earlier, more urgent task took the only agent who could serve this one
-                await release(self.engine, task.id, now, "no_free_agent")
+                await release(self.engine, task.id, now, "no_free_agent", worker=self.worker)
                 self.lookout.changed()
                 continue
             free.remove(agent)
@@ -179,8 +186,10 @@ class CallbackDialer:
         except asyncio.CancelledError:
             raise
         except Exception:
-            # the task stays `dialing`; reconcile() settles it from the PBX on the next connect or start
+            # the task stays `dialing`: reconcile() settles it from the PBX at the next poll (followed if its call
+            # is still up, else concluded from the result the dialplan kept)
             log.exception("callback task %s: try %s could not be completed", attempt.task.id, attempt.call_id)
+            self._reconcile_due.set()
         finally:
             self.running.forget(attempt)
             self.lookout.changed()   # the task may be due again (a retry), its agent free for another

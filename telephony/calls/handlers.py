@@ -26,6 +26,7 @@ class EventObserver(Protocol):
 
 
 RESYNC_RETRY_DELAYS = (0.25, 0.5, 1.0, 2.0, 4.0)
+RESYNC_RETRY_EVERY = 10.0   # seconds: a resync that failed (its retries above used up) is started again, and again
 # Events held during a resync, at most; past it, event intake waits for the resync to end (memory stays bounded;
 # if the resync's replies are stuck behind the waiting events, its action times out and events flow again).
 MAX_HELD_EVENTS = 50_000
@@ -49,6 +50,9 @@ class CallEventHandler:
         self.resyncs = 0
         self._held: list[Mapping] | None = None
         self._resync_task: asyncio.Task | None = None
+        # each resync owns the event hold it began: an older one, cancelled by a reconnect, must not end it
+        self._generation = 0
+        self._retry_task: asyncio.Task | None = None
 
     def subscribe(self) -> None:
         self.ami.on_event(self.on_event)
@@ -73,22 +77,34 @@ class CallEventHandler:
 
     async def on_connected(self, reconnect: bool) -> None:
         await self.bus.publish(PbxConnected(at=utcnow(), reconnect=reconnect))
-        self._held = []  # from this moment until the resync is done
-        if self._resync_task is not None:
-            self._resync_task.cancel()
-        self._resync_task = asyncio.create_task(self.resync(), name="call-model-resync")
+        self._start_resync()
+
+    def _start_resync(self) -> None:
+        """A new resync, holding events from this moment until it is done (events an older, cancelled resync still
+        held are kept, in order, ahead of the new ones)."""
+        self._generation += 1
+        self._held = list(self._held or [])
+        for task in (self._resync_task, self._retry_task):
+            if task is not None:
+                task.cancel()
+        self._resync_task = asyncio.create_task(self.resync(self._generation), name="call-model-resync")
 
     async def close(self) -> None:
-        if self._resync_task is not None:
-            self._resync_task.cancel()
-            await asyncio.gather(self._resync_task, return_exceptions=True)
+        tasks = [task for task in (self._resync_task, self._retry_task) if task is not None]
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
 
     async def on_disconnected(self, reason: str) -> None:
         await self.bus.publish(PbxDisconnected(at=utcnow(), reason=reason))
 
-    async def resync(self) -> None:
+    async def resync(self, generation: int | None = None) -> None:
+        if generation is None:   # called directly (tests, tools): it owns a hold of its own
+            self._generation += 1
+            generation = self._generation
         if self._held is None:
             self._held = []
+        snapshot = None
         try:
             snapshot = await self._fetch_snapshot()
             if snapshot is not None:
@@ -101,12 +117,22 @@ class CallEventHandler:
                 self.resyncs += 1
                 log.info("call model resynced: %d live calls", self.tracker.active_calls)
         finally:
-            # events may keep arriving while the held ones are published: drain until none is left
-            while self._held:
-                held, self._held = self._held, []
-                for event in held:
-                    await self._process(event)
-            self._held = None
+            if generation == self._generation:   # else a newer resync holds the events now, and releases them
+                # events may keep arriving while the held ones are published: drain until none is left
+                while self._held:
+                    held, self._held = self._held, []
+                    for event in held:
+                        await self._process(event)
+                self._held = None
+        if snapshot is None and generation == self._generation and self.ami.connected:
+            self._retry_task = asyncio.create_task(self._resync_later(generation), name="call-model-resync-retry")
+
+    async def _resync_later(self, generation: int) -> None:
+        """A failed resync leaves the call model unchecked: try again until one succeeds (or a reconnect's does)."""
+        await asyncio.sleep(RESYNC_RETRY_EVERY)
+        if generation == self._generation and self.ami.connected:
+            self._retry_task = None   # this task is the one running: _start_resync must not cancel it mid-way
+            self._start_resync()
 
     async def _fetch_snapshot(self) -> PbxSnapshot | None:
         # Right after a restart AMI accepts logins before every module is loaded ("Invalid/unknown command:
@@ -116,7 +142,7 @@ class CallEventHandler:
                 return await fetch_snapshot(self.ami.action_list)
             except PBX_ERRORS as exc:
                 if delay is None or not self.ami.connected:
-                    log.error("resync failed (%s); the next reconnect tries again", type(exc).__name__)
+                    log.error("resync failed (%s); trying again in %.0f s", type(exc).__name__, RESYNC_RETRY_EVERY)
                     return None
                 log.info("resync not possible yet (%s), retrying in %.2f s", type(exc).__name__, delay)
                 await asyncio.sleep(delay)

@@ -45,7 +45,7 @@ def ring_row(event: RingEnded) -> dict:
     return {"call_id": event.call_id, "ring_id": event.ring_id[:64], "target": event.target[:128],
             "extension": event.extension[:32] if event.extension else None, "queue": event.queue,
             "started_at": event.started_at, "ended_at": event.at, "ring_count": event.ring_count,
-            "answered": event.answered, "within_sla": event.within_sla}
+            "answered": event.answered, "within_sla": event.within_sla, "end_reason": event.reason.value}
 
 
 class CallStoreWriter:

@@ -20,9 +20,10 @@ from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from core.events import DomainEvent, RingEnded, RingStarted
+from core.events import DomainEvent, RingEnded, RingEndReason, RingStarted
 from core.policy import RingSla
 from core.ring_sla import ring_count, within_sla
+from telephony.ami.causes import is_failure, parse_cause
 from telephony.ami.channels import device_of, extension_of
 from telephony.ami.timestamps import event_time
 from telephony.calls.resync import PbxSnapshot
@@ -30,6 +31,11 @@ from telephony.calls.tracker import CallTracker
 
 log = logging.getLogger(__name__)
 
+# a direct line's DialEnd status; anything else: unknown
+DIAL_END_REASONS = {"ANSWER": RingEndReason.ANSWERED, "NOANSWER": RingEndReason.TIMEOUT,
+                    "CANCEL": RingEndReason.CALLER_LEFT, "BUSY": RingEndReason.UNREACHABLE,
+                    "CHANUNAVAIL": RingEndReason.UNREACHABLE, "CONGESTION": RingEndReason.UNREACHABLE}
+ANSWERED_ELSEWHERE, USER_BUSY, NO_USER_RESPONDING, NO_ANSWER = 26, 17, 18, 19   # Q.850 causes of a ring's hangup
 MAX_OPEN_RINGS = 10_000      # far above any real PBX; a ring that never ends is evicted, not kept forever
 RECENTLY_ENDED = 2_000       # ring ids remembered so a repeated start event does not reopen an ended ring
 
@@ -75,7 +81,7 @@ class RingMeter:
         ``now`` is the earliest time we can vouch for). Rings still ringing stay open for their real end event."""
         live = {channel.uniqueid for channel in snapshot.channels}
         gone = [ring for ring_id, ring in self.open.items() if ring_id not in live]
-        return [self._end(ring, now, answered=False) for ring in gone]
+        return [self._end(ring, now, RingEndReason.UNKNOWN) for ring in gone]   # how they ended, nobody knows
 
     # -- ring starts ----------------------------------------------------------------------------------------
     def _on_agent_called(self, event: Mapping) -> list[DomainEvent]:
@@ -110,19 +116,20 @@ class RingMeter:
 
     # -- ring ends ------------------------------------------------------------------------------------------
     def _on_agent_connect(self, event: Mapping) -> list[DomainEvent]:
-        return self._end_by_id(event.get("DestUniqueid"), event, answered=True)
+        return self._end_by_id(event.get("DestUniqueid"), event, RingEndReason.ANSWERED)
 
     def _on_ring_no_answer(self, event: Mapping) -> list[DomainEvent]:
-        return self._end_by_id(event.get("DestUniqueid"), event, answered=False)
+        return self._end_by_id(event.get("DestUniqueid"), event, RingEndReason.TIMEOUT)
 
     def _on_dial_end(self, event: Mapping) -> list[DomainEvent]:
         ring = self.open.get(event.get("DestUniqueid") or "")
         if ring is None or ring.queue is not None:  # queue rings end on the queue's own events
             return []
-        return self._end_by_id(ring.ring_id, event, answered=event.get("DialStatus") == "ANSWER")
+        reason = DIAL_END_REASONS.get(event.get("DialStatus") or "", RingEndReason.UNKNOWN)
+        return self._end_by_id(ring.ring_id, event, reason)
 
     def _on_hangup(self, event: Mapping) -> list[DomainEvent]:
-        return self._end_by_id(event.get("Uniqueid"), event, answered=False)
+        return self._end_by_id(event.get("Uniqueid"), event, hangup_reason(parse_cause(event.get("Cause"))))
 
     def _on_caller_abandon(self, event: Mapping) -> list[DomainEvent]:
         linkedid = event.get("Linkedid")
@@ -130,21 +137,34 @@ class RingMeter:
         call_id = call.call_id if call is not None else None
         ringing = [r for r in self.open.values() if r.linkedid == linkedid or r.call_id == call_id]
         at = event_time(event)
-        return [self._end(ring, at, answered=False) for ring in ringing]
+        return [self._end(ring, at, RingEndReason.CALLER_LEFT) for ring in ringing]
 
-    def _end_by_id(self, ring_id: str | None, event: Mapping, answered: bool) -> list[DomainEvent]:
+    def _end_by_id(self, ring_id: str | None, event: Mapping, reason: RingEndReason) -> list[DomainEvent]:
         ring = self.open.get(ring_id or "")
-        return [self._end(ring, event_time(event), answered)] if ring is not None else []
+        return [self._end(ring, event_time(event), reason)] if ring is not None else []
 
-    def _end(self, ring: OpenRing, at: dt.datetime, answered: bool) -> RingEnded:
+    def _end(self, ring: OpenRing, at: dt.datetime, reason: RingEndReason) -> RingEnded:
         del self.open[ring.ring_id]
         self._remember_ended(ring.ring_id)
         count = ring_count((at - ring.started_at).total_seconds(), self.ring_sla.cadence)
+        answered = reason is RingEndReason.ANSWERED
         return RingEnded(at=at, call_id=ring.call_id, ring_id=ring.ring_id, target=ring.target,
                          extension=ring.extension, queue=ring.queue, started_at=ring.started_at, answered=answered,
-                         ring_count=count, within_sla=answered and within_sla(count, self.ring_sla.max_ring_count))
+                         ring_count=count, within_sla=answered and within_sla(count, self.ring_sla.max_ring_count),
+                         reason=reason)
 
     def _remember_ended(self, ring_id: str) -> None:
         self._ended[ring_id] = None
         if len(self._ended) > RECENTLY_ENDED:
             self._ended.popitem(last=False)
+
+
+def hangup_reason(cause: int | None) -> RingEndReason:
+    """Why a ring ended when its channel hung up before any queue or Dial event said so."""
+    if cause == ANSWERED_ELSEWHERE:
+        return RingEndReason.ANSWERED_ELSEWHERE
+    if cause in (NO_USER_RESPONDING, NO_ANSWER):
+        return RingEndReason.TIMEOUT
+    if cause == USER_BUSY or is_failure(cause):
+        return RingEndReason.UNREACHABLE
+    return RingEndReason.UNKNOWN

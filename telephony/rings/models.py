@@ -29,3 +29,6 @@ class CallRingRow(Base):
     ring_count: Mapped[int] = mapped_column(Integer)
     answered: Mapped[bool] = mapped_column(Boolean)
     within_sla: Mapped[bool] = mapped_column(Boolean)                # answered during a ring within the limit
+    # why it ended (core.events.RingEndReason; migration 0015): the SLA figures leave out the rings that say
+    # nothing of the one rung (unknown: cut by an outage; the caller left before the deadline)
+    end_reason: Mapped[str] = mapped_column(String(24), default="unknown", server_default="unknown")

@@ -15,6 +15,7 @@ from sqlalchemy import Float, case, cast, extract, func, literal, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from core.db import rows_by_key
+from core.events import RingEndReason
 from telephony.calls.models import CallRow
 from telephony.rings.models import CallRingRow
 
@@ -33,6 +34,7 @@ class RingView:
     ring_count: int
     answered: bool
     within_sla: bool
+    end_reason: str = RingEndReason.UNKNOWN.value
 
 
 async def rings_of(engine: AsyncEngine, call_ids: Iterable[str]) -> dict[str, list[RingView]]:
@@ -44,7 +46,7 @@ async def rings_of(engine: AsyncEngine, call_ids: Iterable[str]) -> dict[str, li
 def _ring_view(row: CallRingRow) -> RingView:
     return RingView(ring_id=row.ring_id, target=row.target, extension=row.extension, queue=row.queue,
                     started_at=row.started_at, ended_at=row.ended_at, ring_count=row.ring_count,
-                    answered=row.answered, within_sla=row.within_sla)
+                    answered=row.answered, within_sla=row.within_sla, end_reason=row.end_reason)
 
 
 class GroupBy(StrEnum):
@@ -69,10 +71,27 @@ class SlaFigures:
     histogram: dict[int, int] = field(default_factory=dict)
     unanswered_histogram: dict[int, int] = field(default_factory=dict)
     longest_wait_seconds: float | None = None
+    # rings that say nothing of the one rung, reported apart and not offered: the caller hung up before the
+    # deadline, another member of a ringall answered first, or how it ended is unknown (cut by an outage)
+    caller_left_early: int = 0
+    answered_elsewhere: int = 0
+    unknown: int = 0
 
     @property
     def ratio(self) -> float | None:
         return round(self.within_sla / self.offered, 4) if self.offered else None
+
+    def add_apart(self, reason: str, ring_count: int, deadline_rings: int, rings: int) -> bool:
+        """Count a ring that is not offered (see the fields above); whether it was one."""
+        if reason == RingEndReason.UNKNOWN:
+            self.unknown += rings
+        elif reason == RingEndReason.ANSWERED_ELSEWHERE:
+            self.answered_elsewhere += rings
+        elif reason == RingEndReason.CALLER_LEFT and ring_count <= deadline_rings:
+            self.caller_left_early += rings
+        else:
+            return False
+        return True
 
     def add(self, ring_count: int, answered: bool, within_sla: bool, rings: int, wait: float | None) -> None:
         self.offered += rings
@@ -92,6 +111,9 @@ class SlaFigures:
         for count, rings in other.unanswered_histogram.items():
             self.add(count, False, False, rings, None)
         self.within_sla += other.within_sla
+        self.caller_left_early += other.caller_left_early
+        self.answered_elsewhere += other.answered_elsewhere
+        self.unknown += other.unknown
         if other.longest_wait_seconds is not None:
             self.longest_wait_seconds = max(other.longest_wait_seconds, self.longest_wait_seconds or 0.0)
 
@@ -136,26 +158,31 @@ def _wait_seconds(engine: AsyncEngine):
 
 
 async def sla_report(engine: AsyncEngine, since: dt.datetime, until: dt.datetime, by: GroupBy,
-                     tz: ZoneInfo) -> SlaReport:
-    """Ring-SLA figures for rings that started in ``[since, until)``, per queue, agent or local day."""
+                     tz: ZoneInfo, *, deadline_rings: int) -> SlaReport:
+    """Ring-SLA figures for rings that started in ``[since, until)``, per queue, agent or local day.
+
+    ``deadline_rings``: the profile's ``max_ring_count``; a caller who left before it is not counted against the
+    one rung (``SlaFigures.caller_left_early``)."""
     # the key is computed in a subquery and grouped by name: a CASE with bound times cannot be repeated in GROUP BY
     rings = (
         select(_group_key(by, since, until, tz).label("key"), CallRingRow.ring_count, CallRingRow.answered,
-               CallRingRow.within_sla,
+               CallRingRow.within_sla, CallRingRow.end_reason,
                case((CallRingRow.answered, _wait_seconds(engine)), else_=None).label("wait"))
         .join(CallRow, CallRow.id == CallRingRow.call_id)
         .where(CallRingRow.started_at >= since, CallRingRow.started_at < until)
         .subquery()
     )
     stmt = (
-        select(rings.c.key, rings.c.ring_count, rings.c.answered, rings.c.within_sla,
+        select(rings.c.key, rings.c.ring_count, rings.c.answered, rings.c.within_sla, rings.c.end_reason,
                func.count().label("rings"), func.max(rings.c.wait).label("wait"))
-        .group_by(rings.c.key, rings.c.ring_count, rings.c.answered, rings.c.within_sla)
+        .group_by(rings.c.key, rings.c.ring_count, rings.c.answered, rings.c.within_sla, rings.c.end_reason)
     )
     groups: dict[str, SlaFigures] = {}
     async with engine.connect() as conn:
         for row in (await conn.execute(stmt)).all():
             figures = groups.setdefault(row.key, SlaFigures(row.key))
+            if figures.add_apart(row.end_reason, row.ring_count, deadline_rings, row.rings):
+                continue
             figures.add(row.ring_count, bool(row.answered), bool(row.within_sla), row.rings,
                         float(row.wait) if row.wait is not None else None)
     total = SlaFigures("total")

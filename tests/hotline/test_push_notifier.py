@@ -2,6 +2,7 @@
 the queue picture (throttled), on SQLite and PostgreSQL."""
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 
 from core.bus import EventBus
@@ -9,6 +10,7 @@ from core.db import make_engine, make_sessionmaker
 from core.events import (AgentState, AgentStateChanged, CallbackAssigned, CallbackResult, CallOffered, CallState,
                          CallStateChanged, EndCause, PbxResynced, SlaAlert)
 from core.policy import load_profile
+from hotline.push import notifier as notifier_module
 from hotline.push import setup as push_setup
 from hotline.push.hub import PushHub
 from hotline.push.queue_view import QueueView
@@ -179,6 +181,37 @@ async def test_after_a_resync_the_queue_picture_is_the_trackers(db_engine):
         await push.close()
 
 
+def test_a_call_the_tracker_no_longer_has_ages_out_of_the_queue_view_after_the_grace():
+    view = QueueView({"employers": "Employers"})
+    for call_id in ("live", "phantom", "fresh"):
+        view.call_state(CallStateChanged(at=at(0 if call_id != "fresh" else 25), call_id=call_id,
+                                         state=CallState.QUEUED, queue="employers"))
+    grace = dt.timedelta(seconds=30)
+    assert not view.age_out({"live", "phantom", "fresh"}, at(40), grace)
+    assert not view.age_out({"live"}, at(20), grace)          # within the grace: its end may be on its way
+    assert view.age_out({"live"}, at(40), grace)              # phantom's end event was lost; fresh is recent
+    assert sorted(view.calls) == ["fresh", "live"]
+    assert view.snapshot(at(41))["queues"][0]["waiting"] == 2
+
+
+async def test_the_notifier_ages_phantom_callers_out_when_nothing_else_changes(db_engine, monkeypatch):
+    monkeypatch.setattr(notifier_module, "AGE_OUT_EVERY", 0.05)
+    monkeypatch.setattr(notifier_module, "AGE_OUT_GRACE", 0.0)
+    bus, hub = EventBus(), PushHub()
+    push = push_setup.setup(bus, db_engine, load_profile("lt-employment-1883"), live_calls=lambda: [], hub=hub)
+    await bus.start()
+    try:
+        await bus.publish(CallStateChanged(at=at(0), call_id="phantom", state=CallState.QUEUED, queue="employers"))
+        await bus.drain()
+        push.start()
+        async with asyncio.timeout(5):
+            while push.notifier.view.calls:
+                await asyncio.sleep(0.02)
+    finally:
+        await bus.stop()
+        await push.close()
+
+
 async def test_screen_pop_lists_the_callers_open_callbacks_and_unread_messages(pushing, db_engine):
     bus, hub = pushing
     callbacks = CallbackService(db_engine)
@@ -194,8 +227,10 @@ async def test_screen_pop_lists_the_callers_open_callbacks_and_unread_messages(p
         await bus.publish(CallOffered(at=at(0), call_id="c2", caller="860000042", dialed="1883", channel="Local/x"))
         await bus.publish(ring("c2", "102"))
         pop = await agent.next()
-        assert [(c["id"], c["reasons"], c["state"]) for c in pop["open_callbacks"]] == [
-            (task_id, ["abandoned", "message"], "pending")]   # the message asked for a callback too: merged
+        # each message asked for a callback too: promises of their own beside the abandoned call's task
+        assert sorted((c["reasons"], c["state"]) for c in pop["open_callbacks"]) == [
+            (["abandoned"], "pending"), (["message"], "pending"), (["message"], "pending")]
+        assert task_id in [c["id"] for c in pop["open_callbacks"]]
         assert done_elsewhere not in [c["id"] for c in pop["open_callbacks"]]
         assert [(m["id"], m["extension"], m["has_audio"]) for m in pop["messages"]] == [(message_id, "103", False)]
     finally:

@@ -51,7 +51,8 @@ async def test_sla_per_queue(client, tokens):
     groups = {g["key"]: g for g in body["groups"]}
     assert groups["general_info"] | {"longest_wait_seconds": None} == {
         "key": "general_info", "offered": 6, "answered": 1, "within_sla": 1, "ratio": 0.1667,
-        "histogram": {"1": 1}, "unanswered_histogram": {"2": 5}, "longest_wait_seconds": None}
+        "histogram": {"1": 1}, "unanswered_histogram": {"2": 5}, "longest_wait_seconds": None,
+        "caller_left_early": 0, "answered_elsewhere": 0, "unknown": 0}
     assert groups["general_info"]["longest_wait_seconds"] == pytest.approx(2.0, abs=0.1)
     assert groups["(direct)"]["ratio"] == 1.0
     assert body["total"]["offered"] == 7 and body["total"]["within_sla"] == 2

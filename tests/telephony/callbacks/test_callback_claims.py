@@ -12,7 +12,7 @@ import pytest
 from core.calendar import next_business_moment
 from core.clock import utcnow
 from core.policy import Callbacks, load_profile
-from telephony.callbacks.claims import backoff, claim_due, finish
+from telephony.callbacks.claims import backoff, claim_due, finish, release, start_try, take_over_stale
 from telephony.callbacks.models import priority
 
 LT = load_profile("lt-employment-1883")
@@ -131,3 +131,23 @@ async def test_a_number_is_dialled_for_one_task_at_a_time(callbacks, db_engine):
     await finish(db_engine, agreed, "answered", policy=POLICY, now=now)
     [second] = await claim_due(db_engine, now, 10, "dialer-a")
     assert second.id == missed
+
+
+async def test_a_late_end_of_a_try_after_another_dialer_took_the_task_over_changes_nothing(callbacks, db_engine):
+    now = utcnow()
+    task_id = await callbacks.request_callback("+37060000009", "missed", due_at=now - dt.timedelta(minutes=1))
+    [claimed] = await claim_due(db_engine, now, 1, "dialer-a")
+    await start_try(db_engine, task_id, "call-a", "101", now=now)
+    # dialer A froze; B takes the stale claim over, finds call-a gone, gives the task back and tries again
+    later = now + dt.timedelta(minutes=5)
+    assert await take_over_stale(db_engine, "dialer-b", later, now=later) == [task_id]
+    assert await release(db_engine, task_id, later, "no_agent", call_id="call-a", worker="dialer-b", now=later) \
+        == "pending"
+    [again] = await claim_due(db_engine, later, 1, "dialer-b")
+    await start_try(db_engine, task_id, "call-b", "102", now=later)
+    # A thaws and reports its old try: answered. B's try is what counts, so nothing changes
+    assert await finish(db_engine, task_id, "answered", call_id="call-a", worker="dialer-a", now=later) == "dialing"
+    assert await release(db_engine, task_id, later, "no_agent", call_id="call-a", worker="dialer-a") == "dialing"
+    task = await callbacks.get(task_id)
+    assert (task.state, task.dial_call_id, task.agent, task.attempts) == ("dialing", "call-b", "102", again.attempts)
+    assert await finish(db_engine, task_id, "answered", call_id="call-b", worker="dialer-b", now=later) == "done"

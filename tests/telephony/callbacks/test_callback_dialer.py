@@ -291,3 +291,35 @@ async def test_the_dialer_reads_its_own_new_tasks_at_once_and_other_writers_at_t
     assert await dialer.dial_due(soon) == []                   # not read yet: nothing this process knows changed
     rescan = soon + dt.timedelta(seconds=dialer.lookout.rescan_seconds)
     assert await dialer.dial_due(rescan) == [elsewhere]
+
+
+async def test_a_try_that_fails_with_an_error_is_settled_by_the_next_poll_not_the_next_reconnect(db_engine,
+                                                                                                 callbacks):
+    task_id = await callbacks.request_callback(CLIENT, "missed")
+    ami, published = FakeOriginateAmi(default=HOLD), Published()
+    dialer = make_dialer(db_engine, ami, published)
+    dialer.poll_seconds = 0.05
+    follow = dialer.runner.follow
+
+    async def broken(attempt):   # the try raises while its call is up (a bug, a database error)
+        ami.live.add(attempt.call_id)
+        raise RuntimeError("injected")
+
+    dialer.runner.follow = broken
+    dialer.start()
+    try:
+        async with asyncio.timeout(10):
+            while not ami.originates:
+                await asyncio.sleep(0.01)
+        call_id = ami.originates[0]["ChannelId"]
+        dialer.runner.follow = follow   # the reconcile follows the call that is still up, to its end
+        async with asyncio.timeout(10):
+            while call_id not in dialer.tries:
+                await asyncio.sleep(0.01)
+        ami.finish(call_id, "ANSWER")
+        async with asyncio.timeout(10):
+            while (await callbacks.get(task_id)).state != "done":
+                await asyncio.sleep(0.05)
+    finally:
+        await dialer.close()
+    assert len(ami.originates) == 1   # settled, never dialled twice

@@ -1,12 +1,15 @@
 """The AMI binding of the call model against a scripted AMI peer: resync after login, retry, held events."""
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 
 from core.bus import EventBus
 from core.dialplan import CONTEXT_FROM_PSTN, CONTEXT_PUBLIC
 from core.events import CallOffered, PbxConnected, PbxResynced
 from telephony.ami import AmiClient, AmiConfig
+from telephony.calls import handlers
 from telephony.calls.handlers import CallEventHandler
 from telephony.calls.tracker import CallTracker
 from tests.telephony.ami.ami_peer import AmiPeer, eventually
@@ -101,3 +104,51 @@ async def test_events_held_during_a_stuck_resync_are_bounded_and_flow_again_afte
 
     await eventually(lambda: handler.events_seen == 30, timeout=5)  # action_timeout=2 s ends the resync
     assert handler._held is None and handler.resyncs == 0
+
+
+async def test_a_failed_resync_is_tried_again_on_a_timer_without_a_reconnect(peer, start_wired, monkeypatch):
+    monkeypatch.setattr(handlers, "RESYNC_RETRY_DELAYS", (0.05,))
+    monkeypatch.setattr(handlers, "RESYNC_RETRY_EVERY", 0.3)
+    handler, bus, published = await start_wired()
+    await peer.wait_action("QueueStatus", count=2, timeout=5)   # both tries of the first resync refused
+    await eventually(lambda: handler._held is None, timeout=5)    # it gave up: events flow again meanwhile
+    assert handler.resyncs == 0
+    peer.lists["QueueStatus"] = []                               # the PBX answers now
+    await eventually(lambda: handler.resyncs == 1, timeout=5)     # the timer's resync, on the same connection
+    await bus.drain()
+    assert [type(e) for e in published].count(PbxConnected) == 1
+
+
+class GatedAmi:
+    """An AMI port whose list actions wait until the test opens the gate (a resync stuck behind a slow PBX)."""
+
+    connected = True
+
+    def __init__(self) -> None:
+        self.gate = asyncio.Event()
+
+    async def action_list(self, action: dict, *, timeout: float | None = None) -> list[dict]:
+        await self.gate.wait()
+        return []
+
+
+async def test_a_reconnect_during_a_resync_keeps_the_new_resyncs_hold_on_events():
+    bus = EventBus()
+    await bus.start()
+    ami = GatedAmi()
+    handler = CallEventHandler(ami, CallTracker((CONTEXT_FROM_PSTN, CONTEXT_PUBLIC)), bus)
+    try:
+        await handler.on_connected(False)
+        await asyncio.sleep(0.01)            # the first resync waits for its lists, holding events meanwhile
+        for event in NEW_CALL:
+            await handler.on_event(event)
+        await handler.on_connected(True)     # the connection dropped and came back: a new resync
+        await asyncio.sleep(0.05)            # the first one's cancellation has run its cleanup
+        assert handler.tracker.active_calls == 0, "held events must wait for the new resync's snapshot"
+        assert handler._held == NEW_CALL
+        ami.gate.set()
+        await eventually(lambda: handler.resyncs == 1, timeout=5)
+        assert handler.tracker.active_calls == 1 and handler._held is None
+    finally:
+        await handler.close()
+        await bus.stop()

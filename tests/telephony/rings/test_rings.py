@@ -3,11 +3,14 @@ from __future__ import annotations
 
 import datetime as dt
 
-from core.events import RingEnded, RingStarted
+import pytest
+
+from core.events import RingEnded, RingEndReason, RingStarted
 from core.policy import load_profile
 from telephony.calls.resync import LiveChannel, PbxSnapshot
 from telephony.calls.tracker import CallTracker
-from telephony.rings.meter import RingMeter
+from telephony.ami.causes import parse_cause
+from telephony.rings.meter import DIAL_END_REASONS, RingMeter, hangup_reason
 from tests.telephony.ami_replay import INBOUND, LT, recorded
 
 LV = load_profile("lv-social-insurance").ring_sla
@@ -34,7 +37,7 @@ def test_answered_queue_call_is_one_ring_answered_in_the_first_ring():
     assert started.ring_id == ring.ring_id == "1795441186.36"
     assert ring.call_id == "1795441186.34" and ring.queue == "general_info"
     assert ring.target == "Local/102@sandbox-agents" and ring.extension == "102"
-    assert ring.answered and ring.ring_count == 1 and ring.within_sla
+    assert ring.answered and ring.ring_count == 1 and ring.within_sla and ring.reason is RingEndReason.ANSWERED
     # from the event stamps (AgentCalled → AgentConnect), not from RingTime
     assert abs((ring.at - ring.started_at).total_seconds() - 2.0029) < 0.001
     assert meter.open == {}
@@ -46,6 +49,7 @@ def test_rings_nobody_answers_time_out_in_the_second_ring_and_are_not_in_sla():
     assert [r.extension for r in rings] == ["103", "104", "101", "102", "103"]
     for ring in rings:  # 8 s member timeout: the ring moved on during ring 2, before the LT limit
         assert not ring.answered and ring.ring_count == 2 and not ring.within_sla
+        assert ring.reason is RingEndReason.TIMEOUT
         assert abs((ring.at - ring.started_at).total_seconds() - 8.0) < 0.01
     assert len({r.ring_id for r in rings}) == 5 and meter.open == {}
 
@@ -54,7 +58,7 @@ def test_direct_line_is_one_ring_answered():
     meter, out = replay("direct_answered")
     [ring] = ended(out)
     assert ring.queue is None and ring.target == "Local/101@sandbox-agents" and ring.extension == "101"
-    assert ring.answered and ring.ring_count == 1 and ring.within_sla
+    assert ring.answered and ring.ring_count == 1 and ring.within_sla and ring.reason is RingEndReason.ANSWERED
     assert ring.call_id == "1795441255.50" and meter.open == {}
 
 
@@ -95,11 +99,13 @@ def test_ringall_the_others_stop_when_one_answers_and_a_caller_who_leaves_ends_t
     events = CALL + [
         _called(102.0, "r.1", "101"), _called(102.0, "r.2", "102"), _called(102.0, "r.3", "103"),
         _event("AgentConnect", 113.0, Uniqueid="c.1", Linkedid="c.1", DestUniqueid="r.1", RingTime="11"),
-        _event("Hangup", 113.1, Uniqueid="r.2", Linkedid="c.1"),
+        _event("Hangup", 113.1, Uniqueid="r.2", Linkedid="c.1", Cause="26"),   # answered elsewhere
         _event("QueueCallerAbandon", 114.0, Uniqueid="c.1", Linkedid="c.1", Queue="general_info"),
     ]
     meter, out = replay("", events=events)
     rings = {r.ring_id: r for r in ended(out)}
+    assert [rings[r].reason for r in ("r.1", "r.2", "r.3")] == [
+        RingEndReason.ANSWERED, RingEndReason.ANSWERED_ELSEWHERE, RingEndReason.CALLER_LEFT]
     assert rings["r.1"].answered and rings["r.1"].ring_count == 3 and not rings["r.1"].within_sla
     assert not rings["r.2"].answered and rings["r.2"].at.timestamp() == 113.1
     assert not rings["r.3"].answered and rings["r.3"].at.timestamp() == 114.0
@@ -126,7 +132,25 @@ def test_resync_closes_rings_whose_channel_is_gone():
     out = meter.reconcile(PbxSnapshot(channels=[live]), now)
     [ring] = ended(out)
     assert ring.ring_id == "r.1" and not ring.answered and ring.at == now
+    assert ring.reason is RingEndReason.UNKNOWN   # cut by the outage: how it ended, nobody knows
     assert list(meter.open) == ["r.2"]
+
+
+@pytest.mark.parametrize(("cause", "reason"), [
+    ("26", RingEndReason.ANSWERED_ELSEWHERE), ("19", RingEndReason.TIMEOUT), ("18", RingEndReason.TIMEOUT),
+    ("17", RingEndReason.UNREACHABLE), ("38", RingEndReason.UNREACHABLE), ("16", RingEndReason.UNKNOWN),
+    ("", RingEndReason.UNKNOWN),
+])
+def test_a_ring_whose_channel_hangs_up_first_ends_as_its_cause_says(cause, reason):
+    assert hangup_reason(parse_cause(cause)) is reason
+
+
+@pytest.mark.parametrize(("status", "reason"), [
+    ("ANSWER", RingEndReason.ANSWERED), ("NOANSWER", RingEndReason.TIMEOUT), ("CANCEL", RingEndReason.CALLER_LEFT),
+    ("BUSY", RingEndReason.UNREACHABLE), ("CHANUNAVAIL", RingEndReason.UNREACHABLE), ("ODD", RingEndReason.UNKNOWN),
+])
+def test_a_direct_lines_ring_ends_as_its_dial_status_says(status, reason):
+    assert DIAL_END_REASONS.get(status, RingEndReason.UNKNOWN) is reason
 
 
 def test_open_rings_are_bounded():
