@@ -3,11 +3,14 @@
 Every subscriber gets its own bounded queue and worker task, so one slow or failing subscriber never delays the
 AMI reader or the others. ``durable`` subscribers (storage) apply back-pressure when full — events are never
 dropped for them; the others drop the oldest event and count the drop (a wallboard can resync, a database
-cannot).
+cannot). A subscriber given ``retry`` handles an event again, with a growing pause, for as long as what it raised
+is transient (``core.db.is_transient_error``: the database went away): what it owes is written once the database
+is back, in order, instead of lost. Any other failure is a bug: logged, counted, the next event served.
 """
 from __future__ import annotations
 
 import asyncio
+import itertools
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -18,11 +21,15 @@ log = logging.getLogger(__name__)
 Handler = Callable[[Any], Awaitable[None] | None]
 
 
+RETRY_PAUSES = (0.1, 0.25, 0.5, 1.0, 2.0, 5.0)   # seconds between tries of one event; the last repeats
+
+
 @dataclass
 class SubscriberStats:
     delivered: int = 0
     failed: int = 0
     dropped: int = 0
+    retried: int = 0
 
 
 @dataclass
@@ -32,6 +39,7 @@ class _Subscriber:
     types: tuple[type, ...]
     durable: bool
     queue: asyncio.Queue
+    retry: Callable[[BaseException], bool] | None = None
     stats: SubscriberStats = field(default_factory=SubscriberStats)
     task: asyncio.Task | None = None
 
@@ -50,9 +58,12 @@ class EventBus:
         *types: type,
         durable: bool = False,
         maxsize: int | None = None,
+        retry: Callable[[BaseException], bool] | None = None,
     ) -> None:
-        """Register ``handler`` for events of ``types`` (all events when none given)."""
-        sub = _Subscriber(name, handler, types or (object,), durable, asyncio.Queue(maxsize or self._default_maxsize))
+        """Register ``handler`` for events of ``types`` (all events when none given). ``retry(exc)``: whether to
+        handle the event again after ``exc`` (the handler must then be safe to run twice on it)."""
+        sub = _Subscriber(name, handler, types or (object,), durable, asyncio.Queue(maxsize or self._default_maxsize),
+                          retry)
         self._subscribers.append(sub)
         if self._running:
             sub.task = asyncio.create_task(self._work(sub), name=f"bus:{name}")
@@ -97,14 +108,28 @@ class EventBus:
         while True:
             event = await sub.queue.get()
             try:
+                await self._handle(sub, event)
+            finally:
+                sub.queue.task_done()
+
+    async def _handle(self, sub: _Subscriber, event: Any) -> None:
+        for attempt in itertools.count():
+            try:
                 result = sub.handler(event)
                 if result is not None:
                     await result
                 sub.stats.delivered += 1
+                return
             except asyncio.CancelledError:
                 raise
-            except Exception:  # isolation: log and count, keep serving
-                sub.stats.failed += 1
+            except Exception as exc:
+                if sub.retry is not None and sub.retry(exc):
+                    pause = RETRY_PAUSES[min(attempt, len(RETRY_PAUSES) - 1)]
+                    sub.stats.retried += 1
+                    log.warning("bus subscriber %s: %s on %s; trying again in %.2f s", sub.name,
+                                type(exc).__name__, type(event).__name__, pause)
+                    await asyncio.sleep(pause)
+                    continue
+                sub.stats.failed += 1   # isolation: log and count, keep serving
                 log.exception("bus subscriber %s failed on %s", sub.name, type(event).__name__)
-            finally:
-                sub.queue.task_done()
+                return

@@ -14,6 +14,7 @@ from typing import Any, TypeVar
 
 from sqlalchemy import BigInteger, Integer, MetaData, Select, event, select, text
 from sqlalchemy.engine import URL, Dialect, make_url
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.types import DateTime, TypeDecorator
@@ -116,6 +117,25 @@ def make_engine(url: str | URL, **engine_kwargs: Any) -> AsyncEngine:
         engine_kwargs.setdefault("pool_pre_ping", True)  # a restarted server must not break the next request
         return create_async_engine(parsed, **engine_kwargs)
     raise ValueError(f"unsupported database {parsed.get_backend_name()!r}: use sqlite or postgresql")
+
+
+# SQLSTATE classes and codes that mean "not now", not "wrong": connection exceptions, operator intervention (admin
+# or crash shutdown, cannot connect now), insufficient resources (too many connections), serialization failures and
+# deadlocks, and a database that does not accept connections at the moment
+_TRANSIENT_SQLSTATE_CLASSES = ("08", "57", "53")
+_TRANSIENT_SQLSTATES = {"40001", "40P01", "55000"}
+
+
+def is_transient_error(exc: BaseException) -> bool:
+    """Whether ``exc`` says the database is unreachable for now (a restart, a killed connection, a network cut),
+    not that the statement is wrong: trying again later can succeed."""
+    if isinstance(exc, (OperationalError, InterfaceError, ConnectionError, TimeoutError)):
+        return True
+    if isinstance(exc, DBAPIError):
+        state = str(getattr(exc.orig, "sqlstate", None) or "")
+        return bool(exc.connection_invalidated) or state.startswith(_TRANSIENT_SQLSTATE_CLASSES) \
+            or state in _TRANSIENT_SQLSTATES
+    return isinstance(exc, OSError)
 
 
 def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from core.db import is_transient_error
 from core.deps import Dependencies
 from core.dialplan import AGI_IVR_PATH
 from core.events import IvrStepRecorded
@@ -62,7 +63,8 @@ async def setup(deps: Dependencies, sounds: SoundsDirs, ports: IvrPorts) -> IvrF
     server.add_route(AGI_IVR_PATH, flow)
     add_callback_routes(server, deps, prompts, ports)
     server.add_route(agent_feature.ROUTE, agent_feature.AgentFeatureFlow(ports.agents))
-    deps.bus.subscribe("ivr_steps", IvrStepWriter(deps.engine).write, IvrStepRecorded, durable=True)
+    deps.bus.subscribe("ivr_steps", IvrStepWriter(deps.engine).write, IvrStepRecorded, durable=True,
+                       retry=is_transient_error)
     return IvrFlows(server, flow, prompts, preverifications, deps.settings.agi_host, deps.settings.agi_port)
 
 

@@ -77,9 +77,12 @@ class CallbackDetector:
             self.calls.popitem(last=False)
 
     async def _on_state(self, event: CallStateChanged) -> None:
-        call = self.calls.get(event.call_id)
-        if event.state is CallState.ENDED:
+        await self._decide(event)
+        if event.state is CallState.ENDED:   # forgotten only once decided: a retry after a database error finds it
             self.calls.pop(event.call_id, None)
+
+    async def _decide(self, event: CallStateChanged) -> None:
+        call = self.calls.get(event.call_id)
         if call is None and event.state in (CallState.ANSWERED, CallState.ENDED):
             call = await self._looked_up(event.call_id)   # a call from before this process
         if call is not None and call.direction is CallDirection.OUTBOUND:

@@ -86,6 +86,18 @@ class CallbackService:
             return task_id
         raise RuntimeError("could not store the callback request after 3 attempts")
 
+    async def request_in(self, session: AsyncSession, number: str, reason: str, *, call_id: str | None = None,
+                         due_at: dt.datetime | None = None, queue: str | None = None,
+                         extension: str | None = None) -> int:
+        """``request_callback`` inside the caller's transaction (hold ``write_lock()`` around it): what is owed is
+        committed with what owes it, or not at all (a message and its callback). Call ``tasks_changed()`` after
+        the commit."""
+        reason = CallbackReason(reason).value
+        if not number:
+            raise ValueError("a callback needs a number")
+        now = utcnow()
+        return await self._merge_or_create(session, number, reason, due_at or now, call_id, queue, extension, now)
+
     async def _merge_or_create(self, session: AsyncSession, number: str, reason: str, due_at: dt.datetime,
                                call_id: str | None, queue: str | None, extension: str | None,
                                now: dt.datetime, agreed_at: dt.datetime | None = None,

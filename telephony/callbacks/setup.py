@@ -8,6 +8,7 @@ import socket
 from dataclasses import dataclass
 
 from core.calendar import next_business_moment
+from core.db import is_transient_error
 from core.deps import Dependencies
 from core.events import CallOffered, CallRelinked, CallStateChanged
 from core.settings import Settings
@@ -44,8 +45,9 @@ def worker_name(settings: Settings) -> str:
 def setup(deps: Dependencies, agents: AgentServices | None) -> CallbackServices:
     service = CallbackService(deps.engine)
     detector = CallbackDetector(service, deps.profile, lookup=stored_call_lookup(deps.engine))
-    # durable: a missed caller's callback must not be lost to a full queue
-    deps.bus.subscribe("callback_detection", detector, CallOffered, CallStateChanged, CallRelinked, durable=True)
+    # durable: a missed caller's callback must not be lost to a full queue, nor to a database that went away
+    deps.bus.subscribe("callback_detection", detector, CallOffered, CallStateChanged, CallRelinked, durable=True,
+                       retry=is_transient_error)
     dialer = None
     if deps.settings.callback_dialer and agents is not None:
         template = deps.settings.agent_interface_template

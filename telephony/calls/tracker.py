@@ -40,9 +40,10 @@ class TrackedCall:
     abandoned: bool = False
     caller_cause: int | None = None
     caller_cause_text: str = ""
-    # the first hang-up after the answer, on either side: an agent's phone or network failing cuts the call too
-    first_cause_after_answer: int | None = None
-    first_cause_text_after_answer: str = ""
+    # a failure cause on the agent's side (any channel but the caller's, after the answer, while the caller is
+    # still there): an agent's phone or network failing cuts the call too
+    agent_side_cause: int | None = None
+    agent_side_cause_text: str = ""
     torn_down_by_pbx_shutdown: bool = False
     queue_failed: bool = False     # the queue could not take the caller: unanswered, never abandoned
     closed: bool = False           # the line was closed (HotlineClosed): nobody was rung, nothing is owed
@@ -212,20 +213,19 @@ class CallTracker:
             return []
         call.channels.discard(uniqueid)
         call.ringing.discard(uniqueid)
-        if call.caller_cause is None and leg_of(event.get("Channel") or "") == call.caller_leg:
-            # the first half of the caller's leg to hang up carries the real cause
-            call.caller_cause = parse_cause(event.get("Cause"))
-            call.caller_cause_text = event.get("Cause-txt") or ""
-        if call.answered and call.first_cause_after_answer is None:
-            call.first_cause_after_answer = parse_cause(event.get("Cause"))
-            call.first_cause_text_after_answer = event.get("Cause-txt") or ""
+        cause = parse_cause(event.get("Cause"))
+        if leg_of(event.get("Channel") or "") == call.caller_leg:
+            if call.caller_cause is None:   # the first half of the caller's leg to hang up carries the real cause
+                call.caller_cause, call.caller_cause_text = cause, event.get("Cause-txt") or ""
+        elif call.answered and call.caller_cause is None and call.agent_side_cause is None and is_failure(cause):
+            call.agent_side_cause, call.agent_side_cause_text = cause, event.get("Cause-txt") or ""
         if call.channels:
             return []
-        cause = self._end_cause(call)
+        end_cause = self._end_cause(call)
         detail = call.caller_cause_text
-        if cause is EndCause.DROPPED and not is_failure(call.caller_cause):
-            detail = f"agent side: {call.first_cause_text_after_answer}"   # the caller's leg ended normally
-        return self.end(call, cause, event_time(event), detail=detail)
+        if end_cause is EndCause.DROPPED and not is_failure(call.caller_cause):
+            detail = f"agent side: {call.agent_side_cause_text}"   # the caller's leg ended normally
+        return self.end(call, end_cause, event_time(event), detail=detail)
 
     # -- transitions -----------------------------------------------------------------------------------------
     def advance(self, call: TrackedCall, state: CallState, event: Mapping,
@@ -251,7 +251,7 @@ class CallTracker:
         if call.torn_down_by_pbx_shutdown:
             return EndCause.LOST_DURING_OUTAGE
         if call.answered:   # cut on either side ("whoever called whom", LT-2021 §12.25), or a normal end
-            cut = is_failure(call.caller_cause) or is_failure(call.first_cause_after_answer)
+            cut = is_failure(call.caller_cause) or call.agent_side_cause is not None
             return EndCause.DROPPED if cut else EndCause.COMPLETED
         if call.queue_failed:
             return EndCause.UNANSWERED

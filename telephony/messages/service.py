@@ -8,6 +8,7 @@ data: never logged.
 """
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import logging
 
@@ -45,16 +46,22 @@ class MessageService:
         """
         now = utcnow()
         callback_id = None
-        if caller and self.callbacks is not None:
-            callback_id = await self.callbacks.request_callback(caller, CallbackReason.MESSAGE, due_at=due_at or now,
-                                                                call_id=call_id, extension=extension, queue=queue)
-        async with self._sessions() as session, session.begin():
+        owes_callback = bool(caller) and self.callbacks is not None
+        lock = self.callbacks.write_lock() if self.callbacks is not None else contextlib.nullcontext()
+        # one transaction: a message is never stored without the callback it asks for, nor the other way round
+        async with lock, self._sessions() as session, session.begin():
+            if owes_callback:
+                callback_id = await self.callbacks.request_in(session, caller, CallbackReason.MESSAGE,
+                                                              due_at=due_at or now, call_id=call_id,
+                                                              extension=extension, queue=queue)
             row = MessageRow(extension=extension, queue=queue, caller=caller, caller_name=caller_name,
                              reason=reason[:500], audio_path=audio_path, call_id=call_id, callback_id=callback_id,
                              created_at=now)
             session.add(row)
             await session.flush()
             message_id = row.id
+        if owes_callback:
+            self.callbacks.tasks_changed()
         log.info("message %s left for %s (call %s, audio %s)", message_id,
                  f"extension {extension}" if extension else f"queue {queue}", call_id, audio_path is not None)
         if self.notifier is not None:

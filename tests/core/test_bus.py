@@ -82,3 +82,27 @@ async def test_a_slow_durable_subscriber_slows_the_publisher_and_loses_nothing()
 async def _publish_all(bus: EventBus, events) -> None:
     for event in events:
         await bus.publish(event)
+
+
+async def test_a_subscriber_with_retry_handles_an_event_again_while_the_error_is_transient_and_skips_bugs():
+    bus = EventBus()
+    got: list[int] = []
+    failures = {1: 2}   # event 1 fails twice (the database is away), then goes through
+
+    async def store(event: int) -> None:
+        if failures.get(event, 0):
+            failures[event] -= 1
+            raise ConnectionError("database unreachable")
+        if event == 3:
+            raise ValueError("a bug: never retried")
+        got.append(event)
+
+    bus.subscribe("store", store, durable=True, retry=lambda exc: isinstance(exc, ConnectionError))
+    await bus.start()
+    for event in (1, 2, 3, 4):
+        await bus.publish(event)
+    await asyncio.wait_for(bus.drain(), 5)
+    await bus.stop()
+    stats = bus.stats()["store"]
+    assert got == [1, 2, 4]                                 # in order, the transient one not lost
+    assert (stats.retried, stats.failed, stats.delivered) == (2, 1, 3)

@@ -6,9 +6,9 @@ import datetime as dt
 import pytest
 from sqlalchemy import Column, Integer, MetaData, String, Table, insert, select, text
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.exc import StatementError
+from sqlalchemy.exc import DBAPIError, IntegrityError, StatementError
 
-from core.db import Base, UTCDateTime, async_url, claim_for_update, make_engine, ping
+from core.db import Base, UTCDateTime, async_url, claim_for_update, is_transient_error, make_engine, ping
 
 VILNIUS_SUMMER = dt.timezone(dt.timedelta(hours=3))
 
@@ -144,3 +144,24 @@ async def test_two_postgresql_sessions_claim_different_rows(postgres_database_ur
     finally:
         await engine.dispose()
     assert (first, second) == ("first", "second")
+
+
+class _Orig(Exception):
+    def __init__(self, sqlstate: str) -> None:
+        super().__init__(sqlstate)
+        self.sqlstate = sqlstate
+
+
+@pytest.mark.parametrize(("error", "transient"), [
+    (ConnectionRefusedError(), True),
+    (OSError("network is unreachable"), True),
+    (DBAPIError("SELECT 1", {}, _Orig("57P01")), True),     # admin shutdown
+    (DBAPIError("SELECT 1", {}, _Orig("08006")), True),     # connection failure
+    (DBAPIError("SELECT 1", {}, _Orig("55000")), True),     # not accepting connections now
+    (DBAPIError("SELECT 1", {}, _Orig("40P01")), True),     # deadlock: the next try can pass
+    (IntegrityError("INSERT", {}, _Orig("23505")), False),  # a duplicate: trying again changes nothing
+    (DBAPIError("SELECT 1", {}, _Orig("42P01")), False),    # no such table: a bug
+    (ValueError("bad data"), False),
+])
+def test_only_errors_that_say_not_now_are_transient(error, transient):
+    assert is_transient_error(error) is transient

@@ -136,7 +136,7 @@ async def test_an_agents_agreed_callback_is_always_their_own_and_a_supervisor_ad
     ({"agreed_at": "2031-03-04T10:00:00+02:00"}, 400, "either number"),
     ({"number": "+37060000009", "follow_up_of": 1, "agreed_at": "2031-03-04T10:00:00+02:00"}, 400, "either"),
     ({"number": "+37060000009", "agreed_at": "2031-03-04T10:00:00+02:00", "colour": "red"}, 400, "colour"),
-    ({"number": "12345", "agreed_at": "2031-03-04T10:00:00+02:00"}, 422, "valid LT phone number"),
+    ({"number": "12345", "agreed_at": "2031-03-04T10:00:00+02:00"}, 422, "give a valid phone number"),
     ({"number": "+37060000009", "agreed_at": "2020-03-04T10:00:00+02:00"}, 422, "in the past"),
     ({"number": "+37060000009", "agreed_at": "2031-03-04T10:00:00+02:00", "queue": "x"}, 422, "unknown queue"),
     ({"follow_up_of": 99999, "agreed_at": "2031-03-04T10:00:00+02:00"}, 422, "no callback task 99999"),

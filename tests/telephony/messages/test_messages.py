@@ -62,3 +62,19 @@ async def test_listing_per_employee_newest_first_unread_and_marking_read(service
     assert await messages.mark_read(first, read=False)
     assert not (await messages.get(first)).read
     assert not await messages.mark_read(9999)
+
+
+async def test_a_message_and_its_callback_are_stored_together_or_not_at_all(services, db_engine, monkeypatch):
+    callbacks, messages = services
+
+    def failing_insert(*_args, **_kwargs):
+        raise RuntimeError("the database went away mid-write")   # after the task's insert, before the message's
+
+    monkeypatch.setattr("telephony.messages.service.MessageRow", failing_insert)
+    with pytest.raises(RuntimeError):
+        await messages.leave_message(extension="101", caller=NUMBER)
+    assert await callbacks.list() == []   # the task went with the message: no callback without its message
+    monkeypatch.undo()
+    message_id = await messages.leave_message(extension="101", caller=NUMBER)
+    [task] = await callbacks.list()
+    assert (await messages.get(message_id)).callback_id == task.id
