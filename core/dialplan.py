@@ -75,6 +75,9 @@ AGI_CLOSED_PATH = "closed"               # route when the line is closed (argume
 USEREVENT_QUEUE_FAILED = "HotlineQueueFailed"
 # UserEvent sent when the line is closed, with Dialled: the call ends `closed` and is owed no callback
 USEREVENT_CLOSED = "HotlineClosed"
+# UserEvent the IVR sends on the caller's channel once it booked them a callback (Task): the call, unless answered
+# after all, ends `callback_booked` instead of abandoned or unanswered
+USEREVENT_CALLBACK_BOOKED = "HotlineCallbackBooked"
 
 # Opening hours: the PBX checks them itself, so nobody rings at night even with hotline down. Weekly hours are
 # rendered (hotline/opening-hours.conf); national holidays are AstDB flags hotline-closed/<YYYY-MM-DD, local>,

@@ -25,6 +25,7 @@ class EndCause(StrEnum):
     UNANSWERED = "unanswered"                # ended by the PBX without an answer (no one available, timeout)
     LOST_DURING_OUTAGE = "lost_during_outage"  # the PBX no longer knew the call after we reconnected
     CLOSED = "closed"                        # the line was closed (outside hours, a holiday): nobody was rung
+    CALLBACK_BOOKED = "callback_booked"      # unanswered, but the caller booked a callback during the call
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,7 +10,9 @@ the wrong command.
 from __future__ import annotations
 
 import asyncio
+import logging
 
+from core import dialplan
 from ivr_flows.agi_limits import AgiLimits
 from ivr_flows.agi_protocol import (
     HANGUP_LINE,
@@ -29,6 +31,7 @@ from ivr_flows.agi_protocol import (
 )
 from ivr_flows.exceptions import (
     AgiCommandError,
+    AgiError,
     AgiCommandFailed,
     AgiConnectionLost,
     AgiHangup,
@@ -36,6 +39,8 @@ from ivr_flows.exceptions import (
     AgiSessionClosed,
     AgiTimeout,
 )
+
+log = logging.getLogger(__name__)
 
 
 class AgiSession:
@@ -104,6 +109,14 @@ class AgiSession:
         if reply.result == "-2":
             raise AgiCommandFailed(f"EXEC {app}: no such application")
         return reply.result
+
+    async def announce_callback_booked(self, task_id: int) -> None:
+        """Tell the call model that this call booked a callback (a UserEvent on the caller's channel): it ends
+        ``callback_booked``. The booking stands whatever happens here: a failure is logged, never raised."""
+        try:
+            await self.exec("UserEvent", f"{dialplan.USEREVENT_CALLBACK_BOOKED},Task: {task_id}")
+        except (AgiError, OSError) as exc:
+            log.warning("callback task %s booked; the call model was not told (%s)", task_id, type(exc).__name__)
 
     async def hangup(self) -> None:
         await self.command("HANGUP")

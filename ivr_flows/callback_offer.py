@@ -112,6 +112,7 @@ class CallbackOfferFlow(PromptedFlow):
         task_id = await self.callbacks.request_callback(number, REASON, due_at=due_at, call_id=call_id,
                                                         queue=snapshot.queue)
         log.info("call %s: callback task %s booked for queue %s", call_id, task_id, snapshot.queue)
+        await session.announce_callback_booked(task_id)
         await self._step(call_id, key, "booked")
         try:
             await self._play(session, "callback_booked")

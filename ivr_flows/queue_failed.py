@@ -64,6 +64,7 @@ class QueueFailedFlow(PromptedFlow):
                 task_id = await self.callbacks.request_callback(number, CallbackReason.MISSED, due_at=utcnow(),
                                                                 call_id=call_id, queue=queue)
                 log.info("call %s: callback task %s booked on a keyed-in number", call_id, task_id)
+                await session.announce_callback_booked(task_id)
                 await self._record_step(call_id, IvrStep.QUEUE_FAILED, key, "booked")
                 await self._goodbye(session, "callback_booked", call_id)
                 return

@@ -47,6 +47,7 @@ class TrackedCall:
     torn_down_by_pbx_shutdown: bool = False
     queue_failed: bool = False     # the queue could not take the caller: unanswered, never abandoned
     closed: bool = False           # the line was closed (HotlineClosed): nobody was rung, nothing is owed
+    callback_booked: bool = False  # the IVR booked the caller a callback (HotlineCallbackBooked)
 
     @property
     def answered(self) -> bool:
@@ -198,6 +199,8 @@ class CallTracker:
             call.queue = call.queue or event.get("Queue") or None   # JOINEMPTY: the queue never saw the caller
         elif call is not None and event.get("UserEvent") == dialplan.USEREVENT_CLOSED:
             call.closed = True
+        elif call is not None and event.get("UserEvent") == dialplan.USEREVENT_CALLBACK_BOOKED:
+            call.callback_booked = True
         return []
 
     def _on_soft_hangup_request(self, event: Mapping, call: TrackedCall | None) -> list[DomainEvent]:
@@ -253,10 +256,12 @@ class CallTracker:
         if call.answered:   # cut on either side ("whoever called whom", LT-2021 §12.25), or a normal end
             cut = is_failure(call.caller_cause) or call.agent_side_cause is not None
             return EndCause.DROPPED if cut else EndCause.COMPLETED
-        if call.queue_failed:
-            return EndCause.UNANSWERED
         if call.closed:   # whether the caller hung up or heard goodbye: the line was closed, no callback owed
             return EndCause.CLOSED
+        if call.callback_booked:   # they leave with a promise, not unheard
+            return EndCause.CALLBACK_BOOKED
+        if call.queue_failed:
+            return EndCause.UNANSWERED
         if call.abandoned or (call.queue is None and not is_failure(call.caller_cause)):
             return EndCause.ABANDONED
         return EndCause.UNANSWERED

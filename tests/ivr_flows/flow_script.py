@@ -23,6 +23,8 @@ def digit_reply(key: str) -> str:
 
 PLAYED = "200 result=0 endpos=8000"
 OK = "200 result=0"
+# the flow tells the call model that this call booked a callback (core.dialplan.USEREVENT_CALLBACK_BOOKED)
+BOOKED = ('EXEC "UserEvent" "HotlineCallbackBooked,Task: ', OK)
 
 
 class Requests:

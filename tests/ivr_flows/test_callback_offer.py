@@ -10,7 +10,7 @@ from core.policy import load_profile
 from ivr_flows.callback_offer import CallbackOfferFlow, CallbackRequestFlow, QueueSnapshot, estimated_wait
 from ivr_flows.prompts import PromptSet
 from tests.ivr_flows.fake_pbx import FakeAgiCall
-from tests.ivr_flows.flow_script import OK, PLAYED, Requests, converse
+from tests.ivr_flows.flow_script import BOOKED, OK, PLAYED, Requests, converse
 
 PROFILE = load_profile("lt-employment-1883")   # offer after 120 s, 180 s per caller, 2 number attempts
 CALLER_ID = "37060000001"                       # made up, a valid Lithuanian mobile number without its "+"
@@ -20,7 +20,7 @@ ACCEPTED = [("ANSWER", OK), ('GET DATA "vm-tocallback"', "200 result=1")]
 # the caller keys 1 (call me back on the number I call from), is thanked and the call ends: booked
 ON_THIS_NUMBER = [
     ('GET DATA "vm-tocallnum"', "200 result=1"),
-    ('STREAM FILE "auth-thankyou"', PLAYED),
+    BOOKED, ('STREAM FILE "auth-thankyou"', PLAYED),
     ('STREAM FILE "vm-goodbye"', PLAYED),
     ("HANGUP", "200 result=1"),
 ]
@@ -90,7 +90,7 @@ async def test_an_invalid_keyed_in_number_is_re_prompted_and_a_valid_one_is_used
         ('GET DATA "vm-enter-num-to-call"', "200 result=123"),   # not a number
         ('STREAM FILE "vm-pls-try-again"', PLAYED),
         ('GET DATA "vm-enter-num-to-call"', "200 result=861234567"),   # national form
-        ('STREAM FILE "auth-thankyou"', PLAYED),
+        BOOKED, ('STREAM FILE "auth-thankyou"', PLAYED),
         ('STREAM FILE "vm-goodbye"', PLAYED),
         ("HANGUP", "200 result=1"),
     ])
@@ -106,7 +106,7 @@ async def test_key_2_keys_in_another_number_instead_of_the_caller_id(offer):
         *ACCEPTED,
         ('GET DATA "vm-tocallnum"', "200 result=2"),
         ('GET DATA "vm-enter-num-to-call"', "200 result=37069999999"),
-        ('STREAM FILE "auth-thankyou"', PLAYED),
+        BOOKED, ('STREAM FILE "auth-thankyou"', PLAYED),
         ('STREAM FILE "vm-goodbye"', PLAYED),
         ("HANGUP", "200 result=1"),
     ])
@@ -148,7 +148,7 @@ async def test_a_booked_caller_is_hung_up_even_when_the_goodbye_prompt_fails(off
     await converse(call, [
         *ACCEPTED,
         ('GET DATA "vm-tocallnum"', "200 result=1"),
-        ('STREAM FILE "auth-thankyou"', "200 result=-1 endpos=0"),   # the file is missing on the PBX
+        BOOKED, ('STREAM FILE "auth-thankyou"', "200 result=-1 endpos=0"),   # the file is missing on the PBX
         ("CHANNEL STATUS", "200 result=6"),                           # the caller is still there
         ("HANGUP", "200 result=1"),                                   # not the fallback into the queue
     ])

@@ -57,7 +57,8 @@ async def test_offer_accepted_books_a_pending_callback_on_the_confirmed_number(p
         assert (task["number"], task["state"], task["reasons"], task["queue"]) == (
             CALLER, "pending", ["hold_refused"], queue)
         # we hung up after the goodbye: the caller would otherwise stay on the line 30 s more
-        await running.wait_call(placed.uniqueid, lambda call: call["state"] == "ended", timeout=15)
+        call = await running.wait_call(placed.uniqueid, lambda call: call["state"] == "ended", timeout=15)
+        assert call["ended_cause"] == "callback_booked"   # not abandoned: they left with a promise
 
 
 async def test_an_invalid_keyed_in_number_is_asked_again_and_the_valid_one_booked(pbx, tmp_path):

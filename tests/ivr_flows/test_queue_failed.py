@@ -9,7 +9,7 @@ from core.policy import load_profile
 from ivr_flows.prompts import PromptSet
 from ivr_flows.queue_failed import QueueFailedFlow
 from tests.ivr_flows.fake_pbx import FakeAgiCall
-from tests.ivr_flows.flow_script import OK, PLAYED, Requests, converse
+from tests.ivr_flows.flow_script import BOOKED, OK, PLAYED, Requests, converse
 
 PROFILE = load_profile("lt-employment-1883")   # 2 number attempts
 CALLER_ID = "37060000001"                       # made up: a valid Lithuanian mobile number without its "+"
@@ -45,7 +45,7 @@ async def test_key_1_keys_in_another_number_booked_as_a_missed_callback_of_that_
     before = utcnow()
     await converse(call, [*APOLOGY, ('GET DATA "vm-tocallnum"', "200 result=1"),
                           ('GET DATA "vm-enter-num-to-call"', "200 result=861234567"),
-                          ('STREAM FILE "auth-thankyou"', PLAYED), ("HANGUP", "200 result=1")])
+                          BOOKED, ('STREAM FILE "auth-thankyou"', PLAYED), ("HANGUP", "200 result=1")])
     await call.wait_closed()
     [booked] = failed_queue.requests.calls
     assert (booked["number"], booked["reason"], booked["queue"]) == ("+37061234567", "missed", "employers")
@@ -56,7 +56,7 @@ async def test_key_1_keys_in_another_number_booked_as_a_missed_callback_of_that_
 async def test_an_anonymous_caller_is_asked_for_a_number_at_once(failed_queue):
     call = await failed_queue(callerid="anonymous")
     await converse(call, [*APOLOGY, ('GET DATA "vm-enter-num-to-call"', "200 result=37061234567"),
-                          ('STREAM FILE "auth-thankyou"', PLAYED), ("HANGUP", "200 result=1")])
+                          BOOKED, ('STREAM FILE "auth-thankyou"', PLAYED), ("HANGUP", "200 result=1")])
     await call.wait_closed()
     assert [c["number"] for c in failed_queue.requests.calls] == ["+37061234567"]
 

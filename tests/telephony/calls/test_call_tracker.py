@@ -192,3 +192,13 @@ def test_a_sip_call_from_the_trunk_is_an_inbound_call():
     caller = chan("8.1", "8.1", context="from-pstn", exten="1883", name="PJSIP/trunk-00000008")
     out = run(CallTracker(), [ev("Newchannel", 0, **caller), ev("Hangup", 3, **caller, Cause="16")])
     assert [e.caller for e in out if isinstance(e, CallOffered)] == ["+37060000001"]
+
+
+def test_an_unanswered_call_that_booked_a_callback_ends_callback_booked():
+    caller = chan("9.1", "9.1", context="from-pstn", exten="1883", name="PJSIP/trunk-00000009")
+    booked = ev("UserEvent", 20, **caller, UserEvent="HotlineCallbackBooked", Task="7")
+    events = [ev("Newchannel", 0, **caller), ev("QueueCallerJoin", 1, **caller, Queue="general"),
+              booked, ev("Hangup", 25, **caller, Cause="16")]
+    assert states(run(CallTracker(), events))[-1] == (CallState.ENDED, EndCause.CALLBACK_BOOKED)
+    without = [e for e in events if e is not booked]
+    assert states(run(CallTracker(), without))[-1][1] is not EndCause.CALLBACK_BOOKED
