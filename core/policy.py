@@ -170,6 +170,9 @@ class Callbacks(_Strict):
     client_ring_seconds: Annotated[int, Field(ge=10, le=120)] = 30
     # a try that found no free agent of the competence, or whose agent did not answer, waits this long
     no_agent_retry_seconds: Annotated[int, Field(ge=5, le=3600)] = 60
+    # a task given back this many times because its agent did not answer (or none was free to take the try) is
+    # `failed` and supervisors are alerted, instead of waiting on unseen (a reschedule starts the count again)
+    max_no_agent_releases: Annotated[int, Field(ge=1, le=100)] = 10
     # call back only numbers of the profile's country (a foreign caller's valid number is refused, and the skip
     # recorded as "no usable number"); off: any valid number in international form is called back
     domestic_only: bool = False

@@ -29,7 +29,8 @@ from core.policy import PolicyProfile
 from telephony.ami.channels import extension_of
 from telephony.callbacks.detection import NO_USABLE_NUMBER
 from telephony.callbacks.exceptions import CallbackConflict, CallbackNotFound, InvalidCallbackRequest
-from telephony.callbacks.models import CallbackHistoryRow, CallbackTask, CallbackTaskRow, HistoryEntry, task_of
+from telephony.callbacks.models import (RESCHEDULED, CallbackHistoryRow, CallbackTask, CallbackTaskRow, HistoryEntry,
+                                        task_of)
 from telephony.callbacks.service import CallbackService, locked_task
 from telephony.calls.queries import get_call
 
@@ -190,7 +191,7 @@ class CallbackAdmin:
                 row.attempts = 0
             row.state = CallbackState.PENDING.value
             row.due_at = due_at
-            return "rescheduled"
+            return RESCHEDULED
 
         task = await self._change(task_id, change)
         log.info("callback task %s rescheduled by %s", task_id, by)

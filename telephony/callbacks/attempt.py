@@ -144,7 +144,7 @@ class AttemptRunner:
             retry_at = now + dt.timedelta(seconds=self.policy.no_agent_retry_seconds)
             self.rest(attempt.agent, retry_at)
             state = await release(self.engine, task.id, retry_at, NO_AGENT, call_id=attempt.call_id,
-                                  worker=self.worker)
+                                  worker=self.worker, give_up_after=self.policy.max_no_agent_releases)
             outcome, attempts = NO_AGENT, max(task.attempts - 1, 0)
         else:
             outcome = DIAL_STATUS_OUTCOMES.get(dial_status, CallbackOutcome.FAILED).value
@@ -161,7 +161,8 @@ class AttemptRunner:
             await self.callbacks.request_callback(task.number, CallbackReason.DROPPED, due_at=self.open_at(now),
                                                   call_id=attempt.call_id, queue=task.queue)
         if state == CallbackState.FAILED:
-            await self.notifier.failed(task, attempt.agent, attempts, now)
+            await self.notifier.failed(task, attempt.agent, attempts, now,
+                                       no_agent=outcome == NO_AGENT)
 
     # --- the produced call, in the call store (direction outbound) -----------------------------------------
     async def record_call(self, attempt: Attempt, at: dt.datetime, *, offered_state: bool = True) -> None:

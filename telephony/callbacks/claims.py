@@ -25,7 +25,7 @@ from core.clock import utcnow
 from core.db import claim_for_update, make_sessionmaker
 from core.events import CallbackState
 from core.policy import Callbacks
-from telephony.callbacks.models import CallbackHistoryRow, CallbackTask, CallbackTaskRow, task_of
+from telephony.callbacks.models import RESCHEDULED, CallbackHistoryRow, CallbackTask, CallbackTaskRow, task_of
 from telephony.callbacks.service import locked_task
 
 log = logging.getLogger(__name__)
@@ -165,20 +165,37 @@ async def start_try(engine: AsyncEngine, task_id: int, call_id: str, agent: str,
 
 
 async def release(engine: AsyncEngine, task_id: int, due_at: dt.datetime, event: str,
-                  now: dt.datetime | None = None, call_id: str | None = None, worker: str | None = None) -> str:
+                  now: dt.datetime | None = None, call_id: str | None = None, worker: str | None = None,
+                  give_up_after: int | None = None) -> str:
     """Give a ``dialing`` task back without counting a try: the client was never dialled (no free agent, the agent
     did not answer, the service stopped before placing the call). Pending again from ``due_at``; its state. Like
-    ``finish``, only the try it belongs to."""
+    ``finish``, only the try it belongs to. ``give_up_after``: the task is ``failed`` instead once it was given back
+    for this ``event`` that many times since it was last (re)scheduled (agents who never answer must not keep a
+    client waiting unseen: the dialer alerts supervisors)."""
     now = now or utcnow()
     async with locked_task(engine, task_id) as (session, row):
         if _not_this_try(row, worker, call_id):
             return row.state
+        row.attempts = max(row.attempts - 1, 0)   # the client was not dialled: no try counts
+        if give_up_after is not None and await _times_given_back(session, task_id, event) + 1 >= give_up_after:
+            row.state, row.updated_at = CallbackState.FAILED.value, now
+            session.add(CallbackHistoryRow(task_id=task_id, at=now, state=row.state, event=f"{event}_limit",
+                                           reason=None, call_id=call_id))
+            return row.state
         row.state = CallbackState.PENDING.value
-        row.attempts = max(row.attempts - 1, 0)
         row.due_at, row.updated_at = due_at, now
         session.add(CallbackHistoryRow(task_id=task_id, at=now, state=row.state, event=event, reason=None,
                                        call_id=call_id))
         return row.state
+
+
+async def _times_given_back(session, task_id: int, event: str) -> int:
+    """How often the task was given back for ``event`` since it was created or last rescheduled."""
+    history = CallbackHistoryRow
+    since = select(func.coalesce(func.max(history.id), 0)).where(history.task_id == task_id,
+                                                                 history.event == RESCHEDULED).scalar_subquery()
+    return await session.scalar(select(func.count()).where(history.task_id == task_id, history.event == event,
+                                                           history.id > since))
 
 
 async def dialing_tasks(engine: AsyncEngine, worker: str) -> list[CallbackTask]:

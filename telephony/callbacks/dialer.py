@@ -42,6 +42,7 @@ from telephony.callbacks.service import CallbackService
 log = logging.getLogger(__name__)
 
 STALE_AFTER = 3 * CHECK_EVERY   # a claim not renewed for this long belongs to a dialer that is gone
+MIN_CONVERSATION_SECONDS = 60  # no try is started that the line's closing would cut shorter than this
 RECONCILE_EVERY = 60.0          # seconds: our own `dialing` tasks that no try follows are settled at least this often
 
 
@@ -83,6 +84,9 @@ class CallbackDialer:
         self.free_agents = free_agents
         self.open_at = config.open_at
         self.poll_seconds = config.poll_seconds
+        # the shortest try that can settle a task: the agent's ring, the client's ring, a minute of conversation
+        self.try_length = dt.timedelta(seconds=profile.callbacks.agent_ring_seconds
+                                       + profile.callbacks.client_ring_seconds + MIN_CONVERSATION_SECONDS)
         self.lookout = Lookout(config.rescan_seconds)
         callbacks.watch(self.lookout.changed)
         self.running = RunningTries()
@@ -146,8 +150,9 @@ class CallbackDialer:
     async def dial_due(self, now: dt.datetime | None = None) -> list[int]:
         """Claim what the free agents can take now and start a try for each; the task ids started."""
         now = now or utcnow()
-        if self.open_at(now) > now:
-            return []   # closed: tasks due now wait for the next opening
+        ends_by = now + self.try_length
+        if self.open_at(now) > now or self.open_at(ends_by) > ends_by:
+            return []   # closed, or closing before a try could end: tasks due now wait for the next opening
         busy = self.running.agents()
         busy |= {extension for extension, until in self._resting_until.items() if until > now}
         free = [agent for agent in self.free_agents() if agent.extension not in busy]

@@ -81,6 +81,9 @@ class CallbackTaskRow(Base):
     promise: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())   # migration 0014
 
 
+RESCHEDULED = "rescheduled"   # the history event of an admin's reschedule: a fresh start for the dialer's limits
+
+
 class CallbackHistoryRow(Base):
     """One appended change of a task: created, a reason merged in, claimed, a try's outcome, a state change."""
 

@@ -28,10 +28,13 @@ class CallbackNotifier:
         await self.publish(CallbackResult(at=at, task_id=task.id, outcome=outcome, state=state, extension=agent,
                                           call_id=call_id, attempts=attempts))
 
-    async def failed(self, task: CallbackTask, agent: str, attempts: int, at: dt.datetime) -> None:
+    async def failed(self, task: CallbackTask, agent: str, attempts: int, at: dt.datetime, *,
+                     no_agent: bool = False) -> None:
+        why = ("no agent answered it; reschedule it or give it to someone else" if no_agent
+               else f"after {attempts} tries")
         await self.publish(SlaAlert(
             at=at, kind=ALERT_CALLBACK_FAILED, extension=agent, queue=task.queue,
-            message=f"Callback task {task.id} failed after {attempts} tries ({', '.join(task.reasons)})"))
+            message=f"Callback task {task.id} failed: {why} ({', '.join(task.reasons)})"))
 
     async def call_offered(self, call_id: str, client: str, presented: str, channel: str, at: dt.datetime, *,
                            offered_state: bool = True) -> None:

@@ -323,3 +323,43 @@ async def test_a_try_that_fails_with_an_error_is_settled_by_the_next_poll_not_th
     finally:
         await dialer.close()
     assert len(ami.originates) == 1   # settled, never dialled twice
+
+
+async def test_a_task_no_agent_ever_answers_fails_after_the_limit_with_an_alert_and_a_reschedule_starts_over(
+        db_engine, callbacks):
+    limit = POLICY.max_no_agent_releases
+    task_id = await callbacks.request_callback(CLIENT, "missed")
+    ami, published = FakeOriginateAmi({CLIENT: AGENT_NO_ANSWER}), Published()
+    dialer = make_dialer(db_engine, ami, published)
+    now = utcnow()
+    for n in range(limit):   # every try: the agent does not answer, the task is given back
+        later = now + dt.timedelta(seconds=(POLICY.no_agent_retry_seconds + 1) * (n + 1))
+        dialer.lookout.changed()
+        assert await dialer.dial_due(now=later) == [task_id]
+        await settle(dialer)
+    task = await callbacks.get(task_id)
+    assert (task.state, task.attempts) == ("failed", 0)   # the client was never dialled: no try counted
+    [alert] = published.of(SlaAlert)
+    assert "no agent answered" in alert.message and CLIENT not in alert.message
+    assert len(ami.originates) == limit
+    again = await CallbackAdmin(callbacks, PROFILE).reschedule(task_id, utcnow(), "supervisor-1")
+    assert again.state == "pending"
+    dialer.lookout.changed()
+    restart = max(again.due_at, later) + dt.timedelta(seconds=1)   # due again in business hours
+    assert await dialer.dial_due(now=restart) == [task_id]   # the count starts over
+    await settle(dialer)
+    assert (await callbacks.get(task_id)).state == "pending"
+
+
+async def test_no_try_starts_when_the_line_closes_before_it_could_end(db_engine, callbacks):
+    await callbacks.request_callback(CLIENT, "missed", due_at=utcnow() - dt.timedelta(minutes=10))
+    closes = utcnow() + dt.timedelta(seconds=60)   # a minute before closing: less than a try takes
+
+    def open_at(at: dt.datetime) -> dt.datetime:
+        return at if at < closes else closes + dt.timedelta(hours=14)   # closed after `closes`, open again later
+
+    ami = FakeOriginateAmi()
+    dialer = make_dialer(db_engine, ami, Published(), open_at=open_at)
+    assert await dialer.dial_due(now=utcnow()) == [] and ami.originates == []
+    assert len(await dialer.dial_due(now=closes - dialer.try_length - dt.timedelta(seconds=1))) == 1
+    await settle(dialer)
