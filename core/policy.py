@@ -173,6 +173,9 @@ class Callbacks(_Strict):
     # a task given back this many times because its agent did not answer (or none was free to take the try) is
     # `failed` and supervisors are alerted, instead of waiting on unseen (a reschedule starts the count again)
     max_no_agent_releases: Annotated[int, Field(ge=1, le=100)] = 10
+    # a task addressed to one employee that is still waiting this long after it fell due goes to the queue of their
+    # competence, and supervisors are alerted (an employee who is never free must not keep the client waiting)
+    escalate_addressed_after_seconds: Annotated[int, Field(ge=60, le=7 * 86400)] = 1800
     # call back only numbers of the profile's country (a foreign caller's valid number is refused, and the skip
     # recorded as "no usable number"); off: any valid number in international form is called back
     domestic_only: bool = False

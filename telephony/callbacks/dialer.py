@@ -32,6 +32,7 @@ from core.policy import PolicyProfile
 from telephony.callbacks.attempt import CHECK_EVERY, NO_AGENT, Attempt, AttemptRunner, RunningTries
 from telephony.callbacks.claims import (Servable, claim_due, dialing_tasks, next_due, release, renew_claims,
                                         take_over_stale)
+from telephony.callbacks.escalation import escalate_overdue
 from telephony.callbacks.lookout import Lookout
 from telephony.callbacks.handlers import CallbackEventHandler
 from telephony.callbacks.models import CallbackTask
@@ -77,13 +78,14 @@ def pick_agent(task: CallbackTask, free: Iterable[FreeAgent]) -> FreeAgent | Non
 class CallbackDialer:
     def __init__(self, callbacks: CallbackService, pbx: CallbackPbx, profile: PolicyProfile,
                  free_agents: Callable[[], Iterable[FreeAgent]], notifier: CallbackNotifier,
-                 config: DialerConfig) -> None:
+                 config: DialerConfig, queues_of: Callable[[str], Iterable[str]] = lambda _extension: ()) -> None:
         self.engine = callbacks.engine
         self.pbx = pbx
         self.worker = config.worker
         self.free_agents = free_agents
         self.open_at = config.open_at
         self.poll_seconds = config.poll_seconds
+        self.profile, self.notifier, self.queues_of = profile, notifier, queues_of
         # the shortest try that can settle a task: the agent's ring, the client's ring, a minute of conversation
         self.try_length = dt.timedelta(seconds=profile.callbacks.agent_ring_seconds
                                        + profile.callbacks.client_ring_seconds + MIN_CONVERSATION_SECONDS)
@@ -137,6 +139,7 @@ class CallbackDialer:
                     if loop.time() >= next_reconcile:   # a try no one follows any more never hangs for long
                         next_reconcile = loop.time() + RECONCILE_EVERY
                         self._reconcile_due.set()
+                        await self.escalate_overdue()
                     if self._reconcile_due.is_set():
                         self._reconcile_due.clear()
                         await self.reconcile()
@@ -199,6 +202,17 @@ class CallbackDialer:
             self.running.forget(attempt)
             self.lookout.changed()   # the task may be due again (a retry), its agent free for another
 
+    async def escalate_overdue(self, now: dt.datetime | None = None) -> int:
+        """Addressed tasks whose employee was never free go to their competence's queue (``escalation``)."""
+        now = now or utcnow()
+        overdue = dt.timedelta(seconds=self.profile.callbacks.escalate_addressed_after_seconds)
+        escalated = await escalate_overdue(self.engine, now, overdue, self.queues_of, self.profile.default_queue)
+        for task, employee in escalated:
+            await self.notifier.escalated(task, employee, now)
+        if escalated:
+            self.lookout.changed()
+        return len(escalated)
+
     # --- reconciliation ------------------------------------------------------------------------------------
     async def renew_and_take_over(self, now: dt.datetime | None = None) -> int:
         """Renew the claims of our running tries, then claim the stale ``dialing`` tasks of dialers that stopped
@@ -228,6 +242,13 @@ class CallbackDialer:
             await self.runner.conclude(Attempt(task, task.agent or "", task.dial_call_id or ""), kept or NO_AGENT)
         log.info("callback dialer %s reconciled %d try(s) left from before", self.worker, len(orphans))
         return len(orphans)
+
+
+def queues_of_agents(snapshot: Callable[[], Iterable]) -> Callable[[str], tuple[str, ...]]:
+    """The queues an employee is a member of (their competences), over ``AgentTracker.snapshot``."""
+    def queues(extension: str) -> tuple[str, ...]:
+        return next((tuple(view.queues) for view in snapshot() if view.extension == extension), ())
+    return queues
 
 
 def free_agents_of(snapshot: Callable[[], Iterable]) -> Callable[[], list[FreeAgent]]:

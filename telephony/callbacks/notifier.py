@@ -11,6 +11,7 @@ from core.events import (CallbackAssigned, CallbackResult, CallDirection, CallOf
 from telephony.callbacks.models import CallbackTask
 
 ALERT_CALLBACK_FAILED = "callback_failed"
+ALERT_CALLBACK_ESCALATED = "callback_escalated"
 
 
 class CallbackNotifier:
@@ -35,6 +36,11 @@ class CallbackNotifier:
         await self.publish(SlaAlert(
             at=at, kind=ALERT_CALLBACK_FAILED, extension=agent, queue=task.queue,
             message=f"Callback task {task.id} failed: {why} ({', '.join(task.reasons)})"))
+
+    async def escalated(self, task: CallbackTask, employee: str, at: dt.datetime) -> None:
+        await self.publish(SlaAlert(
+            at=at, kind=ALERT_CALLBACK_ESCALATED, extension=employee, queue=task.queue,
+            message=f"Callback task {task.id} waited too long for {employee}: handed to queue {task.queue}"))
 
     async def call_offered(self, call_id: str, client: str, presented: str, channel: str, at: dt.datetime, *,
                            offered_state: bool = True) -> None:

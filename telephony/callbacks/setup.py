@@ -15,7 +15,7 @@ from core.settings import Settings
 from telephony.agents.setup import AgentServices
 from telephony.callbacks.admin import CallbackAdmin
 from telephony.callbacks.detection import CallbackDetector, stored_call_lookup
-from telephony.callbacks.dialer import CallbackDialer, DialerConfig, free_agents_of
+from telephony.callbacks.dialer import CallbackDialer, DialerConfig, free_agents_of, queues_of_agents
 from telephony.callbacks.notifier import CallbackNotifier
 from telephony.callbacks.pbx import CallbackPbx
 from telephony.callbacks.service import CallbackService
@@ -57,6 +57,7 @@ def setup(deps: Dependencies, agents: AgentServices | None) -> CallbackServices:
                               poll_seconds=deps.settings.callback_poll_seconds,
                               rescan_seconds=deps.settings.callback_rescan_seconds)
         dialer = CallbackDialer(service, pbx, deps.profile, free_agents_of(agents.tracker.snapshot),
-                                CallbackNotifier(deps.bus.publish), config)
+                                CallbackNotifier(deps.bus.publish), config,
+                                queues_of=queues_of_agents(agents.tracker.snapshot))
         dialer.subscribe()
     return CallbackServices(service, CallbackAdmin(service, deps.profile), detector, dialer)

@@ -89,9 +89,10 @@ class FakeOriginateAmi:
         return [int(next(v for v in o["Variable"] if v.startswith(prefix))[len(prefix):]) for o in self.originates]
 
 
-def dialer_for(engine, ami, profile, worker: str, free_agents, publish, *, open_at=lambda at: at) -> CallbackDialer:
+def dialer_for(engine, ami, profile, worker: str, free_agents, publish, *, open_at=lambda at: at,
+               queues_of=lambda _extension: ()) -> CallbackDialer:
     """A dialer over ``ami`` (a fake) as ``telephony.callbacks.setup`` builds one, always open unless ``open_at``
     says otherwise; agents are rung at ``Local/<ext>@agent-reach``."""
     pbx = CallbackPbx(ami, profile, lambda extension: f"Local/{extension}@agent-reach")
     return CallbackDialer(CallbackService(engine), pbx, profile, free_agents, CallbackNotifier(publish),
-                          DialerConfig(worker=worker, open_at=open_at))
+                          DialerConfig(worker=worker, open_at=open_at), queues_of=queues_of)

@@ -363,3 +363,28 @@ async def test_no_try_starts_when_the_line_closes_before_it_could_end(db_engine,
     assert await dialer.dial_due(now=utcnow()) == [] and ami.originates == []
     assert len(await dialer.dial_due(now=closes - dialer.try_length - dt.timedelta(seconds=1))) == 1
     await settle(dialer)
+
+
+async def test_a_task_for_an_employee_who_is_never_free_goes_to_their_competence_queue_with_an_alert(
+        db_engine, callbacks):
+    overdue = dt.timedelta(seconds=POLICY.escalate_addressed_after_seconds)
+    long_ago = utcnow() - overdue - dt.timedelta(minutes=1)
+    waiting = await callbacks.request_callback(CLIENT, "message", due_at=long_ago, extension="105")
+    recent = await callbacks.request_callback(OTHER, "message", due_at=utcnow(), extension="105")
+    colleague = FreeAgent("101", frozenset({"employers"}))
+    ami, published = FakeOriginateAmi(), Published()
+    dialer = dialer_for(db_engine, ami, PROFILE, WORKER, lambda: [colleague], published,
+                        queues_of=lambda extension: ("employers",) if extension == "105" else ())
+    dialer.subscribe()
+    assert await dialer.dial_due() == []   # 105 is never free: their tasks wait for them...
+
+    assert await dialer.escalate_overdue() == 1   # ...until one has waited too long
+    task = await callbacks.get(waiting)
+    assert (task.extension, task.queue, task.state) == (None, "employers", "pending")
+    assert (await callbacks.get(recent)).extension == "105"
+    [alert] = published.of(SlaAlert)
+    assert (alert.kind, alert.extension, alert.queue) == ("callback_escalated", "105", "employers")
+    assert CLIENT not in alert.message
+    assert await dialer.dial_due() == [waiting]   # a colleague of the same competence calls back now
+    await settle(dialer)
+    assert [event for _, event, _, _, _ in await callbacks.history(waiting)][:2] == ["created", "escalated"]
