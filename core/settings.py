@@ -51,6 +51,11 @@ class Settings(BaseSettings):
                                                           "date (the agents' SIP endpoints): the directory Asterisk "
                                                           "includes as hotline/; empty = the sandbox instance's")
 
+    pbx_cdr_file: Path | None = Field(None, description="the PBX's own call records (docker/asterisk/"
+                                                        "cdr_custom.conf's hotline-calls.csv), read at start for "
+                                                        "calls made while hotline was down; empty = the sandbox "
+                                                        "instance's")
+
     ivr_enabled: bool = Field(True, description="serve the IVR over FastAGI; off, every public call goes straight "
                                                 "to the default queue (the dialplan's fallback)")
     callback_dialer: bool = Field(True, description="run the callback dialer (one per SQLite database; any number "

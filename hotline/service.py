@@ -25,7 +25,7 @@ from core.settings import Settings
 from hotline import migrate
 from hotline.log_privacy import quiet_parameter_loggers
 from hotline.pbx.credentials import ami_credentials
-from hotline.pbx.paths import includes_dir, prompt_dirs
+from hotline.pbx.paths import cdr_file, includes_dir, prompt_dirs
 from hotline.push import setup as push_setup
 from hotline.web import agents as agent_routes
 from hotline.web import callbacks as callback_routes
@@ -78,7 +78,8 @@ class HotlineService:
         self.ami = AmiClient(ami_config(self.settings))
         deps = Dependencies(self.settings, self.profile, self.bus, self.engine, self.ami)
         self.directory = directory.setup(deps)
-        self.telephony = await telephony.setup(deps, self.directory, includes_dir(self.settings))
+        self.telephony = await telephony.setup(deps, self.directory, includes_dir(self.settings),
+                                               cdr_file(self.settings))
         self.push = push_setup.setup(self.bus, self.engine, self.profile, live_calls=self.telephony.live_calls,
                                      members=self.telephony.queue_members)
         ports = IvrPorts(self.telephony.callbacks.service, self.telephony.messages, self.directory,

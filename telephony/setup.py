@@ -88,12 +88,14 @@ def members_by_queue(agents: Iterable[AgentView]) -> dict[str, set[str]]:
     return out
 
 
-async def setup(deps: Dependencies, directory: EmployeeDirectory, pbx_includes: Path) -> Telephony:
-    """``pbx_includes``: the directory the PBX includes as hotline/, where the agents' endpoints are written."""
+async def setup(deps: Dependencies, directory: EmployeeDirectory, pbx_includes: Path,
+                cdr_file: Path | None = None) -> Telephony:
+    """``pbx_includes``: the directory the PBX includes as hotline/, where the agents' endpoints are written;
+    ``cdr_file``: the PBX's own call records, read back after the first resync (``calls.backfill``)."""
     tracker = await restored_tracker(deps)
     rings = setup_rings(deps, tracker)
     agents = setup_agents(deps, directory)
-    calls = setup_calls(deps, tracker, observers=[rings, *agents.observers])
+    calls = setup_calls(deps, tracker, observers=[rings, *agents.observers], cdr_file=cdr_file)
     callbacks = setup_callbacks(deps, agents)
     messages = setup_messages(deps, callbacks.service)
     phones = setup_phones(deps, directory, pbx_includes)

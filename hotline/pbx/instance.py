@@ -66,7 +66,9 @@ def render_instance(paths: InstancePaths, includes: Mapping[str, str], asterisk_
     options = (source / "asterisk.conf").read_text()
     (etc / "asterisk.conf").write_text(HEADER + directories_section(paths) + options)
     write_generated(etc / GENERATED_SUBDIR, dict(includes))
-    for sub in (paths.run, paths.spool, paths.log, paths.lib, paths.cache, paths.spool / "monitor"):
+    # cdr-custom: the PBX's own call records (docker/asterisk/cdr_custom.conf), which Asterisk does not create
+    for sub in (paths.run, paths.spool, paths.log, paths.lib, paths.cache, paths.spool / "monitor",
+                paths.log / "cdr-custom"):
         paths.host(sub).mkdir(parents=True, exist_ok=True)
     uid, gid = asterisk_uid_gid
     for sub in (paths.etc, paths.run, paths.spool, paths.log, paths.lib, paths.cache):

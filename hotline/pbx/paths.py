@@ -98,6 +98,15 @@ def includes_dir(settings: Settings) -> Path:
     return paths.host(paths.etc / "hotline")
 
 
+def cdr_file(settings: Settings) -> Path:
+    """The PBX's own call records (``docker/asterisk/cdr_custom.conf``): the settings' file for a PBX of its own,
+    else the sandbox instance's."""
+    if settings.pbx_cdr_file is not None:
+        return settings.pbx_cdr_file
+    paths = instance_paths(settings)
+    return paths.host(paths.log / "cdr-custom" / "hotline-calls.csv")
+
+
 def instance_paths(settings: Settings) -> InstancePaths:
     name = settings.pbx_instance
     if not _VALID_NAME.match(name):

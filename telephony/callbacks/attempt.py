@@ -95,23 +95,30 @@ class RunningTries:
         return {attempt.agent for attempt in self.by_call_id.values()}
 
 
-class AttemptRunner:
-    """Runs one try to its end, or follows (and concludes) one found running or ended after a restart.
+@dataclass(frozen=True)
+class DialerHooks:
+    """What a try needs of its dialer: its name, when the line is open next, and how to rest an agent who did not
+    answer (``rest(agent, until)``)."""
 
-    ``rest(agent, until)``: the agent did not answer; the dialer leaves them alone until then."""
+    worker: str
+    open_at: Callable[[dt.datetime], dt.datetime]
+    rest: Callable[[str, dt.datetime], None]
+
+
+class AttemptRunner:
+    """Runs one try to its end, or follows (and concludes) one found running or ended after a restart."""
 
     def __init__(self, callbacks: CallbackService, pbx: CallbackPbx, notifier: CallbackNotifier,
-                 profile: PolicyProfile, open_at: Callable[[dt.datetime], dt.datetime],
-                 rest: Callable[[str, dt.datetime], None], worker: str | None = None) -> None:
+                 profile: PolicyProfile, dialer: DialerHooks) -> None:
         self.callbacks = callbacks
-        self.worker = worker              # the dialer's name: a try concludes only while its claim is ours
+        self.worker = dialer.worker       # the dialer's name: a try concludes only while its claim is ours
         self.engine = callbacks.engine
         self.pbx = pbx
         self.notifier = notifier
         self.profile = profile
         self.policy = profile.callbacks
-        self.open_at = open_at            # the next moment the hotline is open (core.calendar)
-        self.rest = rest
+        self.open_at = dialer.open_at     # the next moment the hotline is open (core.calendar)
+        self.rest = dialer.rest
 
     async def run(self, attempt: Attempt) -> None:
         task, agent, call_id = attempt.task, attempt.agent, attempt.call_id

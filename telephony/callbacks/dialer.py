@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from core.clock import utcnow
 from core.events import AgentState
 from core.policy import PolicyProfile
-from telephony.callbacks.attempt import CHECK_EVERY, NO_AGENT, Attempt, AttemptRunner, RunningTries
+from telephony.callbacks.attempt import CHECK_EVERY, NO_AGENT, Attempt, AttemptRunner, DialerHooks, RunningTries
 from telephony.callbacks.claims import (Servable, claim_due, dialing_tasks, next_due, release, renew_claims,
                                         take_over_stale)
 from telephony.callbacks.escalation import escalate_overdue
@@ -63,6 +63,8 @@ class DialerConfig:
     open_at: Callable[[dt.datetime], dt.datetime]
     poll_seconds: float = 1.0
     rescan_seconds: float = 10.0
+    # the queues an employee is a member of (their competences): where their overdue tasks go (``escalation``)
+    queues_of: Callable[[str], Iterable[str]] = lambda _extension: ()
 
 
 def pick_agent(task: CallbackTask, free: Iterable[FreeAgent]) -> FreeAgent | None:
@@ -78,21 +80,22 @@ def pick_agent(task: CallbackTask, free: Iterable[FreeAgent]) -> FreeAgent | Non
 class CallbackDialer:
     def __init__(self, callbacks: CallbackService, pbx: CallbackPbx, profile: PolicyProfile,
                  free_agents: Callable[[], Iterable[FreeAgent]], notifier: CallbackNotifier,
-                 config: DialerConfig, queues_of: Callable[[str], Iterable[str]] = lambda _extension: ()) -> None:
+                 config: DialerConfig) -> None:
         self.engine = callbacks.engine
         self.pbx = pbx
         self.worker = config.worker
         self.free_agents = free_agents
         self.open_at = config.open_at
         self.poll_seconds = config.poll_seconds
-        self.profile, self.notifier, self.queues_of = profile, notifier, queues_of
+        self.profile, self.notifier, self.queues_of = profile, notifier, config.queues_of
         # the shortest try that can settle a task: the agent's ring, the client's ring, a minute of conversation
         self.try_length = dt.timedelta(seconds=profile.callbacks.agent_ring_seconds
                                        + profile.callbacks.client_ring_seconds + MIN_CONVERSATION_SECONDS)
         self.lookout = Lookout(config.rescan_seconds)
         callbacks.watch(self.lookout.changed)
         self.running = RunningTries()
-        self.runner = AttemptRunner(callbacks, pbx, notifier, profile, config.open_at, self._rest, config.worker)
+        self.runner = AttemptRunner(callbacks, pbx, notifier, profile,
+                                    DialerHooks(config.worker, config.open_at, self._rest))
         self.handler = CallbackEventHandler(pbx.ami, self.running, on_login=self.reconcile_soon)
         # an agent who let a callback ring out rests this long: not rung again for the next task at once
         self._resting_until: dict[str, dt.datetime] = {}

@@ -55,9 +55,9 @@ def setup(deps: Dependencies, agents: AgentServices | None) -> CallbackServices:
         config = DialerConfig(worker=worker_name(deps.settings),
                               open_at=functools.partial(next_business_moment, profile=deps.profile),
                               poll_seconds=deps.settings.callback_poll_seconds,
-                              rescan_seconds=deps.settings.callback_rescan_seconds)
+                              rescan_seconds=deps.settings.callback_rescan_seconds,
+                              queues_of=queues_of_agents(agents.tracker.snapshot))
         dialer = CallbackDialer(service, pbx, deps.profile, free_agents_of(agents.tracker.snapshot),
-                                CallbackNotifier(deps.bus.publish), config,
-                                queues_of=queues_of_agents(agents.tracker.snapshot))
+                                CallbackNotifier(deps.bus.publish), config)
         dialer.subscribe()
     return CallbackServices(service, CallbackAdmin(service, deps.profile), detector, dialer)

@@ -4,10 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
+from core.clock import utcnow
+from core.db import is_transient_error
 from core.deps import Dependencies
 from core.dialplan import CONTEXT_FROM_PSTN, CONTEXT_PUBLIC
-from core.events import CallOffered, CallRelinked, CallStateChanged, RingEnded
+from core.events import CallOffered, CallRelinked, CallStateChanged, PbxResynced, RingEnded
+from telephony.calls.backfill import backfill
 from telephony.calls.handlers import CallEventHandler, EventObserver
 from telephony.calls.queries import load_open_calls
 from telephony.calls.store import CallStoreWriter
@@ -15,6 +19,23 @@ from telephony.calls.tracker import CallTracker
 
 # a call counts as ours once a channel is in one of these (adopted calls may already be past from-pstn)
 INBOUND_CONTEXTS = (CONTEXT_FROM_PSTN, CONTEXT_PUBLIC)
+
+
+class OnceAfterResync:
+    """Bus subscriber: after the first resync of this process (the tracker knows what is live), the calls the PBX
+    recorded while hotline was down are backfilled, once."""
+
+    def __init__(self, deps: Dependencies, tracker: CallTracker, cdr_file: Path) -> None:
+        self.deps, self.tracker, self.cdr_file, self.done = deps, tracker, cdr_file, False
+
+    def _live(self) -> list[str]:
+        return [call.call_id for call in self.tracker.calls.values()]
+
+    async def __call__(self, _event: PbxResynced) -> None:
+        if self.done:
+            return
+        await backfill(self.deps.engine, self.cdr_file, self.deps.bus.publish, self._live, utcnow())
+        self.done = True
 
 
 @dataclass
@@ -37,12 +58,16 @@ async def restored_tracker(deps: Dependencies) -> CallTracker:
     return tracker
 
 
-def setup(deps: Dependencies, tracker: CallTracker, observers: Sequence[EventObserver] = ()) -> CallServices:
+def setup(deps: Dependencies, tracker: CallTracker, observers: Sequence[EventObserver] = (),
+          cdr_file: Path | None = None) -> CallServices:
     """The store writer and the AMI handler; ``observers``: the other views of the AMI stream (rings, agents),
-    each seeing an event after the tracker has."""
+    each seeing an event after the tracker has; ``cdr_file``: the PBX's call records, for the backfill."""
     writer = CallStoreWriter(deps.engine)
     # rings go through the call writer: a ring row refers to its call, and one ordered writer keeps that valid
     deps.bus.subscribe("call_store", writer, CallOffered, CallStateChanged, CallRelinked, RingEnded, durable=True)
+    if cdr_file is not None:
+        deps.bus.subscribe("call_backfill", OnceAfterResync(deps, tracker, cdr_file), PbxResynced, durable=True,
+                           retry=is_transient_error)
     handler = CallEventHandler(deps.ami, tracker, deps.bus, observers=observers)
     handler.subscribe()
     return CallServices(tracker, handler, writer)

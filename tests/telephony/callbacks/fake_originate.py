@@ -95,4 +95,4 @@ def dialer_for(engine, ami, profile, worker: str, free_agents, publish, *, open_
     says otherwise; agents are rung at ``Local/<ext>@agent-reach``."""
     pbx = CallbackPbx(ami, profile, lambda extension: f"Local/{extension}@agent-reach")
     return CallbackDialer(CallbackService(engine), pbx, profile, free_agents, CallbackNotifier(publish),
-                          DialerConfig(worker=worker, open_at=open_at), queues_of=queues_of)
+                          DialerConfig(worker=worker, open_at=open_at, queues_of=queues_of))
