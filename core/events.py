@@ -128,6 +128,10 @@ class RingEnded(DomainEvent):
     within_sla: bool
     reason: RingEndReason = RingEndReason.UNKNOWN
 
+    def __post_init__(self) -> None:
+        if self.answered and self.reason is RingEndReason.UNKNOWN:   # an answered ring says why it ended
+            object.__setattr__(self, "reason", RingEndReason.ANSWERED)
+
 
 @dataclass(frozen=True, slots=True)
 class AgentStateChanged(DomainEvent):

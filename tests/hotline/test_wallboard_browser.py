@@ -12,7 +12,7 @@ import pytest
 from playwright.async_api import Page, expect
 
 from core.clock import utcnow
-from core.events import CallOffered, RingEnded
+from core.events import CallOffered, RingEnded, RingEndReason
 from core.policy import PolicyProfile, load_profile
 from hotline.push.hub import Audience, Push, PushHub
 from hotline.web import HotlineMetrics, WebDeps, create_app, pages, sla, wallboard, ws
@@ -87,7 +87,8 @@ async def store_rings_now(engine) -> None:
         await writer(RingEnded(at=start + dt.timedelta(milliseconds=500), call_id=call_id, ring_id=f"{call_id}-1",
                                target=f"Local/{extension}@sandbox-agents", extension=extension, queue=QUEUE,
                                started_at=start, answered=answered, ring_count=1 if answered else 3,
-                               within_sla=answered))
+                               within_sla=answered,
+                               reason=RingEndReason.ANSWERED if answered else RingEndReason.TIMEOUT))
     await writer.close()
 
 
