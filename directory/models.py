@@ -3,6 +3,7 @@ appended, never overwritten: HR-REG §27.11). Fallback numbers are personal data
 from __future__ import annotations
 
 import datetime as dt
+from typing import NamedTuple
 
 from sqlalchemy import JSON, Boolean, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
@@ -32,7 +33,19 @@ class EmployeeChange(Base):
     id: Mapped[int] = mapped_column(AutoId, primary_key=True, autoincrement=True)
     extension: Mapped[str] = mapped_column(ForeignKey("employees.extension"), index=True)
     changed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
-    fields: Mapped[dict] = mapped_column(JSON)
+    fields: Mapped[dict] = mapped_column(JSON)                  # after the change
+    # migration 0016: who made the change, and the fields before it (None: the employee was created)
+    actor: Mapped[str | None] = mapped_column(String(64))
+    before: Mapped[dict | None] = mapped_column(JSON)
+
+
+class EmployeeHistoryEntry(NamedTuple):
+    """One appended change of an employee (``employee_history``); unpacks as (changed_at, fields) first."""
+
+    changed_at: dt.datetime
+    fields: dict
+    actor: str | None = None
+    before: dict | None = None
 
 
 def employee_of(row: EmployeeRow) -> Employee:

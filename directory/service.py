@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from core.clock import utcnow
 from core.db import make_sessionmaker
 from core.ports import Employee
-from directory.models import EmployeeChange, EmployeeRow, employee_of
+from directory.models import EmployeeChange, EmployeeHistoryEntry, EmployeeRow, employee_of
 
 
 @dataclass(frozen=True)
@@ -49,8 +49,10 @@ class EmployeeDirectoryService:
         employee = await self.get_employee(extension)
         return employee.competences if employee is not None and employee.active else ()
 
-    async def upsert(self, rows: Sequence[Employee], now: dt.datetime | None = None) -> UpsertResult:
-        """Create or update employees by extension in one transaction; each real change appends a history entry."""
+    async def upsert(self, rows: Sequence[Employee], now: dt.datetime | None = None, *,
+                     actor: str = "system") -> UpsertResult:
+        """Create or update employees by extension in one transaction; each real change appends a history entry
+        with ``actor`` (who made it) and the fields before and after."""
         now = now or utcnow()
         created = updated = unchanged = 0
         async with self._sessions() as session, session.begin():
@@ -59,10 +61,11 @@ class EmployeeDirectoryService:
             for employee in rows:
                 fields = employee.fields()
                 row = existing.get(employee.extension)
+                before = employee_of(row).fields() if row is not None else None
                 if row is None:
                     session.add(EmployeeRow(**fields, created_at=now, updated_at=now))
                     created += 1
-                elif employee_of(row).fields() == fields:
+                elif before == fields:
                     unchanged += 1
                     continue
                 else:
@@ -71,14 +74,16 @@ class EmployeeDirectoryService:
                     row.updated_at = now
                     updated += 1
                 await session.flush()  # the employee row exists before its history entry references it
-                session.add(EmployeeChange(extension=employee.extension, changed_at=now, fields=fields))
+                session.add(EmployeeChange(extension=employee.extension, changed_at=now, fields=fields,
+                                           before=before, actor=actor[:64]))
         return UpsertResult(created, updated, unchanged)
 
-    async def history(self, extension: str) -> list[tuple[dt.datetime, dict]]:
+    async def history(self, extension: str) -> list[EmployeeHistoryEntry]:
+        """Every change of the employee, oldest first: when, who, the fields before (None: created) and after."""
         async with self._sessions() as session:
             rows = await session.scalars(select(EmployeeChange).where(EmployeeChange.extension == extension)
                                          .order_by(EmployeeChange.id))
-            return [(row.changed_at, row.fields) for row in rows]
+            return [EmployeeHistoryEntry(row.changed_at, row.fields, row.actor, row.before) for row in rows]
 
     async def is_empty(self) -> bool:
         async with self._sessions() as session:

@@ -87,7 +87,7 @@ async def seed_demo_employees(directory: EmployeeDirectoryService, profile: Poli
     if not await directory.is_empty():
         return False
     queues = tuple(queue.name for queue in profile.queues)
-    await directory.upsert([
+    await directory.upsert(actor="demo", rows=[
         Employee(extension=ext, name=f"Demo agent {ext}", unit="Demo", competences=queues,
                  fallback_number=DEMO_FALLBACK_NUMBERS.get(ext), active=True)
         for ext in DEMO_AGENTS

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import getpass
 import json
 from pathlib import Path
 
@@ -48,7 +49,7 @@ async def _run(args: argparse.Namespace) -> list[str]:
             rows = await asyncio.to_thread(read_rows, args.file)
             profile = load_profile(settings.profile)
             employees = validate_rows(rows, [queue.name for queue in profile.queues])
-            result = await directory.upsert(employees)
+            result = await directory.upsert(employees, actor=f"cli:{getpass.getuser()}")
             return [f"{result.created} created, {result.updated} updated, {result.unchanged} unchanged"]
         return [f"{e.extension}\t{e.name}\t{e.unit}\t{','.join(e.competences)}\t"
                 f"{'active' if e.active else 'inactive'}" for e in await directory.list_employees()]

@@ -180,10 +180,11 @@ def register_routes(router: ApiRouter, *, callbacks: CallbackService, admin: Cal
                 await visible_task(body.follow_up_of, principal)
             except CallbackNotFound as exc:
                 raise InvalidCallbackRequest(f"follow_up_of: {exc}") from None
-            created = await admin.follow_up(body.follow_up_of, body.agreed_at, body.note, extension=extension)
+            created = await admin.follow_up(body.follow_up_of, body.agreed_at, body.note, extension=extension,
+                                            by=principal.name)
         else:
             created = await admin.create_agreed(body.number, body.agreed_at, extension=extension, queue=body.queue,
-                                                call_id=body.call_id, note=body.note)
+                                                call_id=body.call_id, note=body.note, by=principal.name)
         task = present(await callbacks.get(created.task_id), principal.role)
         return json_response(CreatedOut(**task.model_dump(), warning=created.warning), status=201)
 
@@ -198,7 +199,8 @@ def register_routes(router: ApiRouter, *, callbacks: CallbackService, admin: Cal
 
     async def mark_dropped(request: web.Request) -> DroppedOut:
         principal = principal_of(request)
-        mark = await admin.mark_call_dropped(path_of(request).id, answered_by=_own_extension(principal))
+        mark = await admin.mark_call_dropped(path_of(request).id, answered_by=_own_extension(principal),
+                                             by=principal.name)
         task = await callbacks.get(mark.task_id) if mark.task_id is not None else None
         return DroppedOut(callback=present(task, principal.role) if task else None, skipped=mark.skipped)
 

@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, RootModel
 from core.policy import PolicyProfile
 from core.ports import PBX_ERRORS, Employee
 from directory import DirectoryError, EmployeeDirectoryService, parse_csv, validate_rows
+from hotline.web.auth import principal_of
 from hotline.web.errors import ApiError
 from hotline.web.routes import ApiRouter, body_of
 
@@ -55,9 +56,9 @@ def _out(employee: Employee) -> EmployeeOut:
 
 
 async def _store(directory: EmployeeDirectoryService, rows: Sequence[dict], profile: PolicyProfile,
-                 on_change: OnChange | None) -> ImportResult:
+                 on_change: OnChange | None, actor: str) -> ImportResult:
     employees = validate_rows(rows, [queue.name for queue in profile.queues])  # DirectoryError -> 400
-    result = await directory.upsert(employees)
+    result = await directory.upsert(employees, actor=actor)
     applied = False
     if on_change is not None and (result.created or result.updated):
         try:
@@ -75,7 +76,7 @@ def register_routes(router: ApiRouter, *, directory: EmployeeDirectoryService, p
         return [_out(employee) for employee in await directory.list_employees()]
 
     async def upsert_handler(request: web.Request) -> ImportResult:
-        return await _store(directory, body_of(request).root, profile, on_change)
+        return await _store(directory, body_of(request).root, profile, on_change, principal_of(request).name)
 
     async def import_csv_handler(request: web.Request) -> ImportResult:
         if request.content_length and request.content_length > MAX_CSV_BYTES:
@@ -84,7 +85,7 @@ def register_routes(router: ApiRouter, *, directory: EmployeeDirectoryService, p
             text = (await request.read()).decode("utf-8-sig")
         except UnicodeDecodeError:
             raise ApiError(400, "invalid_import", "CSV must be UTF-8 text") from None
-        return await _store(directory, parse_csv(text), profile, on_change)
+        return await _store(directory, parse_csv(text), profile, on_change, principal_of(request).name)
 
     router.map_error(DirectoryError, 400, "invalid_import")
     router.get("/api/employees", list_handler, summary="The employee directory (inactive employees included)",

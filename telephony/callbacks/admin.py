@@ -29,8 +29,8 @@ from core.policy import PolicyProfile
 from telephony.ami.channels import extension_of
 from telephony.callbacks.detection import NO_USABLE_NUMBER
 from telephony.callbacks.exceptions import CallbackConflict, CallbackNotFound, InvalidCallbackRequest
-from telephony.callbacks.models import (RESCHEDULED, CallbackHistoryRow, CallbackTask, CallbackTaskRow, HistoryEntry,
-                                        task_of)
+from telephony.callbacks.models import (RESCHEDULED, SYSTEM, CallbackTask, CallbackTaskRow, HistoryEntry, audit_fields,
+                                        history_row, task_of)
 from telephony.callbacks.service import CallbackService, locked_task
 from telephony.calls.queries import get_call
 
@@ -89,7 +89,7 @@ class CallbackAdmin:
     # -- new requests ------------------------------------------------------------------------------------------
     async def create_agreed(self, number_raw: str, agreed_at: dt.datetime, *, extension: str | None = None,
                             queue: str | None = None, call_id: str | None = None, note: str | None = None,
-                            now: dt.datetime | None = None) -> AgreedCallback:
+                            now: dt.datetime | None = None, by: str = SYSTEM) -> AgreedCallback:
         """A callback at the time agreed with the client; due ``tolerance`` before it (the window opens then)."""
         number = profile_callback_number(number_raw, self.profile)
         if number is None:
@@ -101,11 +101,12 @@ class CallbackAdmin:
             raise InvalidCallbackRequest(f"unknown queue {queue!r}; choose one of the profile's queues")
         task_id = await self.callbacks.request_callback(
             number, CallbackReason.AGREED_TIME.value, due_at=agreed_at - self.tolerance, call_id=call_id,
-            queue=queue, extension=extension, agreed_at=agreed_at, note=note)
+            queue=queue, extension=extension, agreed_at=agreed_at, note=note, actor=by)
         return AgreedCallback(task_id, self._outside_hours_warning(agreed_at))
 
     async def follow_up(self, task_id: int, agreed_at: dt.datetime, note: str | None = None, *,
-                        extension: str | None = None, now: dt.datetime | None = None) -> AgreedCallback:
+                        extension: str | None = None, now: dt.datetime | None = None,
+                        by: str = SYSTEM) -> AgreedCallback:
         """A new agreed time for the number of task ``task_id``, linked to the call that task produced.
 
         It goes to ``extension``, else the task's employee, else the agent who made that call (who promised it).
@@ -120,10 +121,11 @@ class CallbackAdmin:
         new_id = await self.callbacks.request_callback(
             source.number, CallbackReason.AGREED_TIME.value, due_at=agreed_at - self.tolerance,
             call_id=source.dial_call_id, queue=source.queue, extension=extension or source.extension or source.agent,
-            agreed_at=agreed_at, note=note)
+            agreed_at=agreed_at, note=note, actor=by)
         return AgreedCallback(new_id, self._outside_hours_warning(agreed_at))
 
-    async def mark_call_dropped(self, call_id: str, *, answered_by: str | None = None) -> DroppedMark:
+    async def mark_call_dropped(self, call_id: str, *, answered_by: str | None = None,
+                                by: str = SYSTEM) -> DroppedMark:
         """An agent says their answered call dropped: a ``dropped`` task for the caller (LT-2021 §12.25).
 
         ``answered_by``: the extension that must have answered the call (an agent marks only their own calls).
@@ -143,7 +145,8 @@ class CallbackAdmin:
             await self.callbacks.record_skip(call_id, reason, NO_USABLE_NUMBER)
             return DroppedMark(None, NO_USABLE_NUMBER)
         task_id = await self.callbacks.request_callback(
-            number, reason, due_at=next_business_moment(utcnow(), self.profile), call_id=call_id, queue=call.queue)
+            number, reason, due_at=next_business_moment(utcnow(), self.profile), call_id=call_id, queue=call.queue,
+            actor=by)
         return DroppedMark(task_id)
 
     def _check_agreed_time(self, agreed_at: dt.datetime, now: dt.datetime) -> None:
@@ -168,7 +171,7 @@ class CallbackAdmin:
             row.state = CallbackState.CANCELLED.value
             return "cancelled"
 
-        task = await self._change(task_id, change)
+        task = await self._change(task_id, change, by)
         log.info("callback task %s cancelled by %s", task_id, by)
         return task
 
@@ -193,19 +196,19 @@ class CallbackAdmin:
             row.due_at = due_at
             return RESCHEDULED
 
-        task = await self._change(task_id, change)
+        task = await self._change(task_id, change, by)
         log.info("callback task %s rescheduled by %s", task_id, by)
         return task
 
-    async def _change(self, task_id: int, change: RowChange) -> CallbackTask:
+    async def _change(self, task_id: int, change: RowChange, by: str) -> CallbackTask:
         now = utcnow()
         try:
             async with self.callbacks.write_lock(), \
                     locked_task(self.engine, task_id) as (session, row):
+                before = audit_fields(row)
                 event = await change(session, row, now)
                 row.updated_at = now
-                session.add(CallbackHistoryRow(task_id=row.id, at=now, state=row.state, event=event, reason=None,
-                                               call_id=None))
+                session.add(history_row(row, event, at=now, actor=by, before=before))
                 await session.flush()
                 task = task_of(row)
         except IntegrityError:   # a request opened another task for the number meanwhile

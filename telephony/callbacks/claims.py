@@ -25,7 +25,8 @@ from core.clock import utcnow
 from core.db import claim_for_update, make_sessionmaker
 from core.events import CallbackState
 from core.policy import Callbacks
-from telephony.callbacks.models import RESCHEDULED, CallbackHistoryRow, CallbackTask, CallbackTaskRow, task_of
+from telephony.callbacks.models import (RESCHEDULED, CallbackHistoryRow, CallbackTask, CallbackTaskRow, audit_fields,
+                                        history_row, task_of)
 from telephony.callbacks.service import locked_task
 
 log = logging.getLogger(__name__)
@@ -99,17 +100,22 @@ async def claim_due(engine: AsyncEngine, now: dt.datetime, limit: int, worker: s
                 numbers.add(row.number)
                 rows.append(row)
         for row in rows:
+            before = audit_fields(row)
             row.state = CallbackState.DIALING.value
             row.attempts += 1
             row.claimed_by = worker
             row.claimed_at = now
             row.updated_at = now
-            session.add(CallbackHistoryRow(task_id=row.id, at=now, state=row.state, event="claimed", reason=None,
-                                           call_id=None))
+            session.add(history_row(row, "claimed", at=now, actor=dialer(worker), before=before))
         tasks = [task_of(row) for row in rows]
     if tasks:
         log.info("dialer %s claimed %d callback task(s)", worker, len(tasks))
     return tasks
+
+
+def dialer(worker: str | None) -> str:
+    """The history's actor of a dialer's change."""
+    return f"dialer {worker}" if worker else "dialer"
 
 
 def _not_this_try(row: CallbackTaskRow, worker: str | None, call_id: str | None) -> bool:
@@ -139,6 +145,7 @@ async def finish(engine: AsyncEngine, task_id: int, outcome: str, *, policy: Cal
                 log.warning("callback task %s: a late end of try %s changed nothing (the task is on another try)",
                             task_id, call_id)
             return row.state
+        before = audit_fields(row)
         if outcome == CallbackOutcome.ANSWERED:
             row.state = CallbackState.DONE.value
         elif row.attempts >= policy.max_attempts:
@@ -147,8 +154,7 @@ async def finish(engine: AsyncEngine, task_id: int, outcome: str, *, policy: Cal
             row.state = CallbackState.PENDING.value
             row.due_at = open_at(now + backoff(row.attempts, policy))
         row.updated_at = now
-        session.add(CallbackHistoryRow(task_id=row.id, at=now, state=row.state, event=outcome, reason=None,
-                                       call_id=call_id))
+        session.add(history_row(row, outcome, at=now, actor=dialer(worker), before=before, call_id=call_id))
         state = row.state
     log.info("callback task %s try %s: %s -> %s", task_id, row.attempts, outcome, state)
     return state
@@ -159,9 +165,9 @@ async def start_try(engine: AsyncEngine, task_id: int, call_id: str, agent: str,
     """Note the call a try is about to produce, and its agent, before it is placed: a restart finds it by this."""
     now = now or utcnow()
     async with locked_task(engine, task_id) as (session, row):
+        before = audit_fields(row)
         row.dial_call_id, row.agent, row.updated_at = call_id, agent, now
-        session.add(CallbackHistoryRow(task_id=task_id, at=now, state=row.state, event="agent_rung", reason=None,
-                                       call_id=call_id))
+        session.add(history_row(row, "agent_rung", at=now, actor=dialer(None), before=before, call_id=call_id))
 
 
 async def release(engine: AsyncEngine, task_id: int, due_at: dt.datetime, event: str,
@@ -176,16 +182,16 @@ async def release(engine: AsyncEngine, task_id: int, due_at: dt.datetime, event:
     async with locked_task(engine, task_id) as (session, row):
         if _not_this_try(row, worker, call_id):
             return row.state
+        before = audit_fields(row)
         row.attempts = max(row.attempts - 1, 0)   # the client was not dialled: no try counts
         if give_up_after is not None and await _times_given_back(session, task_id, event) + 1 >= give_up_after:
             row.state, row.updated_at = CallbackState.FAILED.value, now
-            session.add(CallbackHistoryRow(task_id=task_id, at=now, state=row.state, event=f"{event}_limit",
-                                           reason=None, call_id=call_id))
+            session.add(history_row(row, f"{event}_limit", at=now, actor=dialer(worker), before=before,
+                                    call_id=call_id))
             return row.state
         row.state = CallbackState.PENDING.value
         row.due_at, row.updated_at = due_at, now
-        session.add(CallbackHistoryRow(task_id=task_id, at=now, state=row.state, event=event, reason=None,
-                                       call_id=call_id))
+        session.add(history_row(row, event, at=now, actor=dialer(worker), before=before, call_id=call_id))
         return row.state
 
 
@@ -228,9 +234,10 @@ async def take_over_stale(engine: AsyncEngine, worker: str, older_than: dt.datet
     async with make_sessionmaker(engine)() as session, session.begin():
         rows = list((await session.scalars(stmt)).all())
         for row in rows:
-            session.add(CallbackHistoryRow(task_id=row.id, at=now, state=row.state, event="taken_over",
-                                           reason=None, call_id=row.dial_call_id))
+            before = audit_fields(row)
             row.claimed_by, row.claimed_at, row.updated_at = worker, now, now
+            session.add(history_row(row, "taken_over", at=now, actor=dialer(worker), before=before,
+                                    call_id=row.dial_call_id))
         taken = [row.id for row in rows]
     if taken:
         log.warning("dialer %s took over %d callback task(s) whose dialer stopped renewing them", worker, len(taken))

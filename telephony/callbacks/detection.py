@@ -35,6 +35,7 @@ from telephony.calls.queries import get_call
 
 log = logging.getLogger(__name__)
 
+ACTOR = "callback-detector"   # who the history says asked for (or settled) the task
 NO_USABLE_NUMBER = "no_usable_number"
 ALREADY_REQUESTED = "already_requested"   # the caller booked one during the call (IVR offer, message)
 CALLER_UNKNOWN = "caller_unknown"   # the call began before a restart and was never stored: nothing to call
@@ -94,7 +95,7 @@ class CallbackDetector:
         if event.state is CallState.ANSWERED:
             number = profile_callback_number(call.caller, self.profile) if call else None
             if number is not None:
-                await self.callbacks.satisfy_open_tasks(number, call_id=event.call_id)
+                await self.callbacks.satisfy_open_tasks(number, call_id=event.call_id, actor=ACTOR)
         elif event.state is CallState.ENDED:
             await self._on_end(event, call)
 
@@ -139,7 +140,7 @@ class CallbackDetector:
             await self.callbacks.record_skip(event.call_id, reason, NO_USABLE_NUMBER, at=event.at)
             return
         await self.callbacks.request_callback(number, reason, due_at=next_business_moment(event.at, self.profile),
-                                              call_id=event.call_id, queue=call.queue or event.queue)
+                                              call_id=event.call_id, queue=call.queue or event.queue, actor=ACTOR)
 
 
 def stored_call_lookup(engine: AsyncEngine) -> CallLookup:

@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from core.db import claim_for_update, make_sessionmaker
 from core.events import CallbackState
-from telephony.callbacks.models import CallbackHistoryRow, CallbackTask, CallbackTaskRow, task_of
+from telephony.callbacks.models import CallbackTask, CallbackTaskRow, audit_fields, history_row, task_of
 
 log = logging.getLogger(__name__)
 
@@ -33,11 +33,10 @@ async def escalate_overdue(engine: AsyncEngine, now: dt.datetime, overdue_for: d
     escalated = []
     async with make_sessionmaker(engine)() as session, session.begin():
         for row in (await session.scalars(claim_for_update(stmt, engine.dialect))).all():
-            employee = row.extension
+            employee, before = row.extension, audit_fields(row)
             row.queue = row.queue or next(iter(sorted(queues_of(employee))), None) or default_queue
             row.extension, row.updated_at = None, now
-            session.add(CallbackHistoryRow(task_id=row.id, at=now, state=row.state, event=ESCALATED, reason=None,
-                                           call_id=None))
+            session.add(history_row(row, ESCALATED, at=now, actor="dialer", before=before))
             escalated.append((task_of(row), employee))
     for task, employee in escalated:
         log.warning("callback task %s waited too long for employee %s: handed to queue %s", task.id, employee,

@@ -96,6 +96,10 @@ class CallbackHistoryRow(Base):
     event: Mapped[str] = mapped_column(String(32))             # "created", "merged", ...
     reason: Mapped[str | None] = mapped_column(String(32))
     call_id: Mapped[str | None] = mapped_column(String(64))
+    # migration 0016: who made the change (a user, "dialer <worker>", "callback-detector", "system") and the
+    # task's fields it changed, {field: [before, after]} (HR-REG §27.11: who changed what, before and after)
+    actor: Mapped[str | None] = mapped_column(String(64))
+    changes: Mapped[dict | None] = mapped_column(JSON)
 
 
 class CallbackSkipRow(Base):
@@ -156,6 +160,35 @@ class HistoryEntry(NamedTuple):
     state: str
     reason: str | None
     call_id: str | None
+    actor: str | None = None
+    changes: dict | None = None
+
+
+SYSTEM = "system"   # the actor of a change no person asked for here (an IVR booking, a message, a merge)
+AUDITED_FIELDS = ("state", "due_at", "reasons", "queue", "extension", "agent", "claimed_by", "attempts", "agreed_at",
+                  "note", "dial_call_id")
+
+
+def audit_fields(row: CallbackTaskRow) -> dict:
+    """The task's fields as the history keeps them (plain JSON: times in ISO 8601)."""
+    return {name: _plain(getattr(row, name)) for name in AUDITED_FIELDS}
+
+
+def history_row(row: CallbackTaskRow, event: str, *, at: dt.datetime, actor: str, before: dict | None,
+                reason: str | None = None, call_id: str | None = None) -> CallbackHistoryRow:
+    """The history entry of a change to ``row``: who, what event, and the fields it changed since ``before``
+    (``audit_fields`` taken before the change; None: the task is new)."""
+    after = audit_fields(row)
+    was = before or {}
+    changes = {name: [was.get(name), value] for name, value in after.items() if was.get(name) != value}
+    return CallbackHistoryRow(task_id=row.id, at=at, state=row.state, event=event, reason=reason, call_id=call_id,
+                              actor=actor[:64], changes=changes or None)
+
+
+def _plain(value: object) -> object:
+    if isinstance(value, dt.datetime):
+        return value.isoformat()
+    return list(value) if isinstance(value, tuple) else value
 
 
 def task_of(row: CallbackTaskRow) -> CallbackTask:

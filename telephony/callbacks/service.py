@@ -23,9 +23,9 @@ from core.clock import utcnow
 from core.db import for_update, locked_row, make_sessionmaker
 from core.events import OPEN_STATES, CallbackReason, CallbackState
 from telephony.callbacks.exceptions import CallbackNotFound
-from telephony.callbacks.models import (CallbackFilter, CallbackHistoryRow, CallbackSkip, CallbackSkipRow, CallbackTask,
-                                        CallbackTaskRow, HistoryEntry, PROMISE_REASONS, SETTLED_BY_AN_ANSWERED_CALL,
-                                        priority, task_of)
+from telephony.callbacks.models import (PROMISE_REASONS, SETTLED_BY_AN_ANSWERED_CALL, SYSTEM, CallbackFilter,
+                                        CallbackHistoryRow, CallbackSkip, CallbackSkipRow, CallbackTask,
+                                        CallbackTaskRow, HistoryEntry, audit_fields, history_row, priority, task_of)
 
 log = logging.getLogger(__name__)
 
@@ -64,11 +64,11 @@ class CallbackService:
     async def request_callback(self, number: str, reason: str, *, due_at: dt.datetime | None = None,
                                call_id: str | None = None, queue: str | None = None,
                                extension: str | None = None, agreed_at: dt.datetime | None = None,
-                               note: str | None = None) -> int:
+                               note: str | None = None, actor: str = SYSTEM) -> int:
         """Create a pending task, or merge into the number's open task; the task's id.
 
         ``agreed_at``: the time promised to the client (reason ``agreed_time``); ``due_at`` is then when the dialer
-        may take it (the agreed time less the profile's tolerance)."""
+        may take it (the agreed time less the profile's tolerance). ``actor``: who asks, for the history."""
         reason = CallbackReason(reason).value   # an unknown reason is a bug of the caller: ValueError
         if not number:
             raise ValueError("a callback needs a number")
@@ -79,7 +79,7 @@ class CallbackService:
                 async with self.write_lock(), self._sessions() as session, \
                         session.begin():
                     task_id = await self._merge_or_create(session, number, reason, due_at, call_id, queue,
-                                                          extension, now, agreed_at, note)
+                                                          extension, now, agreed_at, note, actor)
             except IntegrityError:
                 continue
             self.tasks_changed()
@@ -96,12 +96,13 @@ class CallbackService:
         if not number:
             raise ValueError("a callback needs a number")
         now = utcnow()
-        return await self._merge_or_create(session, number, reason, due_at or now, call_id, queue, extension, now)
+        return await self._merge_or_create(session, number, reason, due_at or now, call_id, queue, extension, now,
+                                           actor=SYSTEM)
 
     async def _merge_or_create(self, session: AsyncSession, number: str, reason: str, due_at: dt.datetime,
                                call_id: str | None, queue: str | None, extension: str | None,
                                now: dt.datetime, agreed_at: dt.datetime | None = None,
-                               note: str | None = None) -> int:
+                               note: str | None = None, actor: str = SYSTEM) -> int:
         promise = reason in PROMISE_REASONS
         row = None
         if not promise:   # a promise is never merged: it keeps its own time and employee
@@ -115,8 +116,9 @@ class CallbackService:
                                   promise=promise)
             session.add(row)
             await session.flush()
-            event = "created"
+            event, before = "created", None
         else:
+            before = audit_fields(row)
             if reason not in row.reasons:
                 row.reasons = [*row.reasons, reason]   # a new list: JSON columns do not track in-place changes
             row.due_at = min(row.due_at, due_at)        # the earlier promise wins
@@ -127,8 +129,7 @@ class CallbackService:
             row.note = note or row.note
             row.updated_at = now
             event = "merged"
-        session.add(CallbackHistoryRow(task_id=row.id, at=now, state=row.state, event=event, reason=reason,
-                                       call_id=call_id))
+        session.add(history_row(row, event, at=now, actor=actor, before=before, reason=reason, call_id=call_id))
         log.info("callback task %s %s (reason %s, call %s)", row.id, event, reason, call_id)
         return row.id
 
@@ -158,10 +159,11 @@ class CallbackService:
         async with self._sessions() as session:
             rows = await session.scalars(select(CallbackHistoryRow).where(CallbackHistoryRow.task_id == task_id)
                                          .order_by(CallbackHistoryRow.id))
-            return [HistoryEntry(at=row.at, event=row.event, state=row.state, reason=row.reason, call_id=row.call_id)
+            return [HistoryEntry(at=row.at, event=row.event, state=row.state, reason=row.reason, call_id=row.call_id,
+                                 actor=row.actor, changes=row.changes)
                     for row in rows]
 
-    async def satisfy_open_tasks(self, number: str, *, call_id: str | None = None) -> list[int]:
+    async def satisfy_open_tasks(self, number: str, *, call_id: str | None = None, actor: str = SYSTEM) -> list[int]:
         """The number called in and was answered: its ``pending`` recovery task becomes ``satisfied`` (history
         event ``satisfied``) when every reason it holds is one such a call settles (missed, abandoned, hold
         refused). Promises (agreed times, messages, QA corrections) and dropped conversations stay owed. A task
@@ -180,10 +182,10 @@ class CallbackService:
                                                                      skip_locked=True))).all()
                     if set(row.reasons) <= SETTLED_BY_AN_ANSWERED_CALL]
             for row in rows:
+                before = audit_fields(row)
                 row.state = CallbackState.SATISFIED.value
                 row.updated_at = now
-                session.add(CallbackHistoryRow(task_id=row.id, at=now, state=row.state, event="satisfied",
-                                               reason=None, call_id=call_id))
+                session.add(history_row(row, "satisfied", at=now, actor=actor, before=before, call_id=call_id))
                 log.info("callback task %s satisfied by call %s", row.id, call_id)
             return [row.id for row in rows]
 

@@ -93,7 +93,9 @@ async def test_upsert_creates_updates_and_appends_history(directory):
     everyone = await directory.list_employees()
     assert [e.extension for e in everyone] == ["101", "102"]  # never deleted
     history = await directory.history("101")
-    assert [(at, fields["active"]) for at, fields in history] == [(T0, True), (later, False)]
+    assert [(entry.changed_at, entry.fields["active"]) for entry in history] == [(T0, True), (later, False)]
+    assert history[0].before is None and history[1].before["active"] is True   # before and after each change
+    assert {entry.actor for entry in history} == {"system"}
     assert len(await directory.history("102")) == 1  # an unchanged row adds nothing
 
 

@@ -60,11 +60,13 @@ ONA = {"extension": "101", "name": "Ona", "unit": "Vilnius", "competences": ["ge
        "fallback_number": "+370 612 34567"}
 
 
-async def test_admin_upserts_and_supervisor_reads(client, tokens, applied):
+async def test_admin_upserts_and_supervisor_reads(client, tokens, applied, db_engine):
     response = await client.post("/api/employees", json=[ONA], headers=auth(tokens["admin"]))
     assert response.status == 200, await response.text()
     assert await response.json() == {"created": 1, "updated": 0, "unchanged": 0, "applied_to_pbx": True}
     assert applied == ["applied"]
+    [change] = await EmployeeDirectoryService(db_engine).history(ONA["extension"])
+    assert (change.actor, change.before) == ("admin-1", None)   # who created the employee
 
     response = await client.get("/api/employees", headers=auth(tokens["supervisor"]))
     [ona] = await response.json()

@@ -84,7 +84,7 @@ async def test_cancel_closes_an_open_task_and_refuses_a_closed_one(admin, callba
     pending = await callbacks.request_callback(NUMBER, "missed")
     task = await admin.cancel(pending, "supervisor-1")
     assert task.state == "cancelled"
-    assert [event for _, event, _, _, _ in await callbacks.history(pending)] == ["created", "cancelled"]
+    assert [entry.event for entry in await callbacks.history(pending)] == ["created", "cancelled"]
     with pytest.raises(CallbackConflict, match="is cancelled"):
         await admin.cancel(pending, "supervisor-1")
     dialing = await callbacks.request_callback(NUMBER, "missed")
@@ -101,7 +101,7 @@ async def test_rescheduling_a_failed_task_makes_it_pending_with_its_tries_back(a
     task = await admin.reschedule(failed, wanted, "supervisor-1")
     assert (task.state, task.attempts) == ("pending", 0)
     assert task.due_at == next_business_moment(wanted, PROFILE)   # due only inside business hours
-    history = [(event, state) for _, event, state, _, _ in await callbacks.history(failed)]
+    history = [(entry.event, entry.state) for entry in await callbacks.history(failed)]
     assert history[-1] == ("rescheduled", "pending")
     later = business_time(days_ahead=5)
     assert (await admin.reschedule(failed, later, "supervisor-1")).due_at == later   # a pending one too
@@ -164,3 +164,17 @@ async def test_a_dropped_mark_without_usable_number_records_why_and_a_never_answ
     with pytest.raises(CallbackConflict, match="never answered"):
         await admin.mark_call_dropped("in.rang")
     assert await callbacks.list() == []
+
+
+async def test_the_history_says_who_changed_what_before_and_after(admin, callbacks, db_engine):
+    task_id = await callbacks.request_callback(NUMBER, "missed", queue="employers", actor="callback-detector")
+    wanted = business_time(days_ahead=2)
+    before_due = (await callbacks.get(task_id)).due_at
+    await admin.reschedule(task_id, wanted, "supervisor-1")
+    await admin.cancel(task_id, "supervisor-2")
+    created, rescheduled, cancelled = await callbacks.history(task_id)
+    assert (created.actor, created.changes["reasons"], created.changes["queue"]) == (
+        "callback-detector", [None, ["missed"]], [None, "employers"])
+    assert rescheduled.actor == "supervisor-1"
+    assert rescheduled.changes["due_at"] == [before_due.isoformat(), wanted.isoformat()]
+    assert (cancelled.actor, cancelled.changes) == ("supervisor-2", {"state": ["pending", "cancelled"]})

@@ -48,7 +48,7 @@ async def test_a_claim_takes_at_most_the_limit_and_records_the_worker_and_histor
     first = await claim_due(db_engine, now, 2, "dialer-b")
 
     assert [task.id for task in first] == [ids[2], ids[1]]   # the longest waiting first within one priority
-    assert [event for _, event, _, _, _ in await callbacks.history(ids[2])] == ["created", "claimed"]
+    assert [entry.event for entry in await callbacks.history(ids[2])] == ["created", "claimed"]
     assert [task.id for task in await claim_due(db_engine, now, 2, "dialer-b")] == [ids[0]]
 
 
@@ -72,7 +72,7 @@ async def test_unanswered_tries_back_off_then_the_task_fails_after_max_attempts(
     assert await finish(db_engine, task_id, "no_answer", policy=POLICY, now=third) == "failed"
     assert (await callbacks.get(task_id)).state == "failed"
     assert await claim_due(db_engine, third + dt.timedelta(days=1), 1, "d") == []
-    events = [(event, state) for _, event, state, _, _ in await callbacks.history(task_id)]
+    events = [(entry.event, entry.state) for entry in await callbacks.history(task_id)]
     assert events[-2:] == [("claimed", "dialing"), ("no_answer", "failed")]
 
 

@@ -61,7 +61,7 @@ async def test_three_abandons_of_one_number_make_one_task_with_each_request_in_i
         await call(detector, f"1.{n}", QUEUED, ended(EndCause.ABANDONED))
     [task] = await callbacks.list(CallbackFilter())
     assert task.reasons == ("abandoned",) and task.call_id == "1.0"
-    assert [(event, reason) for _, event, _, reason, _ in await callbacks.history(task.id)] == [
+    assert [(entry.event, entry.reason) for entry in await callbacks.history(task.id)] == [
         ("created", "abandoned"), ("merged", "abandoned"), ("merged", "abandoned")]
 
 
@@ -115,7 +115,7 @@ async def test_a_caller_answered_on_a_new_call_has_their_pending_task_satisfied(
     [task] = await callbacks.list(CallbackFilter())
     await call(detector, "5.2", QUEUED, ANSWERED, caller="860000002")   # national form of the same number
     assert (await callbacks.get(task.id)).state == "satisfied"
-    assert [(event, state) for _, event, state, _, _ in await callbacks.history(task.id)][-1] == ("satisfied",
+    assert [(entry.event, entry.state) for entry in await callbacks.history(task.id)][-1] == ("satisfied",
                                                                                               "satisfied")
     # a later need opens a new task: the satisfied one is closed
     await call(detector, "5.3", QUEUED, ended(EndCause.ABANDONED))

@@ -272,6 +272,6 @@ async def test_the_tries_of_a_dialer_that_stopped_renewing_are_taken_over_and_re
     own_call = next(o["ChannelId"] for o in sink.originates if o["Channel"] == "Local/101@agent-reach")
     assert (kept.state, kept.dial_call_id) == ("dialing", own_call)   # still its own try
     history = await callbacks.history(orphan_task)
-    assert ("taken_over", "dialing") in [(event, state) for _, event, state, _, _ in history]
+    assert ("taken_over", "dialing") in [(entry.event, entry.state) for entry in history]
     assert await alive.renew_and_take_over(now=later + dt.timedelta(seconds=60)) == 0   # renewed: not stale
     await alive.close()

@@ -121,4 +121,4 @@ async def test_a_task_for_an_employee_who_is_never_free_goes_to_their_competence
     assert CLIENT not in alert.message
     assert await dialer.dial_due() == [waiting]   # a colleague of the same competence calls back now
     await settle(dialer)
-    assert [event for _, event, _, _, _ in await callbacks.history(waiting)][:2] == ["created", "escalated"]
+    assert [entry.event for entry in await callbacks.history(waiting)][:2] == ["created", "escalated"]

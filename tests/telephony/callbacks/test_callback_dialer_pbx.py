@@ -54,7 +54,7 @@ async def test_an_abandoned_caller_is_called_back_agent_first_and_the_task_is_do
 
     produced = finished.dial_call_id
     assert produced and finished.attempts == 1 and finished.agent
-    events = [(event, state) for _, event, state, _, _ in history]
+    events = [(entry.event, entry.state) for entry in history]
     assert events[0] == ("created", "pending") and ("claimed", "dialing") in events and events[-1] == ("answered",
                                                                                                          "done")
     # agent first: the agent's phone rang (and answered) before the client's phone was dialled
@@ -117,7 +117,7 @@ async def test_an_agreed_time_survives_the_numbers_answered_call_and_is_dialled_
         await until(settled, timeout=15)
         kept = await callbacks.get(promise.task_id)
         assert (kept.state, kept.extension, kept.agreed_at) == ("pending", "102", agreed_at)
-        assert "satisfied" not in [event for _, event, _, _, _ in await callbacks.history(promise.task_id)]
+        assert "satisfied" not in [entry.event for entry in await callbacks.history(promise.task_id)]
 
     tolerance = dt.timedelta(seconds=first.service.profile.callbacks.agreed_time_tolerance_seconds)
     async with pbx.events() as log, running_service(pbx, tmp_path, profile=profile_path, dialer=True) as second:

@@ -22,7 +22,7 @@ async def test_a_request_creates_a_pending_task_with_its_reason_and_due_time(cal
     assert (task.number, task.state, task.reasons, task.attempts) == (NUMBER, "pending", ("hold_refused",), 0)
     assert abs(task.due_at - due) < dt.timedelta(seconds=1) and task.due_at.tzinfo is not None
     assert (task.call_id, task.queue, task.extension) == ("1.1", "general_info", None)
-    assert [event for _, event, _, _, _ in await callbacks.history(task_id)] == ["created"]
+    assert [entry.event for entry in await callbacks.history(task_id)] == ["created"]
 
 
 async def test_one_open_recovery_task_per_number_reasons_merged_the_earlier_due_time_kept(callbacks):
@@ -36,7 +36,7 @@ async def test_one_open_recovery_task_per_number_reasons_merged_the_earlier_due_
     assert task.reasons == ("hold_refused", "missed")        # each reason once, in the order asked
     assert abs(task.due_at - (now + dt.timedelta(minutes=1))) < dt.timedelta(seconds=1)
     assert (task.queue, task.promise) == ("employers", False)
-    assert [event for _, event, _, _, _ in await callbacks.history(first)] == ["created", "merged", "merged"]
+    assert [entry.event for entry in await callbacks.history(first)] == ["created", "merged", "merged"]
 
 
 @pytest.mark.parametrize("promise", ["agreed_time", "message", "qa_correction"])
