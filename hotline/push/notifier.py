@@ -201,7 +201,10 @@ class PushNotifier:
         nothing changes for ``AGE_OUT_EVERY`` seconds, calls the tracker no longer has are aged out."""
         while True:
             try:
-                await asyncio.wait_for(self._queue_state_due.wait(), AGE_OUT_EVERY)
+                # asyncio.timeout, not wait_for: on Python 3.11 wait_for can swallow the task's own cancellation
+                # when the event is set at the same moment, and the service's stop would then wait for ever
+                async with asyncio.timeout(AGE_OUT_EVERY):
+                    await self._queue_state_due.wait()
             except TimeoutError:
                 if not self.age_out_calls():
                     continue

@@ -277,7 +277,8 @@ async def run_wrapup_timer(tracker: AgentTracker, publish: Callable[[DomainEvent
         deadline = tracker.next_deadline()
         timeout = None if deadline is None else max(0.0, (deadline - clock()).total_seconds())
         try:
-            await asyncio.wait_for(wake.wait(), timeout)
+            async with asyncio.timeout(timeout):   # not wait_for: on 3.11 it can swallow this task's cancellation
+                await wake.wait()
         except TimeoutError:
             pass
         wake.clear()

@@ -272,3 +272,19 @@ async def test_callback_assigned_goes_to_the_rung_agent_with_why_when_and_histor
     finally:
         for client in (agent, other, supervisor):
             await client.stop()
+
+
+async def test_the_queue_state_task_stops_when_cancelled_even_as_a_change_arrives(db_engine):
+    """A stop must never wait for ever: cancelling the task while its event is being set must end it (Python
+    3.11's wait_for could swallow such a cancellation; the service's stop then hung)."""
+    push = push_setup.setup(EventBus(), db_engine, load_profile("lt-employment-1883"), hub=PushHub())
+    notifier = push.notifier
+    notifier.queue_state_interval = 0
+    for _ in range(2000):
+        task = asyncio.create_task(notifier.run_queue_state())
+        await asyncio.sleep(0)
+        notifier._queue_state_due.set()
+        task.cancel()
+        done, _ = await asyncio.wait([task], timeout=1)
+        assert done, "the cancelled task kept running"
+    await push.close()
