@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import pytest
 
+from telephony.ami.channels import extension_of
 from tests.service_fixture import until
 
 pytestmark = pytest.mark.pbx
@@ -54,11 +55,14 @@ async def test_a_conversation_cut_on_the_agents_side_gets_a_dropped_task(pbx, ho
     service = hotline_service.service
     async with pbx.events() as log:
         cut = await pbx.originate(service.profile.public_number, AGENT_SIDE_CALLER, talk=60)
-        await log.wait_for("AgentConnect", Linkedid=cut.uniqueid)
+        connect = await log.wait_for("AgentConnect", Linkedid=cut.uniqueid)
+        # the phone of the agent who answered (under load the queue may have rung another one first)
+        answering = f"PJSIP/sim{extension_of(connect['Interface'])}-"
         phone = await log.wait_until(lambda e: e.get("Event") == "DialBegin" and e.get("Linkedid") == cut.uniqueid
-                                     and e.get("DestChannel", "").startswith("PJSIP/sim"), "the agent's phone")
+                                     and e.get("DestChannel", "").startswith(answering), "the agent's phone")
         # the agent's phone (or its network) goes away mid-conversation; the caller is still there
-        await pbx.action(Action="Hangup", Channel=phone["DestChannel"], Cause=str(NETWORK_OUT_OF_ORDER))
+        cut_off = await pbx.action(Action="Hangup", Channel=phone["DestChannel"], Cause=str(NETWORK_OUT_OF_ORDER))
+        assert cut_off.get("Response") == "Success", cut_off
         await log.wait_for("Hangup", Uniqueid=cut.uniqueid)
 
     async def dropped() -> list[dict]:
