@@ -69,11 +69,11 @@ async def test_a_conversation_cut_on_the_agents_side_gets_a_dropped_task(pbx, ho
         _, tasks = await hotline_service.get("/api/callbacks?reason=dropped")
         return [task for task in tasks if task["number"] == AGENT_SIDE_CALLER]
 
+    call = await hotline_service.wait_call(cut.uniqueid, lambda call: call["state"] == "ended")
+    assert call["ended_cause"] == "dropped", call["states"]   # the call model's view first: clearer when it fails
     await until(lambda: _nonempty(dropped()), timeout=30)
     [task] = await dropped()
     assert task["call_id"] == cut.uniqueid
-    call = await hotline_service.wait_call(cut.uniqueid, lambda call: call["state"] == "ended")
-    assert call["ended_cause"] == "dropped"
 
 
 async def test_an_anonymous_caller_who_abandons_gets_no_task_and_the_reason_is_recorded(pbx, hotline_service):
