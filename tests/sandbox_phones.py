@@ -14,6 +14,7 @@ from hotline.pbx.network import PEER_ENDPOINT
 NETWORK_CALLERS = "network-callers"      # the network's caller context (docker/asterisk-sandbox/network)
 NETWORK_FAMILY = "network"               # its AstDB: network/talk, network/ring, network/phone/<number>
 NETWORK_PHONES_FAMILY = f"{NETWORK_FAMILY}/phone"
+REREGISTER_SECONDS = 25.0                # a PJSIPRegister takes effect 1-10 s later, then a digest round trip
 
 
 @dataclass(frozen=True)
@@ -90,7 +91,9 @@ class SandboxPhones:
     async def _register_again(self, ext: str) -> None:
         await self.network._expect_success(Action="PJSIPRegister", Registration=desk_phones.endpoint(ext))
         self._unregistered.discard(ext)
-        await self.wait_device(desk_phones.endpoint(ext), "NOT_INUSE")
+        # PJSIPRegister schedules the REGISTER 1-10 s later (res_pjsip_outbound_registration spreads registrations
+        # with a random delay), then the digest challenge adds a round trip: wait well past those 10 s
+        await self.wait_device(desk_phones.endpoint(ext), "NOT_INUSE", timeout=REREGISTER_SECONDS)
 
     async def wait_desk_phones(self, timeout: float = 30.0) -> None:
         """Until every desk phone is registered (after a start: the network registers them within a second)."""
@@ -102,9 +105,13 @@ class SandboxPhones:
         return reply.get("Value", "")
 
     async def wait_device(self, endpoint: str, state: str, timeout: float = 10.0) -> None:
-        async with asyncio.timeout(timeout):
-            while await self.device_state(endpoint) != state:
-                await asyncio.sleep(0.1)   # device state is polled: no event for a Getvar
+        seen = ""
+        try:
+            async with asyncio.timeout(timeout):
+                while (seen := await self.device_state(endpoint)) != state:
+                    await asyncio.sleep(0.1)   # device state is polled: no event for a Getvar
+        except TimeoutError:
+            raise TimeoutError(f"PJSIP/{endpoint} still {seen or 'unknown'} after {timeout:g} s, not {state}") from None
 
     async def reset_network(self) -> None:
         """(On the network instance) every call hung up, every phone back to answering."""

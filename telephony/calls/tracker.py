@@ -40,8 +40,8 @@ class TrackedCall:
     abandoned: bool = False
     caller_cause: int | None = None
     caller_cause_text: str = ""
-    # a failure cause on the agent's side (any channel but the caller's, after the answer, while the caller is
-    # still there): an agent's phone or network failing cuts the call too
+    # a failure cause on the agent's side (any channel but the caller's, after the answer): an agent's phone or
+    # network failing cuts the call too
     agent_side_cause: int | None = None
     agent_side_cause_text: str = ""
     torn_down_by_pbx_shutdown: bool = False
@@ -220,7 +220,10 @@ class CallTracker:
         if leg_of(event.get("Channel") or "") == call.caller_leg:
             if call.caller_cause is None:   # the first half of the caller's leg to hang up carries the real cause
                 call.caller_cause, call.caller_cause_text = cause, event.get("Cause-txt") or ""
-        elif call.answered and call.caller_cause is None and call.agent_side_cause is None and is_failure(cause):
+        elif call.answered and call.agent_side_cause is None and is_failure(cause):
+            # whichever leg's Hangup comes first: the caller's leg leaves the bridge in its own thread and may hang
+            # up before the failed agent leg's Hangup is published. A normal caller hang-up hands the agent's leg
+            # its own cause (normal clearing), so a failure here is the agent's side failing.
             call.agent_side_cause, call.agent_side_cause_text = cause, event.get("Cause-txt") or ""
         if call.channels:
             return []

@@ -69,6 +69,16 @@ def test_answered_call_cut_on_the_agents_side_is_dropped_and_a_normal_end_comple
     assert states(run(CallTracker(), queue_call()))[-1] == (CallState.ENDED, EndCause.COMPLETED)
 
 
+def test_an_agent_side_cut_is_dropped_whichever_hangup_asterisk_publishes_first():
+    """The caller's leg leaves the bridge in its own thread and may hang up (normally) before the failed agent leg's
+    Hangup is published: the failure on the agent's side still makes the conversation dropped."""
+    failed_agent = ev("Hangup", 7.5, **chan("1.3", "1.1", context="sandbox-agents", exten="101"), Cause="38",
+                      **{"Cause-txt": "Network out of order"})
+    events = [e for e in queue_call() if not (e.get("Event") == "Hangup" and e.get("Uniqueid") == "1.3")]
+    out = run(CallTracker(), events + [failed_agent])
+    assert states(out)[-1] == (CallState.ENDED, EndCause.DROPPED)
+
+
 def test_ring_no_answer_returns_to_queue_and_late_ring_after_answer_is_ignored():
     inbound = chan("1.2", "1.1", context="from-pstn", exten="1883")
     events = queue_call()[:7] + [
