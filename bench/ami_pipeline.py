@@ -1,20 +1,24 @@
-"""Benchmark: AMI events/s through hotline's full pipeline vs. bare panoramisk, on one replayed stream, in one run.
+"""Benchmark: AMI events/s through the whole service, as ``hotline run`` wires it, vs. bare panoramisk, on one
+replayed stream of recorded real traffic, in one run.
 
-    .venv/bin/python bench/ami_pipeline.py                  # about 1.5 minutes on 2 cores; rewrites BENCHMARKS.md
+    .venv/bin/python bench/ami_pipeline.py                  # a few minutes on 2 cores; rewrites BENCHMARKS.md
     .venv/bin/python bench/ami_pipeline.py --events 50000 --repeat 1 --memory-events 0 --no-write   # a quick look
 
 A loopback replay server (``bench/ami_replay.py``, in its own process so it does not share the measured event
-loop) streams the recorded sandbox traffic (``bench/data/ami_stream.txt``) N times, each repetition with its own
-channel ids, then a ``UserEvent: BenchEnd`` marker. The same stream and count go, in turn, to
+loop) streams the recorded sandbox traffic (``bench/data/ami_stream.txt``: abandons, ring-outs, answers, direct
+lines) N times, each repetition with its own channel ids and callers, then a ``UserEvent: BenchEnd`` marker. The
+same stream and count go, in turn, to
 - bare panoramisk: ``Manager`` + ``register_event('*', counter)`` — parsing and dispatch only: the peer;
-- the pipeline as ``hotline.service`` wires it: ``AmiClient`` → ``CallEventHandler`` (``CallTracker``) →
-  ``EventBus`` → ``CallStoreWriter``, on SQLite (temp file) and on PostgreSQL (a fresh ``hotline_bench_<pid>``
-  database, dropped afterwards).
-A rate is events / seconds from the first event delivered to the end marker fully processed: for the pipeline,
-the marker seen after the handler, then ``bus.drain()`` and ``writer.flush()``, so every row is committed
-(checked: ``calls`` rows = calls per repetition × repetitions). Then one longer run per database samples RSS
-every 100 k events. Targets (issue 3): pipeline ≥ 50 % of bare panoramisk's events/s on both databases; memory
-flat over 1 M events. ``bench/ami_pipeline_report.py`` turns the figures into the BENCHMARKS.md section.
+- the whole service (``bench/whole_service.py``: ``hotline.service.build_service`` and ``start()``, so every part
+  and bus subscriber — call model and store, ring meter, agents and ring-out enforcement, callback detection and
+  the dialer, messages, IVR server, push with WebSocket clients connected, metrics, web server), on SQLite (temp
+  file) and on PostgreSQL (a fresh ``hotline_bench_<pid>`` database, dropped afterwards).
+A rate is events / seconds from the first event delivered to everything the events caused committed: the end
+marker seen after every AMI handler, then ``service.settle()`` (every bus subscriber served, every batch written).
+What was committed (calls, states, rings, callback tasks and their history, skips) is checked against a one-
+repetition calibration run × repetitions. Then one longer run per database samples RSS every 100 k events.
+Targets (issue 11): the service keeps ≥ 50 % of bare panoramisk's events/s on both databases; memory flat over
+1 M events. ``bench/ami_pipeline_report.py`` turns the figures into the BENCHMARKS.md section.
 """
 from __future__ import annotations
 
@@ -38,34 +42,19 @@ sys.path.insert(0, str(ROOT))
 import asyncpg  # noqa: E402
 from panoramisk import Manager  # noqa: E402
 from panoramisk.message import Message  # noqa: E402
-from sqlalchemy import func, select  # noqa: E402
 
 from bench.ami_pipeline_report import SAMPLE_EVERY, Run, describe, report, write_report  # noqa: E402
+from bench.ami_replay import START_ACTION, load_template, repetition, serve_forever  # noqa: E402
 from bench.report import REPORT  # noqa: E402
-from bench.ami_replay import START_ACTION, load_template, serve_forever  # noqa: E402
-from core.bus import EventBus  # noqa: E402
-from core.db import make_engine  # noqa: E402
-from core.deps import Dependencies  # noqa: E402
+from bench.screen_pop import run_clients  # noqa: E402
+from bench.whole_service import Committed, bench_settings, client_tokens, committed, running_service  # noqa: E402
 from core.events import CallOffered  # noqa: E402
-from core.policy import load_profile  # noqa: E402
-from core.settings import Settings  # noqa: E402
-from directory import setup as directory_setup  # noqa: E402
-from hotline import migrate  # noqa: E402
-from telephony import setup as telephony_setup  # noqa: E402
-from telephony.ami import AmiClient, AmiConfig  # noqa: E402
-from telephony.calls.models import CallRow  # noqa: E402
 from telephony.calls.setup import INBOUND_CONTEXTS  # noqa: E402
 from telephony.calls.tracker import CallTracker  # noqa: E402
 
 PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
 BACKENDS = {"sqlite": "SQLite", "postgresql": "PostgreSQL"}
 STREAM = ROOT / "bench" / "data" / "ami_stream.txt"
-
-
-async def _after_resync(handler, ami: AmiClient) -> None:
-    while handler.resyncs == 0:
-        await asyncio.sleep(0.01)
-    await ami.action(dict(START_ACTION))
 
 
 def rss_mb() -> float:
@@ -76,7 +65,7 @@ def rss_mb() -> float:
 def calls_per_repetition(template: bytes) -> int:
     """Hotline calls in one repetition of the stream, found by running the call tracker over it offline."""
     tracker = CallTracker(INBOUND_CONTEXTS)
-    text = template.replace(b"R@@", b"r0.").decode()
+    text = repetition(template, 0).decode()
     offered = sum(isinstance(e, CallOffered) for part in text.split("\r\n\r\n") if part.strip()
                   for e in tracker.handle(Message.from_line(part.strip())))
     assert not tracker.calls, "the recorded stream must end with every call hung up"
@@ -145,45 +134,49 @@ class EndProbe:
             self.done.set_result(None)
 
 
-async def run_pipeline(name: str, url: str, port: int, timeout: float) -> Run:
-    """The pipeline as ``hotline.service`` wires it, on a freshly migrated database at ``url``."""
+class Clients:
+    """The WebSocket clients (agents and supervisors) in their own process, connected before the stream starts."""
+
+    def __init__(self, url: str, tokens: list[str]) -> None:
+        self.parent, child = multiprocessing.get_context("fork").Pipe()
+        self.process = multiprocessing.get_context("fork").Process(target=run_clients, args=(url, tokens, child),
+                                                                    daemon=True)
+
+    async def start(self) -> None:
+        self.process.start()
+        assert await asyncio.get_running_loop().run_in_executor(None, self.parent.recv) == "ready"
+
+    async def stop(self) -> None:
+        self.parent.send("stop")
+        await asyncio.get_running_loop().run_in_executor(None, self.parent.recv)   # what they received
+        self.process.join(5)
+
+
+async def run_pipeline(name: str, url: str, port: int, timeout: float, clients: tuple[int, int]) -> Run:
+    """The whole service (``bench/whole_service.py``) on a freshly migrated database at ``url``."""
     run = Run(name)
-    await migrate.upgrade(url)
-    engine = make_engine(url)
-    bus = EventBus()
-    ami = AmiClient(AmiConfig("127.0.0.1", port, "bench", "bench"))  # the service's defaults otherwise
-    settings = Settings()
-    deps = Dependencies(settings, load_profile(settings.profile), bus, engine, ami)
-    telephony = await telephony_setup(deps, directory_setup(deps))
-    probe = EndProbe(run)
-    ami.on_event(probe)
-
-    async def start_stream(_reconnect: bool) -> None:
-        # the resync runs beside the event stream: start the flood once it is done, as a PBX's traffic would
-        # not wait for it either but is far smaller than this replay
-        asyncio.create_task(_after_resync(telephony.calls.handler, ami))
-
-    ami.on_connected(start_stream)
-    gc.collect()
-    run.rss_mb.append(rss_mb())
-    try:
-        await bus.start()
-        await ami.start()
-        await asyncio.wait_for(probe.done, timeout)
-        await bus.drain()
-        await telephony.calls.writer.flush()
-        run.seconds = time.perf_counter() - probe.first
-        run.rss_mb.append(rss_mb())
-        tracker = telephony.calls.tracker
-        run.leftovers = (len(tracker.calls), len(tracker.channel_linkedid))
-        run.read_pauses = ami.stats.read_pauses
-        async with engine.connect() as conn:
-            run.rows = (await conn.execute(select(func.count()).select_from(CallRow))).scalar_one()
-    finally:
-        await ami.stop()
-        await bus.stop()
-        await telephony.close()
-        await engine.dispose()
+    with tempfile.TemporaryDirectory(prefix="hotline-bench-") as tmp:
+        async with running_service(bench_settings(Path(tmp), url, port)) as service:
+            sockets = Clients(f"{service.base_url}/ws", await client_tokens(service.engine, *clients))
+            await sockets.start()
+            probe = EndProbe(run)
+            service.ami.on_event(probe)   # after every handler of the service: sees the marker once they have
+            before = await committed(service)
+            gc.collect()
+            run.rss_mb.append(rss_mb())
+            try:
+                await service.ami.action(dict(START_ACTION))
+                await asyncio.wait_for(probe.done, timeout)
+                await service.settle()
+                run.seconds = time.perf_counter() - probe.first
+                run.rss_mb.append(rss_mb())
+            finally:
+                await sockets.stop()
+            tracker = service.telephony.calls.tracker
+            run.leftovers = (len(tracker.calls), len(tracker.channel_linkedid))
+            run.read_pauses = service.ami.stats.read_pauses
+            run.committed = await committed(service) - before
+            run.bus_failures = sum(stats.failed + stats.dropped for stats in service.bus.stats().values())
     return run
 
 
@@ -204,10 +197,11 @@ async def with_database(backend: str, work) -> Run:
         await admin.close()
 
 
-async def measure_pipeline(backend: str, port: int, events: int) -> Run:
-    name = f"pipeline, {BACKENDS[backend]}"
+async def measure_pipeline(backend: str, port: int, events: int, args) -> Run:
+    name = f"service, {BACKENDS[backend]}"
+    clients = (args.agents, args.supervisors)
     try:
-        run = await with_database(backend, lambda url: run_pipeline(name, url, port, timeout_for(events)))
+        run = await with_database(backend, lambda url: run_pipeline(name, url, port, timeout_for(events), clients))
     except Exception as exc:  # e.g. PostgreSQL unreachable: say so in the report, keep the other figures
         run = Run(name, error=f"{type(exc).__name__}: {exc}")
     print(f"  {run.name}: {describe(run)}", flush=True)
@@ -215,22 +209,26 @@ async def measure_pipeline(backend: str, port: int, events: int) -> Run:
 
 
 def timeout_for(events: int) -> float:
-    return 60 + events / 2_000  # far beyond any sane rate: a hang ends the benchmark instead of stalling it
+    return 60 + events / 1_000  # far beyond any sane rate: a hang ends the benchmark instead of stalling it
 
 
-async def main(args, rate_port: int, memory_port: int | None) -> None:
+async def main(args, ports: dict[str, int]) -> None:
+    calibration = await measure_pipeline("sqlite", ports["calibration"], args.per_rep + 1, args)
+    args.per_rep_committed = calibration.committed or Committed()
+    print(f"one repetition commits: {args.per_rep_committed.describe()}", flush=True)
     print(f"rate: {args.events:,} events per run, {args.repeat} rounds", flush=True)
     rates: dict[str, list[Run]] = {key: [] for key in ["bare", *args.backends]}
     for _round in range(args.repeat):
-        bare = await run_bare(rate_port, timeout_for(args.events))
+        bare = await run_bare(ports["rate"], timeout_for(args.events))
         print(f"  {bare.name}: {describe(bare)}", flush=True)
         rates["bare"].append(bare)
         for backend in args.backends:
-            rates[backend].append(await measure_pipeline(backend, rate_port, args.events))
+            rates[backend].append(await measure_pipeline(backend, ports["rate"], args.events, args))
     memory = []
-    if memory_port is not None:
+    if "memory" in ports:
         print(f"memory: {args.memory_events:,} events per run", flush=True)
-        memory = [await measure_pipeline(backend, memory_port, args.memory_events) for backend in args.backends]
+        memory = [await measure_pipeline(backend, ports["memory"], args.memory_events, args)
+                  for backend in args.backends]
     section = report(args, rates, memory)
     print("\n" + section.split("\n", 3)[3].rsplit("\n", 1)[0])
     if args.write:
@@ -245,6 +243,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--memory-events", type=int, default=1_000_000, help="events of the memory runs; 0 = skip")
     parser.add_argument("--repeat", type=int, default=3, help="rounds of rate runs; the report gives medians")
     parser.add_argument("--backends", default="sqlite,postgresql", help="comma-separated: sqlite,postgresql")
+    parser.add_argument("--agents", type=int, default=8, help="agents' WebSocket clients (softphone panes)")
+    parser.add_argument("--supervisors", type=int, default=2, help="supervisors' WebSocket clients (wallboards)")
     parser.add_argument("--no-write", dest="write", action="store_false", help="print only; keep BENCHMARKS.md")
     args = parser.parse_args(argv)
     args.backends = [b.strip() for b in args.backends.split(",") if b.strip()]
@@ -263,12 +263,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 if __name__ == "__main__":
     logging.basicConfig(level=logging.ERROR)  # the expected "connection lost: client stopped" is not news
     arguments = parse_args()
-    servers = [start_replay(arguments.events - 1)]
+    totals = {"calibration": arguments.per_rep, "rate": arguments.events - 1}
     if arguments.memory_events:
-        servers.append(start_replay(arguments.memory_events - 1))
+        totals["memory"] = arguments.memory_events - 1
+    servers = {name: start_replay(total) for name, total in totals.items()}
     try:
-        asyncio.run(main(arguments, servers[0][1], servers[1][1] if len(servers) > 1 else None))
+        asyncio.run(main(arguments, {name: port for name, (_process, port) in servers.items()}))
     finally:
-        for process, _port in servers:
+        for process, _port in servers.values():
             process.kill()
             process.join()

@@ -1,6 +1,8 @@
 """A loopback AMI server that replays a recorded event stream as fast as the client reads it (benchmarks only).
 
-The recorded stream's channel ids get a per-repetition prefix, so N repetitions are N different sets of calls.
+The recorded stream's channel ids get a per-repetition prefix, so N repetitions are N different sets of calls, and
+its callers' numbers (``+3706999xxxx``, ``bench/record_ami_stream.py``) a per-repetition middle part, so they are
+different callers too (1,000 repetitions apart, the same callers call again).
 It answers Login, Ping and the resync list actions (empty lists) like Asterisk. It streams when the client asks
 with the real AMI action ``Action: UserEvent`` / ``UserEvent: BenchStart`` (not right after Login: the stream is
 written far ahead of the client's reads, so replies to the client's post-login resync would queue behind
@@ -15,6 +17,7 @@ import socket
 from collections.abc import Awaitable, Callable
 
 ID_FIELDS = re.compile(rb"^(Uniqueid|Linkedid|DestUniqueid|DestLinkedid): ", re.MULTILINE | re.IGNORECASE)
+CALLER_NUMBER = re.compile(rb"(370)6999(?=\d{4})")   # the recorded callers' numbers: +3706999 and four digits
 END_MARKER = b"Event: UserEvent\r\nUserEvent: BenchEnd\r\n\r\n"
 START_ACTION = {"Action": "UserEvent", "UserEvent": "BenchStart"}  # what a client sends to start the stream
 LIST_ACTIONS = {b"coreshowchannels": b"CoreShowChannelsComplete", b"status": b"StatusComplete",
@@ -25,8 +28,13 @@ def load_template(path: str) -> tuple[bytes, int]:
     """The recorded stream with a placeholder before every channel id, and its number of events."""
     raw = open(path, "rb").read().replace(b"\r\n", b"\n").replace(b"\n", b"\r\n")
     messages = [m for m in raw.split(b"\r\n\r\n") if m.startswith(b"Event:")]
-    body = b"".join(ID_FIELDS.sub(rb"\1: R@@", m) + b"\r\n\r\n" for m in messages)
+    body = b"".join(CALLER_NUMBER.sub(rb"\g<1>6Q@@", ID_FIELDS.sub(rb"\1: R@@", m)) + b"\r\n\r\n" for m in messages)
     return body, len(messages)
+
+
+def repetition(template: bytes, rep: int) -> bytes:
+    """Repetition ``rep`` of the stream: its own channel ids and callers."""
+    return template.replace(b"R@@", b"r%d." % rep).replace(b"Q@@", b"%03d" % (rep % 1000))
 
 
 def _fields(action: bytes) -> dict[bytes, bytes]:
@@ -83,7 +91,7 @@ async def _serve(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, tem
     async def stream() -> None:
         sent = rep = 0
         while sent < total:
-            writer.write(template.replace(b"R@@", b"r%d." % rep))
+            writer.write(repetition(template, rep))
             await writer.drain()
             sent += per_rep
             rep += 1

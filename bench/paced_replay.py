@@ -13,7 +13,7 @@ import socket
 import time
 from multiprocessing.connection import Connection
 
-from bench.ami_replay import END_MARKER, answer_actions, load_template
+from bench.ami_replay import END_MARKER, answer_actions, load_template, repetition
 
 TICK = 0.002   # seconds between writes: at 1,000 events/s, two events a write
 
@@ -43,7 +43,7 @@ async def _stream(writer: asyncio.StreamWriter, events: list[tuple[bytes, bool]]
         while sent < due:
             rep, index = divmod(sent, len(events))
             event, timed = events[index]
-            event = event.replace(b"R@@", b"r%d." % rep)
+            event = repetition(event, rep)
             if timed:
                 if chunk:
                     writer.write(b"".join(chunk))

@@ -41,14 +41,14 @@ from aiohttp import web  # noqa: E402
 from bench.ami_replay import START_ACTION  # noqa: E402
 from bench.paced_replay import serve  # noqa: E402
 from bench.report import REPORT, markers, write_section  # noqa: E402
+from bench.whole_service import EXTENSIONS, client_tokens  # noqa: E402
 from core.bus import EventBus  # noqa: E402
-from core.db import make_engine, make_sessionmaker  # noqa: E402
+from core.db import make_engine  # noqa: E402
 from core.deps import Dependencies  # noqa: E402
 from core.policy import load_profile  # noqa: E402
 from core.settings import Settings  # noqa: E402
 from directory import setup as directory_setup  # noqa: E402
 from hotline import migrate  # noqa: E402
-from hotline.auth.service import create_user  # noqa: E402
 from hotline.push import setup as push_setup  # noqa: E402
 from hotline.web import HotlineMetrics, WebDeps, create_app, ws  # noqa: E402
 from telephony import setup as telephony_setup  # noqa: E402
@@ -56,7 +56,6 @@ from telephony.ami import AmiClient, AmiConfig  # noqa: E402
 
 STREAM = ROOT / "bench" / "data" / "ami_stream.txt"
 START, END = markers("screen_pop")
-EXTENSIONS = ("101", "102", "103", "104")   # the queue members of the recorded stream
 TARGET_P99_MS = 50.0
 
 
@@ -91,19 +90,6 @@ def run_clients(url: str, tokens: list[str], control) -> None:
 
 
 # ---- the service side ------------------------------------------------------------------------------------------
-async def create_tokens(engine, agents: int, supervisors: int) -> list[str]:
-    tokens = []
-    async with make_sessionmaker(engine)() as session:
-        for n in range(agents):
-            _, token = await create_user(session, f"agent-{n}", "agent", extension=EXTENSIONS[n % len(EXTENSIONS)])
-            tokens.append(token)
-        for n in range(supervisors):
-            _, token = await create_user(session, f"supervisor-{n}", "supervisor")
-            tokens.append(token)
-        await session.commit()
-    return tokens
-
-
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -127,7 +113,7 @@ async def measure(args, ami_port: int, stamps_pipe) -> dict:
         await runner.setup()
         http_port = free_port()
         await web.TCPSite(runner, "127.0.0.1", http_port).start()
-        tokens = await create_tokens(engine, args.agents, args.clients - args.agents)
+        tokens = await client_tokens(engine, args.agents, args.clients - args.agents)
 
         parent, child = multiprocessing.get_context("fork").Pipe()
         clients = multiprocessing.get_context("fork").Process(

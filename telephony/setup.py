@@ -73,11 +73,17 @@ class Telephony:
         """No resync may publish into a stopping bus."""
         await self.calls.handler.close()
 
+    async def flush(self) -> None:
+        """Commit what the bus subscribers have buffered (after ``bus.drain()``)."""
+        await self.calls.writer.flush()
+        await self.callbacks.detector.flush()
+
     async def close(self) -> None:
         await self.calls.handler.close()
         await self.hours.close()
         await self.agents.close()
         await self.calls.writer.close()
+        await self.callbacks.detector.close()
 
 
 def members_by_queue(agents: Iterable[AgentView]) -> dict[str, set[str]]:

@@ -138,6 +138,10 @@ class PushHub:
         """``greeter(client)`` yields messages every new client receives first (if the audience includes it)."""
         self._greeters.append(greeter)
 
+    def reaches(self, audience: Audience) -> bool:
+        """Whether any connected client is in ``audience`` (nobody listening: nothing worth preparing)."""
+        return any(client.wants(audience) for client in self.clients.values())
+
     # -- publishing (never awaits) ---------------------------------------------------------------------------
     def publish(self, audience: Audience, push: Push) -> int:
         """Queue ``push`` for every client in ``audience``; returns how many. Encodes once per number view."""

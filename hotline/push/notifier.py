@@ -1,9 +1,10 @@
 """Turns domain events into push messages: one method per message type, each saying who receives it.
 
-Two bus subscribers feed it (see ``hotline.push.setup``), so the database lookups of a screen pop never hold up
-the live supervisor messages: ``screen_pops`` (CallOffered, RingStarted, CallStateChanged) and ``live``
-(everything supervisors watch). Adding a message type later (``callback_assigned``, ``message``) is one method
-here plus its event in the subscription table.
+Two bus subscribers feed it (see ``hotline.push.setup``): ``screen_pops`` (CallOffered, RingStarted,
+CallStateChanged, CallbackAssigned) and ``live`` (everything supervisors watch). A screen pop goes out at once, from
+what is in memory, and only to a phone whose agent has a socket open; the caller's history follows it as
+``screen_pop_history``, looked up off the pop's path (``hotline.push.history``). Adding a message type is one
+method here plus its event in the subscription table.
 """
 from __future__ import annotations
 
@@ -28,6 +29,7 @@ from core.events import (
     SlaAlert,
 )
 from core.policy import PolicyProfile
+from hotline.push.history import HistoryLookups, Lookup
 from hotline.push.hub import Audience, Client, Push, PushHub
 from hotline.push.queue_view import MembersProvider, QueueView
 from telephony import caller_of, follow_ups, previous_contacts
@@ -59,6 +61,7 @@ class PushNotifier:
         self.queue_state_interval = queue_state_interval   # at most 1 / interval queue_state messages a second
         self._callers: dict[str, str] = {}                 # call id -> caller number, while the call lasts
         self._queue_state_due = asyncio.Event()
+        self.histories = HistoryLookups(self.screen_pop_history)
         hub.on_connect(self.greet)
 
     # -- bus subscribers -------------------------------------------------------------------------------------
@@ -66,7 +69,7 @@ class PushNotifier:
         if isinstance(event, CallOffered):
             self._callers[event.call_id] = event.caller
         elif isinstance(event, RingStarted):
-            await self.screen_pop(event)
+            self.screen_pop(event)
         elif isinstance(event, CallbackAssigned):
             await self.callback_assigned(event)
         elif isinstance(event, CallStateChanged) and event.state is CallState.ENDED:
@@ -94,19 +97,30 @@ class PushNotifier:
         self._queue_state_due.set()
 
     # -- one method per message --------------------------------------------------------------------------------
-    async def screen_pop(self, ring: RingStarted) -> None:
-        """To the agent whose extension rings: who calls, about what, and their history with us."""
-        if not ring.extension:
+    def screen_pop(self, ring: RingStarted) -> None:
+        """To the agent whose extension rings, at once: who calls and about what. Nobody's socket open for the
+        extension: nothing to push, nothing to look up."""
+        audience = Audience.agent(ring.extension) if ring.extension else None
+        if audience is None or not self.hub.reaches(audience):
             return
-        caller, context = await self._client_context(self._callers.get(ring.call_id), ring.call_id, ring.at,
-                                                     f"screen pop of call {ring.call_id}")
-        self.hub.publish(Audience.agent(ring.extension), Push("screen_pop", {
+        number = self._callers.get(ring.call_id)
+        self.hub.publish(audience, Push("screen_pop", {
             "call_id": ring.call_id,
             "ring_id": ring.ring_id,
             "extension": ring.extension,
-            "caller": caller or None,
+            "caller": number or None,
             **self._queue_fields(ring.queue),
-            **context,
+        }, at=ring.at.isoformat(), personal=frozenset({"caller"})))
+        self.histories.ask(ring.extension, Lookup(ring, number))
+
+    async def screen_pop_history(self, lookup: Lookup) -> None:
+        """To the same agent, after the pop: the caller's history with us (``_client_context``)."""
+        ring = lookup.ring
+        caller, context = await self._client_context(lookup.number, ring.call_id, ring.at,
+                                                     f"screen pop history of call {ring.call_id}")
+        self.hub.publish(Audience.agent(ring.extension), Push("screen_pop_history", {
+            "call_id": ring.call_id, "ring_id": ring.ring_id, "extension": ring.extension,
+            "caller": caller or None, **context,
         }, at=ring.at.isoformat(), personal=frozenset({"caller"})))
 
     async def _client_context(self, number: str | None, call_id: str, at,

@@ -26,6 +26,7 @@ class Push:
 
     def start(self) -> None:
         self._tasks.append(asyncio.create_task(self.notifier.run_queue_state(), name="push-queue-state"))
+        self._tasks.append(asyncio.create_task(self.notifier.histories.run(), name="push-screen-pop-history"))
 
     async def close(self) -> None:
         for task in self._tasks:

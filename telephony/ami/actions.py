@@ -44,12 +44,12 @@ class PendingAction:
         (an event such as OriginateResponse sent before the reply): the caller dispatches it as an event."""
         if self.future.done():
             return False
-        if "response" in message:
+        if "Response" in message:
             return self._on_response(message)
         if not self.is_list:
             return False
-        event = message["event"] if "event" in message else ""
-        if event.endswith("Complete") or str(message.get("eventlist", "")).lower() == "complete":
+        event = message.get("Event") or ""
+        if event.endswith("Complete") or str(message.get("EventList", "")).lower() == "complete":
             self.future.set_result(self.events)
         else:
             self.events.append(message)

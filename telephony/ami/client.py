@@ -151,11 +151,11 @@ class AmiClient:
                         waiting = pending.get(action_id)
                         if waiting is not None and waiting.feed(message):
                             continue
-                if "event" in message:
+                if "Event" in message:
                     events += 1
                     enqueue(message)
-                    if message["event"] == "Shutdown":
-                        log.warning("AMI: PBX announced shutdown (restart=%s)", message.get("restart", "?"))
+                    if message["Event"] == "Shutdown":
+                        log.warning("AMI: PBX announced shutdown (restart=%s)", message.get("Restart", "?"))
                         reader.close("PBX shut down")
             except Exception as exc:  # e.g. a header repeated where one value is expected: skip that message
                 self.stats.parse_errors += 1

@@ -88,7 +88,7 @@ class EventDispatcher:
                         if result is not None:
                             await result
                     except Exception as exc:  # isolation: one subscriber's bug never stops the stream
-                        self._failed(handler, item.get("event", "?"), exc)
+                        self._failed(handler, item.get("Event", "?"), exc)
             if self._paused_reader is not None and len(queue) <= self._resume_at:
                 self._paused_reader.resume_reading()
                 self._paused_reader = None

@@ -1,4 +1,5 @@
-"""The AMI reader: turns the bytes of one TCP connection into panoramisk ``Message`` objects, safely.
+"""The AMI reader: turns the bytes of one TCP connection into messages, safely: events as ``AmiEvent`` dicts
+(``telephony.ami.event``, the hot path), replies to actions as panoramisk ``Message`` objects.
 
 Unlike panoramisk's own ``AMIProtocol.data_received`` it
 - decodes with an incremental UTF-8 decoder, so a character split across two reads is kept (invalid bytes
@@ -19,12 +20,14 @@ from panoramisk.actions import Action
 from panoramisk.ami_protocol import AMIProtocol
 from panoramisk.message import Message
 
+from telephony.ami.event import AmiEvent, parse_event
 from telephony.ami.models import AmiStats
 
 log = logging.getLogger(__name__)
 
 SEPARATOR = "\r\n\r\n"
 GREETING_PREFIX = "Asterisk Call Manager/"
+EVENT_PREFIX = "Event: "
 _GREETING_MAX = 256  # a greeting longer than this is not a greeting
 
 
@@ -32,7 +35,7 @@ class AmiReader(AMIProtocol):
     """One AMI connection. ``on_messages(reader, messages)`` gets every parsed message of a read, in order;
     ``on_lost(reader, reason)`` gets a human-readable reason once, when the connection ends for whatever cause."""
 
-    def __init__(self, on_messages: Callable[[AmiReader, list[Message]], None],
+    def __init__(self, on_messages: Callable[[AmiReader, list[AmiEvent | Message]], None],
                  on_lost: Callable[[AmiReader, str], None],
                  stats: AmiStats, max_message_chars: int) -> None:
         self._on_messages = on_messages
@@ -108,7 +111,7 @@ class AmiReader(AMIProtocol):
                 self.transport.resume_reading()
 
     # --- parsing -----------------------------------------------------------------------------------------
-    def _parse(self, text: str) -> list[Message]:
+    def _parse(self, text: str) -> list[AmiEvent | Message]:
         if self._discarding:
             text = self._skip_to_boundary(text)
             if not text:
@@ -130,10 +133,14 @@ class AmiReader(AMIProtocol):
             if len(part) > limit:
                 self._reject_oversized()
                 continue
-            part = part.strip()
-            if not part:
-                continue  # extra blank lines between messages are harmless
-            message = from_line(part)
+            # extra blank lines between messages are harmless; an event keeps its last header's empty value
+            part = part.lstrip()
+            if part.startswith(EVENT_PREFIX):
+                message = parse_event(part.rstrip("\r\n"))
+            elif part := part.rstrip():
+                message = from_line(part)
+            else:
+                continue
             if message is None:
                 self._stats.parse_errors += 1  # neither Event nor Response: garbage, skip it
             else:

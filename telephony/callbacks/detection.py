@@ -9,13 +9,16 @@ A durable bus subscriber. It remembers each live call's caller, dialled number a
 * cut by an outage (``lost_during_outage``: the PBX restarted or crashed, AMI or hotline was down) → by the last
   state known: answered → ``dropped``; queued, ringing, or on a direct line → ``missed`` (the caller did not
   choose to leave: the outage cut them off);
-* the call itself already asked for a callback (IVR offer, a message) → no second request;
+* the call itself already asked for a callback (IVR offer, a message) → no second request (the ledger checks);
 * no usable number (anonymous, withheld, malformed, not dialable under the profile) → no task; the reason is
   recorded in ``callback_skips`` for that call.
 
 An answered inbound call also settles the caller's pending tasks (``satisfied``): they got their conversation.
 Outbound calls (the dialer's callbacks) are the dialer's to settle: ignored here.
 Due times are moved into the profile's business hours and working days. Numbers are never logged.
+
+Deciding needs no database (but for a call from before this process); what is decided goes to the
+:class:`~telephony.callbacks.owed.CallbackLedger`, which writes many calls' decisions in one transaction.
 """
 from __future__ import annotations
 
@@ -30,6 +33,7 @@ from core.calendar import next_business_moment
 from core.events import CallbackReason, CallDirection, CallOffered, CallRelinked, CallState, CallStateChanged, EndCause
 from core.phone_numbers import profile_callback_number
 from core.policy import PolicyProfile
+from telephony.callbacks.owed import CallbackLedger, NotOwed, Owed, Settled
 from telephony.callbacks.service import CallbackService
 from telephony.calls.queries import get_call
 
@@ -37,7 +41,6 @@ log = logging.getLogger(__name__)
 
 ACTOR = "callback-detector"   # who the history says asked for (or settled) the task
 NO_USABLE_NUMBER = "no_usable_number"
-ALREADY_REQUESTED = "already_requested"   # the caller booked one during the call (IVR offer, message)
 CALLER_UNKNOWN = "caller_unknown"   # the call began before a restart and was never stored: nothing to call
 
 
@@ -57,7 +60,7 @@ CallLookup = Callable[[str], Awaitable[LiveCall | None]]
 class CallbackDetector:
     def __init__(self, callbacks: CallbackService, profile: PolicyProfile, *, lookup: CallLookup | None = None,
                  max_calls: int = 10_000) -> None:
-        self.callbacks = callbacks
+        self.ledger = CallbackLedger(callbacks, ACTOR)
         self.profile = profile
         self.lookup = lookup
         self.max_calls = max_calls
@@ -95,7 +98,7 @@ class CallbackDetector:
         if event.state is CallState.ANSWERED:
             number = profile_callback_number(call.caller, self.profile) if call else None
             if number is not None:
-                await self.callbacks.satisfy_open_tasks(number, call_id=event.call_id, actor=ACTOR)
+                await self.ledger.add(Settled(number, event.call_id))
         elif event.state is CallState.ENDED:
             await self._on_end(event, call)
 
@@ -129,18 +132,21 @@ class CallbackDetector:
         reason = self.reason_for(event, call)
         if reason is None:
             return
-        if call is None:
-            await self.callbacks.record_skip(event.call_id, reason, CALLER_UNKNOWN, at=event.at)
-            return
-        if await self.callbacks.requested_by_call(event.call_id):
-            await self.callbacks.record_skip(event.call_id, reason, ALREADY_REQUESTED, at=event.at)
-            return
-        number = profile_callback_number(call.caller, self.profile)
+        # whether the call booked a callback itself (the IVR's offer, a message) is the ledger's to check
+        number = profile_callback_number(call.caller, self.profile) if call is not None else None
         if number is None:
-            await self.callbacks.record_skip(event.call_id, reason, NO_USABLE_NUMBER, at=event.at)
+            why = CALLER_UNKNOWN if call is None else NO_USABLE_NUMBER
+            await self.ledger.add(NotOwed(event.call_id, reason, why, event.at))
             return
-        await self.callbacks.request_callback(number, reason, due_at=next_business_moment(event.at, self.profile),
-                                              call_id=event.call_id, queue=call.queue or event.queue, actor=ACTOR)
+        await self.ledger.add(Owed(number, reason, event.call_id, next_business_moment(event.at, self.profile),
+                                   call.queue or event.queue, event.at))
+
+    async def flush(self) -> None:
+        """Commit every decision made so far."""
+        await self.ledger.flush()
+
+    async def close(self) -> None:
+        await self.ledger.close()
 
 
 def stored_call_lookup(engine: AsyncEngine) -> CallLookup:

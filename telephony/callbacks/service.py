@@ -23,9 +23,10 @@ from core.clock import utcnow
 from core.db import for_update, locked_row, make_sessionmaker
 from core.events import OPEN_STATES, CallbackReason, CallbackState
 from telephony.callbacks.exceptions import CallbackNotFound
-from telephony.callbacks.models import (PROMISE_REASONS, SETTLED_BY_AN_ANSWERED_CALL, SYSTEM, CallbackFilter,
-                                        CallbackHistoryRow, CallbackSkip, CallbackSkipRow, CallbackTask,
-                                        CallbackTaskRow, HistoryEntry, audit_fields, history_row, priority, task_of)
+from telephony.callbacks.merging import merge_request, new_task, settle, settled_by_an_answered_call
+from telephony.callbacks.models import (PROMISE_REASONS, SYSTEM, CallbackFilter, CallbackHistoryRow, CallbackSkip,
+                                        CallbackSkipRow, CallbackTask, CallbackTaskRow, HistoryEntry, audit_fields,
+                                        history_row, task_of)
 
 log = logging.getLogger(__name__)
 
@@ -103,31 +104,19 @@ class CallbackService:
                                call_id: str | None, queue: str | None, extension: str | None,
                                now: dt.datetime, agreed_at: dt.datetime | None = None,
                                note: str | None = None, actor: str = SYSTEM) -> int:
-        promise = reason in PROMISE_REASONS
         row = None
-        if not promise:   # a promise is never merged: it keeps its own time and employee
+        if reason not in PROMISE_REASONS:   # a promise is never merged: it keeps its own time and employee
             stmt = select(CallbackTaskRow).where(CallbackTaskRow.number == number, ~CallbackTaskRow.promise,
                                                  CallbackTaskRow.state.in_(OPEN_STATES))
             row = await session.scalar(for_update(stmt, session.bind.dialect))   # the dialer may be updating it
         if row is None:
-            row = CallbackTaskRow(number=number, state=CallbackState.PENDING.value, reasons=[reason], due_at=due_at,
-                                  attempts=0, call_id=call_id, queue=queue, extension=extension, created_at=now,
-                                  updated_at=now, priority=priority([reason]), agreed_at=agreed_at, note=note,
-                                  promise=promise)
+            row = new_task(number, reason, due_at, call_id, queue, extension, now, agreed_at, note)
             session.add(row)
             await session.flush()
             event, before = "created", None
         else:
             before = audit_fields(row)
-            if reason not in row.reasons:
-                row.reasons = [*row.reasons, reason]   # a new list: JSON columns do not track in-place changes
-            row.due_at = min(row.due_at, due_at)        # the earlier promise wins
-            row.queue = row.queue or queue
-            row.extension = row.extension or extension
-            row.priority = priority(row.reasons)
-            row.agreed_at = agreed_at or row.agreed_at
-            row.note = note or row.note
-            row.updated_at = now
+            merge_request(row, reason, due_at, queue, extension, now, agreed_at, note)
             event = "merged"
         session.add(history_row(row, event, at=now, actor=actor, before=before, reason=reason, call_id=call_id))
         log.info("callback task %s %s (reason %s, call %s)", row.id, event, reason, call_id)
@@ -180,11 +169,10 @@ class CallbackService:
             # a row the dialer is claiming right now is its own: skipped
             rows = [row for row in (await session.scalars(for_update(stmt, session.bind.dialect,
                                                                      skip_locked=True))).all()
-                    if set(row.reasons) <= SETTLED_BY_AN_ANSWERED_CALL]
+                    if settled_by_an_answered_call(row)]
             for row in rows:
                 before = audit_fields(row)
-                row.state = CallbackState.SATISFIED.value
-                row.updated_at = now
+                settle(row, now)
                 session.add(history_row(row, "satisfied", at=now, actor=actor, before=before, call_id=call_id))
                 log.info("callback task %s satisfied by call %s", row.id, call_id)
             return [row.id for row in rows]

