@@ -1,8 +1,8 @@
 """A loopback AMI server that replays a recorded event stream as fast as the client reads it (benchmarks only).
 
 The recorded stream's channel ids get a per-repetition prefix, so N repetitions are N different sets of calls, and
-its callers' numbers (``+3706999xxxx``, ``bench/record_ami_stream.py``) a per-repetition middle part, so they are
-different callers too (1,000 repetitions apart, the same callers call again).
+its callers' numbers (``+37069990xxx``, ``bench/record_ami_stream.py``) a per-repetition middle part, so they are
+different callers too (10,000 repetitions apart, the same callers call again).
 It answers Login, Ping and the resync list actions (empty lists) like Asterisk. It streams when the client asks
 with the real AMI action ``Action: UserEvent`` / ``UserEvent: BenchStart`` (not right after Login: the stream is
 written far ahead of the client's reads, so replies to the client's post-login resync would queue behind
@@ -17,7 +17,8 @@ import socket
 from collections.abc import Awaitable, Callable
 
 ID_FIELDS = re.compile(rb"^(Uniqueid|Linkedid|DestUniqueid|DestLinkedid): ", re.MULTILINE | re.IGNORECASE)
-CALLER_NUMBER = re.compile(rb"(370)6999(?=\d{4})")   # the recorded callers' numbers: +3706999 and four digits
+# the recorded callers' numbers, +37069990 and three digits: the repetition's four digits replace "9990"
+CALLER_NUMBER = re.compile(rb"(3706)9990(?=\d{3})")
 END_MARKER = b"Event: UserEvent\r\nUserEvent: BenchEnd\r\n\r\n"
 START_ACTION = {"Action": "UserEvent", "UserEvent": "BenchStart"}  # what a client sends to start the stream
 LIST_ACTIONS = {b"coreshowchannels": b"CoreShowChannelsComplete", b"status": b"StatusComplete",
@@ -28,13 +29,13 @@ def load_template(path: str) -> tuple[bytes, int]:
     """The recorded stream with a placeholder before every channel id, and its number of events."""
     raw = open(path, "rb").read().replace(b"\r\n", b"\n").replace(b"\n", b"\r\n")
     messages = [m for m in raw.split(b"\r\n\r\n") if m.startswith(b"Event:")]
-    body = b"".join(CALLER_NUMBER.sub(rb"\g<1>6Q@@", ID_FIELDS.sub(rb"\1: R@@", m)) + b"\r\n\r\n" for m in messages)
+    body = b"".join(CALLER_NUMBER.sub(rb"\g<1>N@@@", ID_FIELDS.sub(rb"\1: R@@", m)) + b"\r\n\r\n" for m in messages)
     return body, len(messages)
 
 
 def repetition(template: bytes, rep: int) -> bytes:
     """Repetition ``rep`` of the stream: its own channel ids and callers."""
-    return template.replace(b"R@@", b"r%d." % rep).replace(b"Q@@", b"%03d" % (rep % 1000))
+    return template.replace(b"R@@", b"r%d." % rep).replace(b"N@@@", b"%04d" % (rep % 10_000))
 
 
 def _fields(action: bytes) -> dict[bytes, bytes]:

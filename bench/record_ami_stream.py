@@ -7,7 +7,7 @@ The benchmarks' stream is recorded on a sandbox instance of its own (started and
 running as ``hotline run`` does (IVR on; the callback dialer off, so the stream holds the callers' calls only):
 callers dial in through the trunk from the sandbox's network, go through the IVR (greeting, consent, menu key 0)
 to the queue, where the desk phones (hotline/pbx/desk_phones.py) answer, ring out or are too busy, so callers
-abandon; direct lines are answered and missed. Every caller's number is ``+3706999xxxx``: the replay gives each
+abandon; direct lines are answered and missed. Every caller's number is ``+37069990xxx``: the replay gives each
 repetition its own callers from it (``bench/ami_replay.py``).
 
 Each scenario is placed alone on an idle PBX and recorded from the first event to the last hangup, as the raw

@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import datetime as dt
+import weakref
 from collections.abc import AsyncIterator, Callable, Iterable
 from pathlib import Path
 from typing import Any, TypeVar
@@ -90,6 +91,9 @@ def _sqlite_file(url: URL) -> Path | None:
     return Path(database)
 
 
+SQLITE_CACHED_STATEMENTS = 4
+
+
 def _on_sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
     # WAL lets readers (web API) proceed while the call store writes; foreign keys are off by default in SQLite;
     # busy_timeout makes a second writer wait instead of failing at once.
@@ -110,8 +114,15 @@ def make_engine(url: str | URL, **engine_kwargs: Any) -> AsyncEngine:
         path = _sqlite_file(parsed)
         if path is not None:
             path.parent.mkdir(parents=True, exist_ok=True)
+        # a few prepared statements per connection, not sqlite3's 128: a batch's multi-row INSERT (below) is a large
+        # prepared program for every distinct row count, and 128 of them per connection held ~80 MB (issue 11)
+        engine_kwargs.setdefault("connect_args", {}).setdefault("cached_statements", SQLITE_CACHED_STATEMENTS)
         engine = create_async_engine(parsed, **engine_kwargs)
         event.listen(engine.sync_engine, "connect", _on_sqlite_connect)
+        # a batch of rows goes as multi-row INSERTs, not executemany: aiosqlite runs the statement in its own thread,
+        # and executemany takes the GIL back from the busy event loop for every row (a convoy: seconds per batch
+        # under load, with SQLite's write lock held); one statement per page of rows takes it once per page
+        engine.sync_engine.dialect.use_insertmanyvalues_wo_returning = True
         return engine
     if parsed.get_backend_name() == "postgresql":
         engine_kwargs.setdefault("pool_pre_ping", True)  # a restarted server must not break the next request
@@ -136,6 +147,24 @@ def is_transient_error(exc: BaseException) -> bool:
         return bool(exc.connection_invalidated) or state.startswith(_TRANSIENT_SQLSTATE_CLASSES) \
             or state in _TRANSIENT_SQLSTATES
     return isinstance(exc, OSError)
+
+
+_SQLITE_WRITE_LOCKS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def write_lock(engine: AsyncEngine) -> contextlib.AbstractAsyncContextManager:
+    """Held around a write transaction by the writers that run often (the call store, callback tasks).
+
+    SQLite takes one writer at a time: without this, two writers of this process meet inside SQLite, where the
+    second sleeps in its busy handler while the first needs several turns of a busy event loop to finish its
+    transaction, and each such wait makes the next longer. Queued here, in order, each transaction runs alone.
+    PostgreSQL locks rows, not the database: nothing to hold there."""
+    if engine.dialect.name != "sqlite":
+        return contextlib.nullcontext()
+    lock = _SQLITE_WRITE_LOCKS.get(engine.sync_engine)
+    if lock is None:
+        lock = _SQLITE_WRITE_LOCKS[engine.sync_engine] = asyncio.Lock()
+    return lock
 
 
 def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

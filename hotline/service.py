@@ -25,6 +25,7 @@ from core.policy import PolicyProfile, load_profile
 from core.settings import Settings
 from hotline import migrate
 from hotline.log_privacy import quiet_parameter_loggers
+from hotline.memory import limit_malloc_arenas
 from hotline.pbx.credentials import ami_credentials
 from hotline.pbx.paths import cdr_file, includes_dir, prompt_dirs
 from hotline.push import setup as push_setup
@@ -72,6 +73,7 @@ class HotlineService:
     bus: EventBus = field(default_factory=EventBus)
 
     async def start(self) -> None:
+        limit_malloc_arenas()   # before the database's worker threads (hotline.memory)
         quiet_parameter_loggers()
         url = self.settings.resolved_database_url()
         await migrate.upgrade(url)

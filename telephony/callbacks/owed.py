@@ -19,7 +19,7 @@ import logging
 from collections import Counter
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -143,24 +143,31 @@ class CallbackLedger:
 
 
 async def _apply(session: AsyncSession, decisions: list[Decision], actor: str, now: dt.datetime) -> Counter:
-    """Every decision, in order, in ``session``'s transaction; how many tasks were created, merged, satisfied."""
+    """Every decision, in order, in ``session``'s transaction; how many tasks were created, merged, satisfied.
+
+    Decided in memory, then written in bulk (Core executemany; the ORM would insert each new row on its own to
+    learn its id: a database round trip per task, with SQLite's write lock held throughout): the new tasks in one
+    INSERT and one SELECT for their ids, the history and the skips in one INSERT each; only stored tasks that changed
+    are updated one by one."""
     owed = [d for d in decisions if isinstance(d, Owed)]
     booked = await _already_requested(session, [d.call_id for d in owed])
     open_tasks = await _open_recovery_tasks(session, {d.number for d in decisions if not isinstance(d, NotOwed)})
     outcome: Counter = Counter()
+    created: list[CallbackTaskRow] = []   # new tasks, not in the session: inserted in bulk below
     changes: list[tuple[CallbackHistoryRow, CallbackTaskRow]] = []   # history in order; new tasks get ids later
+    skips: list[dict] = []
     for decision in decisions:
         if isinstance(decision, NotOwed):
-            session.add(_skip(decision.call_id, decision.cause, decision.reason, decision.at))
+            skips.append(_skip(decision.call_id, decision.cause, decision.reason, decision.at))
         elif isinstance(decision, Owed) and decision.call_id in booked:
-            session.add(_skip(decision.call_id, decision.reason, ALREADY_REQUESTED, decision.at))
+            skips.append(_skip(decision.call_id, decision.reason, ALREADY_REQUESTED, decision.at))
         elif isinstance(decision, Owed):
             reason = decision.reason.value
             row = open_tasks.get(decision.number)
             if row is None:
                 row = open_tasks[decision.number] = new_task(decision.number, reason, decision.due_at,
                                                              decision.call_id, decision.queue, None, now)
-                session.add(row)
+                created.append(row)
                 event, before = "created", None
             else:
                 before = audit_fields(row)
@@ -176,11 +183,25 @@ async def _apply(session: AsyncSession, decisions: list[Decision], actor: str, n
                                         call_id=decision.call_id), row))
             del open_tasks[decision.number]   # the number's next abandon opens a new task
             outcome["satisfied"] += 1
-    await session.flush()   # the new tasks' ids, for their history
-    for entry, row in changes:
-        entry.task_id = row.id
-        session.add(entry)
+    if created:
+        await session.execute(insert(CallbackTaskRow.__table__), [_columns(row) for row in created])
+        # their ids, by the call each was created for (one per call; RETURNING would make SQLite insert row by row)
+        stmt = select(CallbackTaskRow.call_id, CallbackTaskRow.id).where(
+            CallbackTaskRow.call_id.in_([row.call_id for row in created]), CallbackTaskRow.created_at == now)
+        ids = dict((await session.execute(stmt)).all())
+        for row in created:
+            row.id = ids[row.call_id]
+    if changes:
+        await session.execute(insert(CallbackHistoryRow.__table__), [_columns(entry) | {"task_id": row.id}
+                                                           for entry, row in changes])
+    if skips:
+        await session.execute(insert(CallbackSkipRow.__table__), skips)
     return outcome
+
+
+def _columns(row) -> dict:
+    """A transient row's column values, for a bulk INSERT (its id left to the database)."""
+    return {column.key: getattr(row, column.key) for column in row.__table__.columns if column.key != "id"}
 
 
 async def _already_requested(session: AsyncSession, call_ids: list[str]) -> set[str]:
@@ -201,5 +222,5 @@ async def _open_recovery_tasks(session: AsyncSession, numbers: set[str]) -> dict
     return {row.number: row for row in await session.scalars(for_update(stmt, session.bind.dialect))}
 
 
-def _skip(call_id: str, cause: CallbackReason, reason: str, at: dt.datetime) -> CallbackSkipRow:
-    return CallbackSkipRow(call_id=call_id, cause=CallbackReason(cause).value, reason=reason, at=at)
+def _skip(call_id: str, cause: CallbackReason, reason: str, at: dt.datetime) -> dict:
+    return {"call_id": call_id, "cause": CallbackReason(cause).value, "reason": reason, "at": at}

@@ -9,7 +9,6 @@ The dialer (``telephony.callbacks.dialer``) works the tasks. Numbers are persona
 """
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import datetime as dt
 import logging
@@ -20,7 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from core.clock import utcnow
-from core.db import for_update, locked_row, make_sessionmaker
+from core.db import for_update, locked_row, make_sessionmaker, write_lock
 from core.events import OPEN_STATES, CallbackReason, CallbackState
 from telephony.callbacks.exceptions import CallbackNotFound
 from telephony.callbacks.merging import merge_request, new_task, settle, settled_by_an_answered_call
@@ -45,8 +44,8 @@ class CallbackService:
         self.engine = engine
         self._sessions = make_sessionmaker(engine)
         # SQLite has no row locks: two read-merge-writes of one task would lose a reason. SQLite serves a single
-        # service instance, so one lock in this process serialises them; PostgreSQL locks the row instead.
-        self._sqlite_lock = asyncio.Lock() if engine.dialect.name == "sqlite" else None
+        # service instance, so the process's SQLite write lock serialises them; PostgreSQL locks the row instead.
+        self._write_lock = write_lock(engine)
         self._watchers: list[Callable[[], None]] = []
 
     def watch(self, changed: Callable[[], None]) -> None:
@@ -60,7 +59,7 @@ class CallbackService:
     def write_lock(self) -> contextlib.AbstractAsyncContextManager:
         """Held around every read-merge-write of a task (also by ``admin``): the process lock on SQLite, nothing on
         PostgreSQL, which locks the row instead."""
-        return self._sqlite_lock or contextlib.nullcontext()
+        return self._write_lock
 
     async def request_callback(self, number: str, reason: str, *, due_at: dt.datetime | None = None,
                                call_id: str | None = None, queue: str | None = None,

@@ -16,8 +16,10 @@ from collections.abc import Callable
 
 from sqlalchemy import insert
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from core.db import write_lock
 from core.events import CallOffered, CallRelinked, CallStateChanged, DomainEvent, RingEnded
 from core.group_commit import GroupCommit
 from telephony.calls.models import CallLinkRow, CallRow, CallStateRow
@@ -29,13 +31,21 @@ log = logging.getLogger(__name__)
 CALLS, LINKS, STATES, RINGS = "calls", "links", "states", "rings"
 
 
-def _insert_ignoring_duplicates(engine: AsyncEngine, table):
-    # a call adopted again after a service restart must not fail the whole batch
-    if engine.dialect.name == "postgresql":
-        return postgresql.insert(table).on_conflict_do_nothing()
-    if engine.dialect.name == "sqlite":
-        return sqlite.insert(table).on_conflict_do_nothing()
-    return insert(table)
+async def _insert_ignoring_duplicates(conn, table, rows: list[dict]) -> None:
+    """Insert ``rows``, skipping any already stored: a call adopted again after a service restart must not fail
+    the whole batch.
+
+    On SQLite the usual batch (no duplicate) goes as multi-row INSERTs: SQLAlchemy sends an ON CONFLICT insert as an
+    executemany, which in aiosqlite's thread takes the GIL back from the busy event loop for every row. A duplicate
+    fails only its own statement (SQLite keeps the transaction), and the batch is then inserted again skipping
+    what is stored. PostgreSQL (asyncpg) sends an executemany at once, ON CONFLICT included."""
+    if conn.dialect.name == "postgresql":
+        await conn.execute(postgresql.insert(table).on_conflict_do_nothing(), rows)
+        return
+    try:
+        await conn.execute(insert(table), rows)
+    except IntegrityError:
+        await conn.execute(sqlite.insert(table).on_conflict_do_nothing(), rows)
 
 
 def ring_row(event: RingEnded) -> dict:
@@ -86,15 +96,15 @@ class CallStoreWriter:
         rows: dict[str, list[dict]] = {CALLS: [], LINKS: [], STATES: [], RINGS: []}
         for table, row in items:
             rows[table].append(row)
-        async with self.engine.begin() as conn:
+        async with write_lock(self.engine), self.engine.begin() as conn:
             if rows[CALLS]:
-                await conn.execute(_insert_ignoring_duplicates(self.engine, CallRow.__table__), rows[CALLS])
+                await _insert_ignoring_duplicates(conn, CallRow.__table__, rows[CALLS])
             if rows[LINKS]:
                 await conn.execute(insert(CallLinkRow.__table__), rows[LINKS])
             if rows[STATES]:
                 await conn.execute(insert(CallStateRow.__table__), rows[STATES])
             if rows[RINGS]:
-                await conn.execute(_insert_ignoring_duplicates(self.engine, CallRingRow.__table__), rows[RINGS])
+                await _insert_ignoring_duplicates(conn, CallRingRow.__table__, rows[RINGS])
         if self.on_written is not None and rows[STATES]:
             self.on_written([row["at"] for row in rows[STATES]])
 

@@ -6,8 +6,10 @@ import asyncio
 import datetime as dt
 import json
 
+from core.db import make_sessionmaker
 from core.events import RingStarted
 from hotline.push.hub import PushHub
+from telephony.calls.models import CallRow, CallStateRow
 
 T0 = dt.datetime(2025, 6, 2, 9, 0, tzinfo=dt.timezone.utc)
 
@@ -66,3 +68,13 @@ def at(seconds: float) -> dt.datetime:
 def ring(call_id: str, extension: str, queue: str = "job_seekers", seconds: float = 2) -> RingStarted:
     return RingStarted(at=at(seconds), call_id=call_id, ring_id=f"{call_id}.r{extension}",
                        target=f"Local/{extension}@sandbox-agents", extension=extension, queue=queue)
+
+
+async def store_call(engine, call_id: str, caller: str, started: dt.datetime, states: list[tuple],
+                     direction: str = "inbound") -> None:
+    async with make_sessionmaker(engine)() as session:
+        session.add(CallRow(id=call_id, caller=caller, dialed="1883", started_at=started, direction=direction))
+        await session.flush()
+        for state, queue, cause in states:
+            session.add(CallStateRow(call_id=call_id, state=state, at=started, queue=queue, cause=cause))
+        await session.commit()

@@ -44,3 +44,9 @@ def test_a_repeated_header_is_a_list_a_line_without_a_header_is_skipped_an_empty
     assert dict(event) == {"Event": "VarSet", "ChanVariable": ["A=1", "B=2"], "AccountCode": ""}
     assert event.action_id is None and event.success and event.content == ""
     assert parse_event("Event: X\r\nActionID: 7").action_id == "7"
+
+
+def test_past_the_learnt_names_a_miss_scans_the_event(monkeypatch):
+    monkeypatch.setattr("telephony.ami.event.MAX_HEADER_NAMES", 0)   # as if a stream had invented names without end
+    event = parse_event("Event: Newstate\r\nChannelStateDesc: Up")
+    assert (event.get("channelstatedesc"), event.get("ChannelState")) == ("Up", None)
