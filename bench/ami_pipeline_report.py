@@ -26,7 +26,8 @@ class Run:
     events: int = 0
     seconds: float = math.nan
     committed: object | None = None   # bench.whole_service.Committed: what the run stored (the service only)
-    bus_failures: int = 0             # events a bus subscriber failed on or dropped (the service only)
+    bus_failures: int = 0             # events a bus subscriber failed on (the service only; must be 0)
+    bus_drops: int = 0                # events a lossy subscriber (push) dropped, falling behind (allowed, counted)
     rss_mb: list[float] = field(default_factory=list)  # before, every SAMPLE_EVERY events, after
     leftovers: tuple[int, int] | None = None  # tracker.calls, tracker.channel_linkedid at the end
     sample_at: list[float] = field(default_factory=list)  # perf_counter at each sample
@@ -43,8 +44,8 @@ def describe(run: Run) -> str:
         return f"FAILED ({run.error})"
     text = f"{run.events:,} events in {run.seconds:.2f} s = {run.rate:,.0f} events/s"
     if run.committed is not None:
-        text += (f"; committed {run.committed.describe()}; AMI reader paused {run.read_pauses}×, bus failures or "
-                 f"drops {run.bus_failures}")
+        text += (f"; committed {run.committed.describe()}; AMI reader paused {run.read_pauses}×, bus failures "
+                 f"{run.bus_failures}, push events dropped {run.bus_drops}")
     if len(run.sample_at) > 1:  # the pace along the run: a slowing pipeline shows up here first
         pace = [SAMPLE_EVERY / (b - a) / 1000 for a, b in zip(run.sample_at, run.sample_at[1:])]
         text += f", k events/s per {SAMPLE_EVERY // 1000} k: {' '.join(f'{p:.0f}' for p in pace)}"
@@ -105,6 +106,9 @@ def report(args, rates: dict[str, list[Run]], memory: list[Run]) -> str:
     lines.append(f"\nExpected per run: one repetition's commits (a calibration run) × {args.reps}: "
                  f"{expected.describe()} (agent history, which depends on the agents' state across repetitions, "
                  "is not compared).")
+    service_runs = [run for key, runs in rates.items() if key != "bare" for run in runs if not run.error]
+    lines.append("AMI reader pauses (the service fell a full queue behind) and push events dropped, per run: "
+                 + ", ".join(f"{run.name} {run.read_pauses} / {run.bus_drops}" for run in service_runs) + ".")
     if memory:
         lines += memory_lines(memory)
     return "\n".join(lines + [END])

@@ -72,12 +72,18 @@ class GroupCommit(Generic[T]):
             self.written += len(items)
 
     async def close(self) -> None:
+        """Write what is left. A database still away at this point cannot take it: said loudly, and the stop goes
+        on (the PBX's own call records let the next start backfill the calls, ``telephony.calls.backfill``)."""
         if self._pending is not None:
             await asyncio.gather(self._pending, return_exceptions=True)
         if self._timer is not None:
             self._timer.cancel()
             self._timer = None
-        await self.flush()
+        try:
+            await self.flush()
+        except Exception as exc:
+            log.error("%s: %d items not written at stop, the database is unavailable (%s)", self.name,
+                      len(self._items), type(exc).__name__)
 
     def _flush_soon(self) -> None:
         if self._timer is not None:
