@@ -71,6 +71,16 @@ class GroupCommit(Generic[T]):
                 self._writing = 0
             self.written += len(items)
 
+    def put_back(self, items: list[T]) -> None:
+        """Items from before this process (kept on disk by a stop that could not write them): first in line."""
+        self._items[:0] = items
+        asyncio.get_running_loop().call_soon(self._flush_soon)
+
+    def take_unwritten(self) -> list[T]:
+        """After ``close``: what it could not write, handed over (and forgotten here)."""
+        items, self._items = self._items, []
+        return items
+
     async def close(self) -> None:
         """Write what is left. A database still away at this point cannot take it: said loudly, and the stop goes
         on (the PBX's own call records let the next start backfill the calls, ``telephony.calls.backfill``)."""

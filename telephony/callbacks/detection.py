@@ -26,6 +26,7 @@ import logging
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -33,7 +34,8 @@ from core.calendar import next_business_moment
 from core.events import CallbackReason, CallDirection, CallOffered, CallRelinked, CallState, CallStateChanged, EndCause
 from core.phone_numbers import profile_callback_number
 from core.policy import PolicyProfile
-from telephony.callbacks.owed import CallbackLedger, NotOwed, Owed, Settled
+from telephony.callbacks.decisions import NotOwed, Owed, Settled
+from telephony.callbacks.owed import CallbackLedger
 from telephony.callbacks.service import CallbackService
 from telephony.calls.queries import get_call
 
@@ -59,8 +61,8 @@ CallLookup = Callable[[str], Awaitable[LiveCall | None]]
 
 class CallbackDetector:
     def __init__(self, callbacks: CallbackService, profile: PolicyProfile, *, lookup: CallLookup | None = None,
-                 max_calls: int = 10_000) -> None:
-        self.ledger = CallbackLedger(callbacks, ACTOR)
+                 max_calls: int = 10_000, spool_file: Path | None = None) -> None:
+        self.ledger = CallbackLedger(callbacks, ACTOR, spool_file=spool_file)
         self.profile = profile
         self.lookup = lookup
         self.max_calls = max_calls

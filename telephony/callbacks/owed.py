@@ -9,6 +9,9 @@ A batch applies its decisions in order, as one request after another would: an a
 number's open recovery task, a later answered call from the number in the same batch settles it. A concurrent
 writer (the IVR, another instance) may create the number's open task between the batch's read and its insert: the
 partial unique index refuses the insert and the whole batch is applied again on what is stored then.
+
+A stop that finds the database away keeps what is left in a spool file (``telephony.callbacks.spool``); the next
+start writes it first, then removes the file.
 """
 from __future__ import annotations
 
@@ -17,7 +20,7 @@ import datetime as dt
 import itertools
 import logging
 from collections import Counter
-from dataclasses import dataclass
+from pathlib import Path
 
 from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
@@ -28,6 +31,8 @@ from core.clock import utcnow
 from core.db import for_update, is_transient_error, make_sessionmaker
 from core.events import OPEN_STATES, CallbackReason
 from core.group_commit import GroupCommit
+from telephony.callbacks import spool
+from telephony.callbacks.decisions import Decision, NotOwed, Owed
 from telephony.callbacks.merging import merge_request, new_task, settle, settled_by_an_answered_call
 from telephony.callbacks.models import (CallbackHistoryRow, CallbackSkipRow, CallbackTaskRow, audit_fields,
                                         history_row)
@@ -39,47 +44,27 @@ ALREADY_REQUESTED = "already_requested"   # the caller booked one during the cal
 ATTEMPTS = 3   # applying a batch again after a concurrent writer won a number's open task
 
 
-@dataclass(frozen=True)
-class Owed:
-    """The ended call ``call_id`` is owed a callback to ``number`` for ``reason``."""
-
-    number: str
-    reason: CallbackReason
-    call_id: str
-    due_at: dt.datetime
-    queue: str | None
-    at: dt.datetime   # the call's end
-
-
-@dataclass(frozen=True)
-class Settled:
-    """``number`` called in and was answered: its pending missed/abandoned/hold-refused task is settled."""
-
-    number: str
-    call_id: str
-
-
-@dataclass(frozen=True)
-class NotOwed:
-    """The call needed a ``cause`` callback but gets none, for ``reason`` (kept in ``callback_skips``)."""
-
-    call_id: str
-    cause: CallbackReason
-    reason: str
-    at: dt.datetime
-
-
-Decision = Owed | Settled | NotOwed
-
-
 class CallbackLedger:
     """The detector's writer: ``await ledger.add(decision)``; ``flush()`` commits what is buffered."""
 
-    def __init__(self, callbacks: CallbackService, actor: str, *, max_delay: float = 0.05) -> None:
+    def __init__(self, callbacks: CallbackService, actor: str, *, max_delay: float = 0.05,
+                 spool_file: Path | None = None) -> None:
+        """``spool_file``: where a stop that cannot write keeps what is left, for the next start (``spool``)."""
         self.callbacks = callbacks
         self.actor = actor
+        self.spool_file = spool_file
         self._sessions = make_sessionmaker(callbacks.engine)
         self._batches = GroupCommit("callback detection", self._write, batch_size=200, max_delay=max_delay)
+        self._taken_back = 0   # decisions from the spool not written yet (they are first in line)
+
+    def take_back(self) -> int:
+        """At start, in the running loop: the decisions a stop kept on disk go first; how many."""
+        decisions = spool.take_back(self.spool_file) if self.spool_file is not None else []
+        if decisions:
+            log.warning("callback detection: %d decisions kept by the last stop, writing them first", len(decisions))
+            self._batches.put_back(decisions)
+            self._taken_back = len(decisions)
+        return len(decisions)
 
     async def add(self, decision: Decision) -> None:
         await self._batches.add(decision)
@@ -88,7 +73,12 @@ class CallbackLedger:
         await self._batches.flush()
 
     async def close(self) -> None:
-        await self._batches.close()
+        await self._batches.close()   # says so when the database cannot take what is left
+        left = self._batches.take_unwritten()
+        if left and self.spool_file is not None:
+            spool.keep(self.spool_file, left)
+            log.error("callback detection: %d decisions kept in %s until the database takes them", len(left),
+                      self.spool_file)
 
     @property
     def pending(self) -> int:
@@ -100,6 +90,7 @@ class CallbackLedger:
         return self._batches.failed_writes
 
     async def _write(self, decisions: list[Decision]) -> None:
+        taken_back_in_this = min(self._taken_back, len(decisions))   # the spool's come first
         try:
             outcome = await self._apply(decisions)
         except Exception as exc:
@@ -115,6 +106,10 @@ class CallbackLedger:
             log.info("callback detection: %s", ", ".join(f"{n} {what}" for what, n in sorted(outcome.items())))
         if outcome["created"] or outcome["merged"]:
             self.callbacks.tasks_changed()
+        if taken_back_in_this:
+            self._taken_back -= taken_back_in_this
+            if not self._taken_back and self.spool_file is not None:
+                self.spool_file.unlink(missing_ok=True)   # all written: nothing left to take back
 
     async def _apply(self, decisions: list[Decision]) -> Counter:
         for attempt in range(ATTEMPTS):

@@ -13,6 +13,7 @@ from core.deps import Dependencies
 from core.events import CallOffered, CallRelinked, CallStateChanged
 from core.settings import Settings
 from telephony.agents.setup import AgentServices
+from telephony.callbacks import spool
 from telephony.callbacks.admin import CallbackAdmin
 from telephony.callbacks.detection import CallbackDetector, stored_call_lookup
 from telephony.callbacks.dialer import CallbackDialer, DialerConfig, free_agents_of, queues_of_agents
@@ -44,7 +45,9 @@ def worker_name(settings: Settings) -> str:
 
 def setup(deps: Dependencies, agents: AgentServices | None) -> CallbackServices:
     service = CallbackService(deps.engine)
-    detector = CallbackDetector(service, deps.profile, lookup=stored_call_lookup(deps.engine))
+    detector = CallbackDetector(service, deps.profile, lookup=stored_call_lookup(deps.engine),
+                                spool_file=deps.settings.var_dir / spool.FILE_NAME)
+    detector.ledger.take_back()   # what a stop with the database away kept on disk, first
     # durable: a missed caller's callback must not be lost to a full queue, nor to a database that went away
     deps.bus.subscribe("callback_detection", detector, CallOffered, CallStateChanged, CallRelinked, durable=True,
                        retry=is_transient_error)

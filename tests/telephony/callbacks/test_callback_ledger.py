@@ -1,14 +1,19 @@
 """The callback detector's ledger: many calls' decisions in one transaction, applied in order as single requests
-would be, and one decision the database refuses for good never costs the others theirs (SQLite and PostgreSQL)."""
+would be, one decision the database refuses for good never costs the others theirs, and a stop with the database
+away keeps what is left for the next start (SQLite and PostgreSQL)."""
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 
 from sqlalchemy import event
 
+from core.db import make_engine
 from core.events import CallbackReason
+from telephony.callbacks.decisions import NotOwed, Owed, Settled
 from telephony.callbacks.models import CallbackFilter
-from telephony.callbacks.owed import ALREADY_REQUESTED, CallbackLedger, NotOwed, Owed, Settled
+from telephony.callbacks.owed import ALREADY_REQUESTED, CallbackLedger
+from telephony.callbacks.service import CallbackService
 
 AT = dt.datetime(2026, 11, 24, 8, 0, tzinfo=dt.timezone.utc)   # a Tuesday, inside business hours
 NUMBER = "+37060000071"   # made up
@@ -78,3 +83,26 @@ async def test_a_decision_the_database_refuses_for_good_does_not_cost_the_others
     await ledger.flush()
     assert ledger.pending == 0
     assert sorted(task.number for task in await callbacks.list(CallbackFilter())) == [NUMBER, "+37060000072"]
+
+
+async def test_a_stop_with_the_database_away_keeps_the_decisions_on_disk_and_the_next_start_writes_them(
+        callbacks, tmp_path):
+    spool_file = tmp_path / "var" / "callbacks-owed.jsonl"
+    away = make_engine(f"sqlite+aiosqlite:///{tmp_path / 'no-such-dir' / 'db.sqlite3'}")   # every write fails
+    stopping = CallbackLedger(CallbackService(away), "callback-detector", max_delay=3600, spool_file=spool_file)
+    await stopping.add(abandoned(NUMBER, "k.1"))
+    await stopping.add(NotOwed("k.2", CallbackReason.ABANDONED, "no_usable_number", AT))
+    await stopping.close()
+    await away.dispose()
+    assert spool_file.is_file() and oct(spool_file.stat().st_mode & 0o777) == "0o600"
+
+    started = CallbackLedger(callbacks, "callback-detector", spool_file=spool_file)
+    assert started.take_back() == 2
+    async with asyncio.timeout(5):
+        while started.pending:
+            await asyncio.sleep(0.01)
+    [task] = await callbacks.list(CallbackFilter())
+    assert (task.number, task.reasons, task.call_id) == (NUMBER, ("abandoned",), "k.1")
+    assert [skip.reason for skip in await callbacks.skips("k.2")] == ["no_usable_number"]
+    assert not spool_file.exists(), "written: nothing left to take back"
+    assert CallbackLedger(callbacks, "callback-detector", spool_file=spool_file).take_back() == 0
