@@ -110,6 +110,8 @@ def _on_sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
 def make_engine(url: str | URL, **engine_kwargs: Any) -> AsyncEngine:
     """An async engine for ``url``: SQLite (file, WAL, foreign keys) or PostgreSQL via asyncpg."""
     parsed = async_url(url)
+    # a statement's parameters are callers' numbers and the like: never in an error's text (nor in a log)
+    engine_kwargs.setdefault("hide_parameters", True)
     if parsed.get_backend_name() == "sqlite":
         path = _sqlite_file(parsed)
         if path is not None:
