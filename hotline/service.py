@@ -24,6 +24,7 @@ from core.events import CallbackResult, RingEnded
 from core.policy import PolicyProfile, load_profile
 from core.settings import Settings
 from hotline import migrate
+from hotline.auth.service import token_checker
 from hotline.log_privacy import quiet_parameter_loggers
 from hotline.memory import limit_malloc_arenas
 from hotline.pbx.credentials import ami_credentials
@@ -84,7 +85,7 @@ class HotlineService:
         self.telephony = await telephony.setup(deps, self.directory, includes_dir(self.settings),
                                                cdr_file(self.settings))
         self.push = push_setup.setup(self.bus, self.engine, self.profile, live_calls=self.telephony.live_calls,
-                                     members=self.telephony.queue_members)
+                                     members=self.telephony.queue_members, access_check=token_checker(self.engine))
         ports = IvrPorts(self.telephony.callbacks.service, self.telephony.messages, self.directory,
                          self.telephony.agents.availability)
         self.ivr = await ivr_flows.setup(deps, ivr_sounds(self.settings), ports) if self.settings.ivr_enabled else None

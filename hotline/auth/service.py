@@ -4,18 +4,26 @@ Functions take an ``AsyncSession`` and flush but do not commit: the caller owns 
 """
 from __future__ import annotations
 
+import datetime as dt
 import re
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass, field
 
-from sqlalchemy import func, select, update
+from sqlalchemy import and_, column, exists, false, func, select, table, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from core.clock import utcnow
+from core.db import make_sessionmaker
 from hotline.auth.models import Role, Token, User
 from hotline.auth.tokens import hash_token, new_token
 
 NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$")
+# a token lives a working shift, then its holder renews it (POST /api/me/token) or asks for a new one
+DEFAULT_TOKEN_LIFETIME = dt.timedelta(hours=12)
+# the directory's employees, read without importing the directory's models (the root reaches capabilities only
+# through their public surface): a deactivated employee's user has no access
+_EMPLOYEES = table("employees", column("extension"), column("active"))
 
 
 class AuthError(Exception):
@@ -42,6 +50,8 @@ class Principal:
     name: str
     role: Role
     extension: str | None = None
+    # of the token it came with: what the push hub checks again while a socket is open (not part of who it is)
+    token_hash: str = field(default="", compare=False, repr=False)
 
 
 def parse_role(role: str | Role) -> Role:
@@ -67,7 +77,8 @@ async def _user_by_name(session: AsyncSession, name: str) -> User:
 
 
 async def create_user(
-    session: AsyncSession, name: str, role: str | Role, extension: str | None = None
+    session: AsyncSession, name: str, role: str | Role, extension: str | None = None,
+    lifetime: dt.timedelta = DEFAULT_TOKEN_LIFETIME,
 ) -> tuple[User, str]:
     """Add a user and issue its first token; returns ``(user, token)``. The token is not stored, only its hash."""
     user = User(name=_check_name(name), role=parse_role(role).value, extension=extension)
@@ -80,19 +91,30 @@ async def create_user(
     except IntegrityError:  # created concurrently by someone else: the transaction is unusable now
         await session.rollback()
         raise exists from None
-    return user, await _add_token(session, user)
+    return user, await _add_token(session, user, lifetime)
 
 
-async def _add_token(session: AsyncSession, user: User) -> str:
+async def _add_token(session: AsyncSession, user: User, lifetime: dt.timedelta) -> str:
     token = new_token()
-    session.add(Token(user_id=user.id, token_hash=hash_token(token)))
+    now = utcnow()
+    session.add(Token(user_id=user.id, token_hash=hash_token(token), created_at=now, expires_at=now + lifetime))
     await session.flush()
     return token
 
 
-async def issue_token(session: AsyncSession, name: str) -> str:
-    """A new token for an existing user (earlier tokens stay valid until revoked)."""
-    return await _add_token(session, await _user_by_name(session, name))
+async def issue_token(session: AsyncSession, name: str, lifetime: dt.timedelta = DEFAULT_TOKEN_LIFETIME) -> str:
+    """A new token for an existing user (earlier tokens stay valid until they expire or are revoked)."""
+    return await _add_token(session, await _user_by_name(session, name), lifetime)
+
+
+async def renew_token(session: AsyncSession, principal: Principal,
+                      lifetime: dt.timedelta = DEFAULT_TOKEN_LIFETIME) -> tuple[str, dt.datetime]:
+    """A fresh token for the holder of a valid one, which is revoked: ``(token, expires_at)``."""
+    await session.execute(update(Token).where(Token.token_hash == principal.token_hash, Token.revoked_at.is_(None))
+                          .values(revoked_at=utcnow()))
+    user = await session.get(User, principal.user_id)
+    token = await _add_token(session, user, lifetime)
+    return token, utcnow() + lifetime
 
 
 async def revoke_tokens(session: AsyncSession, name: str) -> int:
@@ -119,17 +141,46 @@ async def list_users(session: AsyncSession) -> list[tuple[User, int]]:
     return [(user, counts.get(user.id, 0)) for user in users]
 
 
-async def authenticate(session: AsyncSession, token: str) -> Principal | None:
-    """The active user holding this unrevoked token, or None."""
+def _valid(now: dt.datetime):
+    """The conditions a token and its user meet while access lasts: not revoked, not expired, the user active, and
+    their employee record (if the directory has one for their extension) not deactivated."""
+    deactivated = exists().where(_EMPLOYEES.c.extension == User.extension, _EMPLOYEES.c.active == false())
+    return and_(Token.revoked_at.is_(None), Token.expires_at.is_not(None), Token.expires_at > now,
+                User.active.is_(True), ~deactivated)
+
+
+async def authenticate(session: AsyncSession, token: str, now: dt.datetime | None = None) -> Principal | None:
+    """The user holding this token while their access lasts (``_valid``), or None."""
     if not token:
         return None
+    token_hash = hash_token(token)
     row = (
         await session.execute(
-            select(User)
-            .join(Token, Token.user_id == User.id)
-            .where(Token.token_hash == hash_token(token), Token.revoked_at.is_(None), User.active.is_(True))
+            select(User).join(Token, Token.user_id == User.id)
+            .where(Token.token_hash == token_hash, _valid(now or utcnow()))
         )
     ).scalar_one_or_none()
     if row is None:
         return None
-    return Principal(user_id=row.id, name=row.name, role=Role(row.role), extension=row.extension)
+    return Principal(user_id=row.id, name=row.name, role=Role(row.role), extension=row.extension,
+                     token_hash=token_hash)
+
+
+async def still_valid(session: AsyncSession, token_hashes: Iterable[str]) -> set[str]:
+    """Of these token hashes, those whose access still lasts (the push hub asks about its open sockets)."""
+    wanted = list(token_hashes)
+    if not wanted:
+        return set()
+    stmt = (select(Token.token_hash).join(User, Token.user_id == User.id)
+            .where(Token.token_hash.in_(wanted), _valid(utcnow())))
+    return set(await session.scalars(stmt))
+
+
+def token_checker(engine: AsyncEngine) -> Callable[[set[str]], Awaitable[set[str]]]:
+    """``still_valid`` in a session of its own, for the push hub's check of its open sockets."""
+    sessions = make_sessionmaker(engine)
+
+    async def check(token_hashes: set[str]) -> set[str]:
+        async with sessions() as session:
+            return await still_valid(session, token_hashes)
+    return check

@@ -89,6 +89,7 @@ class Client:
     resync_pending: bool = False   # the resync message is queued and not yet taken by the sender
     closed: bool = False
     sent: int = 0
+    token_hash: str = ""   # of the token it connected with: checked again while it stays open (push.access)
 
     @property
     def supervising(self) -> bool:
@@ -112,9 +113,10 @@ class PushHub:
         self._greeters: list[Callable[[Client], Iterable[tuple[Audience, Push]]]] = []
 
     # -- connections ---------------------------------------------------------------------------------------
-    def connect(self, role: Role | str, extension: str | None, send: SendText, close: Close) -> Client:
+    def connect(self, role: Role | str, extension: str | None, send: SendText, close: Close,
+                token_hash: str = "") -> Client:
         client = Client(id=next(self._ids), role=Role(role), extension=extension or None, send=send, close=close,
-                        capacity=self.outbox_size)
+                        capacity=self.outbox_size, token_hash=token_hash)
         self.clients[client.id] = client
         for greet in self._greeters:
             for audience, push in greet(client):

@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from core.bus import EventBus
 from core.policy import PolicyProfile
+from hotline.push.access import Check, watch_access
 from hotline.push.hub import PushHub
 from hotline.push.notifier import LIVE_EVENTS, SCREEN_POP_EVENTS, LiveCalls, PushNotifier
 from hotline.push.queue_view import MembersProvider
@@ -22,10 +23,13 @@ SUBSCRIBER_QUEUE = 5000
 class Push:
     hub: PushHub
     notifier: PushNotifier
+    access_check: Check | None = None   # open sockets' tokens checked again (hotline.push.access); None: never
     _tasks: list[asyncio.Task] = field(default_factory=list)
 
     def start(self) -> None:
         self._tasks.append(asyncio.create_task(self.notifier.run_queue_state(), name="push-queue-state"))
+        if self.access_check is not None:
+            self._tasks.append(asyncio.create_task(watch_access(self.hub, self.access_check), name="push-access"))
         self._tasks.append(asyncio.create_task(self.notifier.histories.run(), name="push-screen-pop-history"))
 
     async def close(self) -> None:
@@ -39,9 +43,10 @@ class Push:
 
 
 def setup(bus: EventBus, engine: AsyncEngine, profile: PolicyProfile, live_calls: LiveCalls | None = None,
-          members: MembersProvider | None = None, hub: PushHub | None = None) -> Push:
+          members: MembersProvider | None = None, hub: PushHub | None = None,
+          access_check: Check | None = None) -> Push:
     hub = hub or PushHub()
     notifier = PushNotifier(hub, engine, profile, live_calls=live_calls, members=members)
     bus.subscribe("push_screen_pop", notifier.screen_pops, *SCREEN_POP_EVENTS, maxsize=SUBSCRIBER_QUEUE)
     bus.subscribe("push_live", notifier.live, *LIVE_EVENTS, maxsize=SUBSCRIBER_QUEUE)
-    return Push(hub, notifier)
+    return Push(hub, notifier, access_check)

@@ -7,6 +7,7 @@ from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from pydantic import BaseModel, Field
 
+from hotline.auth.service import renew_token
 from hotline.web.auth import principal_of
 from hotline.web.deps import ReadinessCheck, deps_of
 from hotline.web.masking import can_see_numbers
@@ -35,6 +36,19 @@ class Me(BaseModel):
     role: str
     extension: str | None
     can_see_numbers: bool = Field(description="whether this user gets callers' numbers unmasked")
+
+
+class RenewedToken(BaseModel):
+    token: str = Field(description="the new bearer token; the one this request came with no longer works")
+    expires_at: str = Field(description="when the new token stops working (ISO 8601, UTC)")
+
+
+async def renew(request: web.Request) -> RenewedToken:
+    """Exchange a valid token for a fresh one (its holder's access lasts another token lifetime)."""
+    async with deps_of(request).sessionmaker() as session:
+        token, expires_at = await renew_token(session, principal_of(request))
+        await session.commit()
+    return RenewedToken(token=token, expires_at=expires_at.isoformat())
 
 
 async def healthz(request: web.Request) -> Health:
@@ -93,6 +107,8 @@ def register_routes(router: ApiRouter) -> None:
     )
     router.get("/api/openapi.json", openapi, public=True, summary="This API description (OpenAPI 3.1)", tags=["system"])
     router.get("/api/me", me, summary="The authenticated user and what they may see", response=Me, tags=["system"])
+    router.post("/api/me/token", renew, response=RenewedToken, tags=["system"],
+                summary="Renew the token: a fresh one for another lifetime; the old one is revoked")
 
 
 def publish_openapi(app: web.Application, router: ApiRouter, title: str, version: str) -> None:

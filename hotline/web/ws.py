@@ -42,7 +42,7 @@ async def websocket(request: web.Request, hub: PushHub) -> web.WebSocketResponse
             if request.transport is not None:
                 request.transport.abort()
 
-    client = hub.connect(principal.role, principal.extension, ws.send_str, close)
+    client = hub.connect(principal.role, principal.extension, ws.send_str, close, token_hash=principal.token_hash)
     pump = asyncio.create_task(hub.pump(client), name=f"push-client-{client.id}")
     try:
         async for message in ws:

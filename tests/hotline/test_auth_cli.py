@@ -49,3 +49,20 @@ async def test_users_command_errors_and_listing(db_url, tmp_path):
 
     code, out, _ = await hotline(["users", "list"], db_url, tmp_path)
     assert out.splitlines() == ["ona\tagent\t1001\tactive\t2 live token(s)"]
+
+
+async def test_a_token_lives_as_many_hours_as_asked_within_a_month(db_url, tmp_path, db_sessionmaker):
+    from sqlalchemy import select
+
+    from core.clock import utcnow
+    from hotline.auth.models import Token
+
+    code, _, err = await hotline(["users", "create", "--role", "supervisor", "--hours", "720", "wall"], db_url,
+                                 tmp_path)
+    assert code == 0, err
+    async with db_sessionmaker() as session:
+        [expires_at] = (await session.scalars(select(Token.expires_at))).all()
+    hours = (expires_at - utcnow()).total_seconds() / 3600
+    assert 719 < hours <= 720
+    code, _, err = await hotline(["users", "token", "--hours", "745", "wall"], db_url, tmp_path)
+    assert code != 0 and "at most 744 hours" in err
