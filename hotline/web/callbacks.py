@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 
 from aiohttp import web
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from core.events import CallbackReason, CallbackState
 from hotline.auth.models import Role
@@ -21,7 +21,7 @@ from hotline.web.auth import principal_of
 from hotline.web.calls import CallPath
 from hotline.web.jsonutil import json_response
 from hotline.web.masking import present_number
-from hotline.web.params import EXTENSION, IdPath, PageQuery
+from hotline.web.params import EXTENSION, BoundedDatetime, IdPath, PageQuery
 from hotline.web.routes import ApiRouter, body_of, path_of, query_of
 from telephony import (
     AgreedCallback,
@@ -49,7 +49,7 @@ class CallbackIn(BaseModel):
     """A callback at a time agreed with the client: for ``number``, or a follow-up of task ``follow_up_of``."""
 
     model_config = ConfigDict(extra="forbid")
-    agreed_at: AwareDatetime = Field(..., description="the agreed time, ISO 8601 with offset")
+    agreed_at: BoundedDatetime = Field(..., description="the agreed time, ISO 8601 with offset")
     number: str | None = Field(None, min_length=1, max_length=32, description="the client's number")
     follow_up_of: int | None = Field(None, ge=1, description="the task whose call this follow-up is agreed in")
     extension: str | None = Field(None, pattern=EXTENSION, description="who calls (agents: always themselves)")
@@ -69,7 +69,7 @@ class CallbackIn(BaseModel):
 
 class RescheduleIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    due_at: AwareDatetime = Field(..., description="when to call (moved into business hours), ISO 8601 with offset")
+    due_at: BoundedDatetime = Field(..., description="when to call (moved into business hours), ISO 8601 with offset")
 
 
 class CallbackOut(BaseModel):

@@ -5,21 +5,21 @@ import datetime as dt
 from collections.abc import Sequence
 
 from aiohttp import web
-from pydantic import AwareDatetime, BaseModel, Field, model_validator
+from pydantic import BaseModel, Field, model_validator
 
 from hotline.web.auth import principal_of
 from hotline.web.deps import DEPS_KEY
 from hotline.web.errors import ApiError
 from hotline.web.masking import present_number
-from hotline.web.params import PageQuery
+from hotline.web.params import BoundedDatetime, PageQuery
 from hotline.web.routes import ApiRouter, path_of, query_of
 from ivr_flows import IvrStepView, ivr_steps_of, topic_of
 from telephony import CallFilter, CallView, RingView, get_call, list_calls, rings_of
 
 
 class CallsQuery(PageQuery):
-    since: AwareDatetime | None = Field(None, description="calls started at or after (ISO 8601 with offset)")
-    until: AwareDatetime | None = Field(None, description="calls started before (ISO 8601 with offset)")
+    since: BoundedDatetime | None = Field(None, description="calls started at or after (ISO 8601 with offset)")
+    until: BoundedDatetime | None = Field(None, description="calls started before (ISO 8601 with offset)")
 
     @model_validator(mode="after")
     def _ordered(self) -> "CallsQuery":

@@ -16,12 +16,13 @@ import io
 from functools import partial
 
 from aiohttp import web
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from core.policy import PolicyProfile
 from core.ring_sla import sla_deadline_seconds
 from hotline.web.deps import DEPS_KEY
 from hotline.web.errors import ApiError
+from hotline.web.params import FIRST_YEAR, LAST_YEAR, BoundedDatetime
 from hotline.web.routes import ApiRouter, query_of
 from telephony import MAX_REPORT_DAYS, GroupBy, SlaFigures, SlaReport, sla_report
 
@@ -30,18 +31,26 @@ SLA_ROLES = ("supervisor", "qa", "admin")
 
 class SlaQuery(BaseModel):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
-    from_: AwareDatetime | None = Field(None, alias="from",
+    from_: BoundedDatetime | None = Field(None, alias="from",
                                         description="rings started at or after (ISO 8601 with offset); "
                                                     "default: start of today in the profile's timezone")
-    to: AwareDatetime | None = Field(None, description="rings started before (ISO 8601 with offset); default: now")
+    to: BoundedDatetime | None = Field(None, description="rings started before (ISO 8601 with offset); default: now")
     by: GroupBy = Field(GroupBy.QUEUE, description="group by queue (direct lines: '(direct)'), agent, or day")
 
 
 
 class SlaExportQuery(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    month: str = Field(..., pattern=r"^\d{4}-(0[1-9]|1[0-2])$", description="YYYY-MM, in the profile's timezone")
+    month: str = Field(..., pattern=r"^\d{4}-(0[1-9]|1[0-2])$",
+                       description=f"YYYY-MM, in the profile's timezone, from {FIRST_YEAR}-01 to {LAST_YEAR}-12")
     by: GroupBy = GroupBy.QUEUE
+
+    @field_validator("month")
+    @classmethod
+    def _within_years(cls, month: str) -> str:
+        if not FIRST_YEAR <= int(month[:4]) <= LAST_YEAR:
+            raise ValueError(f"a month from {FIRST_YEAR}-01 to {LAST_YEAR}-12")
+        return month
 
 
 class SlaGroupOut(BaseModel):
