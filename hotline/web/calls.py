@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from aiohttp import web
 from pydantic import BaseModel, Field, model_validator
 
+from hotline.auth import Principal, Role
 from hotline.web.auth import principal_of
 from hotline.web.deps import DEPS_KEY
 from hotline.web.errors import ApiError
@@ -93,10 +94,19 @@ def _present(view: CallView, role: str, rings: Sequence[RingView] = (), ivr: Seq
     )
 
 
+def _own_extension(principal: Principal) -> str | None:
+    """An agent sees only their own calls (dialled to them or ringing their phone); ``""``: an agent without an
+    extension, who has none. Everyone else: None, all calls (numbers masked as their role needs)."""
+    return (principal.extension or "") if principal.role is Role.AGENT else None
+
+
 async def list_calls_handler(request: web.Request) -> list[CallOut]:
     query: CallsQuery = query_of(request)
+    extension = _own_extension(principal_of(request))
+    if extension == "":
+        return []
     views = await list_calls(request.app[DEPS_KEY].engine,
-                             CallFilter(query.since, query.until, query.limit, query.offset))
+                             CallFilter(query.since, query.until, query.limit, query.offset, extension))
     role = principal_of(request).role
     rings = await rings_of(request.app[DEPS_KEY].engine, [view.id for view in views])
     ivr = await ivr_steps_of(request.app[DEPS_KEY].engine, [view.id for view in views])
@@ -105,8 +115,9 @@ async def list_calls_handler(request: web.Request) -> list[CallOut]:
 
 async def get_call_handler(request: web.Request) -> CallOut:
     call_id = path_of(request).id
-    view = await get_call(request.app[DEPS_KEY].engine, call_id)
-    if view is None:
+    extension = _own_extension(principal_of(request))
+    view = await get_call(request.app[DEPS_KEY].engine, call_id, extension) if extension != "" else None
+    if view is None:   # another agent's call is as unknown as no call at all
         raise ApiError(404, "not_found", f"no call with id {call_id!r}")
     rings = await rings_of(request.app[DEPS_KEY].engine, [call_id])
     ivr = await ivr_steps_of(request.app[DEPS_KEY].engine, [call_id])
@@ -114,7 +125,7 @@ async def get_call_handler(request: web.Request) -> CallOut:
 
 
 def register_routes(router: ApiRouter) -> None:
-    router.get("/api/calls", list_calls_handler, summary="List calls, newest first", query=CallsQuery,
-               response=list[CallOut], tags=["calls"])
+    router.get("/api/calls", list_calls_handler, query=CallsQuery, response=list[CallOut], tags=["calls"],
+               summary="List calls, newest first (an agent: only the calls dialled to or ringing their extension)")
     router.get("/api/calls/{id}", get_call_handler, summary="One call with its state history, rings and IVR steps",
                path_params=CallPath, response=CallOut, tags=["calls"])

@@ -4,11 +4,12 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from sqlalchemy import func, select
+from sqlalchemy import exists, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from core.events import CallDirection, CallState
 from telephony.calls.models import CallLinkRow, CallRow, CallStateRow
+from telephony.rings.models import CallRingRow
 
 
 @dataclass(frozen=True)
@@ -55,6 +56,13 @@ class CallFilter:
     until: dt.datetime | None = None
     limit: int = 100
     offset: int = 0
+    extension: str | None = None   # only the calls of this extension (``of_extension``): an agent's own
+
+
+def of_extension(extension: str):
+    """The calls an employee had: dialled to their extension (a direct line) or ringing their phone."""
+    rang = exists().where(CallRingRow.call_id == CallRow.id, CallRingRow.extension == extension)
+    return or_(CallRow.dialed == extension, rang)
 
 
 async def list_calls(engine: AsyncEngine, flt: CallFilter) -> list[CallView]:
@@ -63,11 +71,17 @@ async def list_calls(engine: AsyncEngine, flt: CallFilter) -> list[CallView]:
         stmt = stmt.where(CallRow.started_at >= flt.since)
     if flt.until is not None:
         stmt = stmt.where(CallRow.started_at < flt.until)
+    if flt.extension is not None:
+        stmt = stmt.where(of_extension(flt.extension))
     return await _fetch(engine, stmt)
 
 
-async def get_call(engine: AsyncEngine, call_id: str) -> CallView | None:
-    views = await _fetch(engine, select(CallRow).where(CallRow.id == call_id))
+async def get_call(engine: AsyncEngine, call_id: str, extension: str | None = None) -> CallView | None:
+    """The call ``call_id``; with ``extension``, only if it was that extension's (``of_extension``)."""
+    stmt = select(CallRow).where(CallRow.id == call_id)
+    if extension is not None:
+        stmt = stmt.where(of_extension(extension))
+    views = await _fetch(engine, stmt)
     return views[0] if views else None
 
 
