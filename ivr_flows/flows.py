@@ -5,7 +5,8 @@ What the caller hears and which keys lead where is data (``profile.prompts``, ``
 
 * Recording (MixMonitor, caller and agent legs apart plus the mix) starts only after the consent announcement
   returned normally, i.e. played to its end (LT-2021 §17.1). A hang-up during it raises AgiHangup out of
-  ``stream_file`` and nothing is recorded. A profile with ``records_calls = false`` skips both.
+  ``stream_file`` and nothing is recorded. A profile with ``records_calls = false`` skips both. Without the
+  announcement's audio (it could not be synthesised) nothing is recorded either, and supervisors are alerted.
 * Invalid or missing keys: ``invalid_choice``, another round; after ``max_attempts`` rounds the default queue.
 * The flow only sets ``HOTLINE_QUEUE``/``HOTLINE_TOPIC`` and returns; the dialplan joins the queue. Any failure or
   hang is the server's to catch: it sets ``HOTLINE_FALLBACK`` and the dialplan queues the caller anyway. Our own
@@ -16,11 +17,12 @@ What the caller hears and which keys lead where is data (``profile.prompts``, ``
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Awaitable, Callable
 
 from core.clock import utcnow
 from core.dialplan import VAR_QUEUE, VAR_TOPIC
-from core.events import IvrStep, IvrStepRecorded, RecordingStarted
+from core.events import IvrStep, IvrStepRecorded, RecordingStarted, SlaAlert
 from core.policy import PolicyProfile, QueuePolicy
 from ivr_flows.agi_session import AgiSession
 from ivr_flows.preverify import PreVerifications
@@ -31,6 +33,9 @@ PROMPT_MARGIN = 2.0       # seconds beyond a prompt's length before its STREAM F
 FALLBACK_PROMPT_SECONDS = 30.0  # an English fallback sound: its length is not known here
 OUTCOME_INVALID = "invalid"
 OUTCOME_NO_CHOICE = "no_choice"
+OUTCOME_NOT_RECORDED = "not_recorded"   # the consent step when its announcement is missing: nothing was recorded
+ALERT_NO_CONSENT_PROMPT = "consent_prompt_missing"
+ALERT_EVERY = 3600.0   # seconds between two such alerts (each call would repeat the same news)
 
 
 def recording_names(call_id: str) -> tuple[str, str, str]:
@@ -50,6 +55,7 @@ class MenuFlow:
         self.preverifications = preverifications
         self.own_code_timeout = own_code_timeout
         self._by_digit = {q.dtmf: q for q in profile.queues if q.dtmf is not None}
+        self._alerted_at: float | None = None
 
     async def __call__(self, session: AgiSession) -> None:
         call_id = await session.linkedid() or session.request.uniqueid
@@ -57,7 +63,9 @@ class MenuFlow:
         await self._step(call_id, IvrStep.ENTERED)
         await self._play(session, "greeting")
         await self._step(call_id, IvrStep.GREETING)
-        if self.profile.records_calls:
+        if self.profile.records_calls and "consent" not in self.prompts.names:
+            await self._not_recorded(call_id)   # no spoken announcement, no recording: never a beep instead
+        elif self.profile.records_calls:
             await self._play(session, "consent")   # returns only when played to its end
             await self._step(call_id, IvrStep.CONSENT)
             await self._start_recording(session, call_id)
@@ -93,6 +101,16 @@ class MenuFlow:
         if provided:
             self.preverifications.put(call_id, keys)
         await self._step(call_id, IvrStep.PREVERIFY, outcome="provided" if provided else "skipped")
+
+    async def _not_recorded(self, call_id: str) -> None:
+        await self._step(call_id, IvrStep.CONSENT, outcome=OUTCOME_NOT_RECORDED)
+        now = time.monotonic()
+        if self._alerted_at is None or now - self._alerted_at >= ALERT_EVERY:   # at most one alert an hour
+            self._alerted_at = now
+            await self._bounded(self.publish(SlaAlert(
+                at=utcnow(), kind=ALERT_NO_CONSENT_PROMPT,
+                message="the recording-consent announcement is missing (it could not be synthesised): calls are "
+                        "not recorded until it is back; check espeak-ng and sox, then restart hotline")))
 
     async def _start_recording(self, session: AgiSession, call_id: str) -> None:
         mix, caller_leg, agent_leg = recording_names(call_id)

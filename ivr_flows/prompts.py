@@ -3,7 +3,8 @@
 espeak-ng speaks the text with the profile's voice (``lt``, ``lv``), sox converts it to signed-linear ``.sln``.
 Files are cached under a name derived from the voice and the text, so an unchanged text is never synthesised
 again; a text that cannot be synthesised (espeak-ng missing or failing) falls back to an English core sound, so
-the caller always hears something. Runs as subprocesses: nothing blocks the event loop.
+the caller always hears something, except the consent announcement (``SPOKEN_OR_NOTHING``): a beep is no consent,
+so it is left missing and the flow records nothing. Runs as subprocesses: nothing blocks the event loop.
 """
 from __future__ import annotations
 
@@ -24,13 +25,15 @@ _RECIPE = "espeak-ng|sox 8k mono s16le v1"   # part of the cache key: a new reci
 # English core sounds (asterisk-core-sounds-en) when a text cannot be spoken in the profile's language
 FALLBACK_SOUNDS = {
     "greeting": "hello-world",
-    "consent": "beep",
     "menu": "please-try-again",
     "invalid_choice": "option-is-invalid",
     "goodbye": "vm-goodbye",
     "preverify": "beep",
 }
 SYNTH_TIMEOUT = 30.0
+# prompts whose words matter (the recording-consent announcement): nothing stands in for them; a flow that needs one
+# and finds it missing does without what it announces (no recording without a spoken consent announcement)
+SPOKEN_OR_NOTHING = frozenset({"consent"})
 
 
 @dataclass(frozen=True)
@@ -50,6 +53,7 @@ class PromptSet:
     seconds: dict[str, float] = field(default_factory=dict)
     synthesised: int = 0          # files made by this build (0 when everything came from the cache)
     fallbacks: list[str] = field(default_factory=list)
+    missing: list[str] = field(default_factory=list)   # SPOKEN_OR_NOTHING prompts that could not be made
 
     def __getitem__(self, key: str) -> str:
         return self.names[key]
@@ -81,6 +85,9 @@ class PromptBuilder:
             if not _usable(cached):
                 if await self._synthesise(text, cached):
                     prompts.synthesised += 1
+                elif key in SPOKEN_OR_NOTHING:
+                    prompts.missing.append(key)
+                    continue
                 else:
                     prompts.names[key] = FALLBACK_SOUNDS.get(key, "beep")
                     prompts.fallbacks.append(key)
@@ -93,6 +100,9 @@ class PromptBuilder:
         if prompts.fallbacks:
             log.warning("prompts %s could not be synthesised (voice %s); English core sounds instead",
                         prompts.fallbacks, self.voice)
+        if prompts.missing:
+            log.error("prompts %s could not be synthesised (voice %s) and have no stand-in: without the consent "
+                      "announcement no call is recorded", prompts.missing, self.voice)
         return prompts
 
     async def _synthesise(self, text: str, target: Path) -> bool:

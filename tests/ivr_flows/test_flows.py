@@ -170,3 +170,29 @@ async def test_our_code_raising_mid_call_sets_the_error_fallback(start_agi):
     assert pbx.commands[-1] == ["SET", "VARIABLE", "HOTLINE_FALLBACK", "error"]
     assert "HOTLINE_QUEUE" not in pbx.variables()
     assert server.stats.fallbacks == {"error": 1}
+
+
+async def test_without_the_consent_announcement_nothing_is_recorded_and_supervisors_are_alerted(start_agi):
+    """The consent prompt could not be made (its file removed, espeak-ng failing): no beep stands in for it, the
+    call goes on to its queue unrecorded, and one alert says why (not one per call)."""
+    from core.events import SlaAlert
+    from ivr_flows.flows import ALERT_NO_CONSENT_PROMPT, OUTCOME_NOT_RECORDED
+
+    without = PromptSet(names={k: v for k, v in PROMPTS.names.items() if k != "consent"}, seconds=PROMPTS.seconds,
+                        missing=["consent"])
+    events: list[object] = []
+
+    async def collect(event: object) -> None:
+        events.append(event)
+
+    flow = MenuFlow(LT, without, collect, PreVerifications())
+    server = await start_agi(routes={"ivr": flow})
+    for _ in range(2):   # two calls
+        pbx = Pbx(["2"])
+        await asyncio.wait_for(pbx.serve(await FakeAgiCall.connect(server.port)), 10)
+        assert pbx.played() == ["/snd/greeting", "/snd/menu"]
+        assert not [c for c in pbx.commands if c[0] == "EXEC"], "no MixMonitor"
+        assert pbx.variables()["HOTLINE_QUEUE"] == "employers"
+    assert not [e for e in events if isinstance(e, RecordingStarted)]
+    assert [(s[0], s[2]) for s in steps(events) if s[0] == "consent"] == [("consent", OUTCOME_NOT_RECORDED)] * 2
+    assert [e.kind for e in events if isinstance(e, SlaAlert)] == [ALERT_NO_CONSENT_PROMPT]

@@ -50,3 +50,11 @@ async def test_without_espeak_the_english_core_sounds_are_played(tmp_path):
                              "invalid_choice": FALLBACK_SOUNDS["invalid_choice"]}
     assert prompts.fallbacks == ["greeting", "invalid_choice"]
     assert not list((tmp_path / "cache").iterdir())                # nothing half-made left behind
+
+
+async def test_the_consent_announcement_has_no_stand_in_when_it_cannot_be_made(tmp_path):
+    """A beep is no consent: the builder leaves the consent prompt missing (the menu flow then records nothing)."""
+    prompts = await PromptBuilder(dirs(tmp_path), "lt", espeak="/nonexistent/espeak-ng").build(
+        {"greeting": "Sveiki.", "consent": "Pokalbis gali būti įrašomas."})
+    assert "consent" not in prompts.names and prompts.missing == ["consent"]
+    assert prompts.fallbacks == ["greeting"]
