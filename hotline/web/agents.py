@@ -1,8 +1,9 @@
 """``/api/agents``: every queue agent's live state (for supervisors and the wallboard), and what people do to an
 agent's availability: log in and out, pause with a reason, unpause, and the history of it all.
 
-Supervisors and admins change anyone (a supervisor unpauses an agent the ring-out rule paused); an agent only
-themselves. The change goes to the PBX at once; the state in ``/api/agents`` follows from the PBX's events.
+Admins change anyone, supervisors their unit's agents (a supervisor unpauses an agent the ring-out rule paused),
+an agent only themselves (``hotline.web.role_matrix``). The change goes to the PBX at once; the state in
+``/api/agents`` follows from the PBX's events.
 """
 from __future__ import annotations
 
@@ -14,16 +15,13 @@ from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field
 
 from core.ports import PBX_ERRORS, PbxUnavailable
-from hotline.auth.models import Role
 from hotline.web.auth import principal_of
-from hotline.web.errors import ApiError
 from hotline.web.params import EXTENSION
 from hotline.web.routes import ApiRouter, body_of, path_of
+from hotline.web.scopes import require_extension_in_scope, scope_of
 from telephony import AgentChange, AgentControl, AgentNotFound, AgentView, InvalidAgentChange
 
 log = logging.getLogger(__name__)
-
-CONTROLLING = ["agent", "supervisor", "admin"]
 
 
 class AgentOut(BaseModel):
@@ -63,12 +61,11 @@ async def _nothing() -> None:
     return None
 
 
-def _allowed_extension(request: web.Request) -> str:
-    """The agent in the path, if this user may change them: supervisors and admins anyone, an agent themselves."""
+async def _allowed_extension(request: web.Request) -> str:
+    """The agent in the path, if this user may see or change them (the role matrix: an agent themselves, a
+    supervisor their unit's, an admin anyone)."""
     extension = path_of(request).extension
-    principal = principal_of(request)
-    if principal.role == Role.AGENT and principal.extension != extension:
-        raise ApiError(403, "forbidden", "an agent may pause and unpause only their own extension")
+    await require_extension_in_scope(request, extension)
     return extension
 
 
@@ -76,16 +73,18 @@ def register_routes(router: ApiRouter, *, agents: Callable[[], Sequence[AgentVie
                     apply_membership: Callable[[], Awaitable[object]] = _nothing) -> None:
     """``apply_membership``: makes the PBX's queue members what the directory and the logins say, at once (a PBX
     that is down gets it at its next login: the change is in the history already)."""
-    async def list_agents(_request: web.Request) -> list[AgentOut]:
+    async def list_agents(request: web.Request) -> list[AgentOut]:
+        scope = await scope_of(request)
         return [AgentOut(extension=a.extension, interface=a.interface, state=a.state.value, reason=a.reason,
-                         queues=list(a.queues), since=a.since) for a in agents()]
+                         queues=list(a.queues), since=a.since)
+                for a in agents() if scope is None or a.extension in scope.extensions]
 
     async def pause(request: web.Request) -> ChangeOut:
-        extension = _allowed_extension(request)
+        extension = await _allowed_extension(request)
         return _change_out(await control.pause(extension, body_of(request).reason, principal_of(request).name))
 
     async def unpause(request: web.Request) -> ChangeOut:
-        extension = _allowed_extension(request)
+        extension = await _allowed_extension(request)
         return _change_out(await control.unpause(extension, principal_of(request).name))
 
     async def applied(change: AgentChange) -> ChangeOut:
@@ -98,26 +97,26 @@ def register_routes(router: ApiRouter, *, agents: Callable[[], Sequence[AgentVie
         return _change_out(change)
 
     async def login(request: web.Request) -> ChangeOut:
-        return await applied(await control.login(_allowed_extension(request), principal_of(request).name))
+        return await applied(await control.login(await _allowed_extension(request), principal_of(request).name))
 
     async def logout(request: web.Request) -> ChangeOut:
-        return await applied(await control.logout(_allowed_extension(request), principal_of(request).name))
+        return await applied(await control.logout(await _allowed_extension(request), principal_of(request).name))
 
     async def history(request: web.Request) -> list[ChangeOut]:
-        return [_change_out(change) for change in await control.history(_allowed_extension(request))]
+        return [_change_out(change) for change in await control.history(await _allowed_extension(request))]
 
     router.map_error(AgentNotFound, 404, "not_found")
     router.map_error(InvalidAgentChange, 400, "invalid_request")
     router.map_error(PbxUnavailable, 503, "pbx_unavailable")
     router.get("/api/agents", list_agents, summary="Agents with their state (available, paused, ringing, ...)",
-               roles=["supervisor", "admin"], response=list[AgentOut], tags=["agents"])
+               response=list[AgentOut], tags=["agents"])
     router.post("/api/agents/{extension}/pause", pause, summary="Pause an agent in every queue, with a reason",
-                path_params=AgentPath, body=PauseIn, roles=CONTROLLING, response=ChangeOut, tags=["agents"])
+                path_params=AgentPath, body=PauseIn, response=ChangeOut, tags=["agents"])
     router.post("/api/agents/{extension}/unpause", unpause, summary="Unpause an agent in every queue",
-                path_params=AgentPath, roles=CONTROLLING, response=ChangeOut, tags=["agents"])
+                path_params=AgentPath, response=ChangeOut, tags=["agents"])
     router.post("/api/agents/{extension}/login", login, summary="Log an agent in: a member of their queues again",
-                path_params=AgentPath, roles=CONTROLLING, response=ChangeOut, tags=["agents"])
+                path_params=AgentPath, response=ChangeOut, tags=["agents"])
     router.post("/api/agents/{extension}/logout", logout, summary="Log an agent out of every queue",
-                path_params=AgentPath, roles=CONTROLLING, response=ChangeOut, tags=["agents"])
+                path_params=AgentPath, response=ChangeOut, tags=["agents"])
     router.get("/api/agents/{extension}/history", history, summary="Every pause and unpause of an agent, and who",
-               path_params=AgentPath, roles=CONTROLLING, response=list[ChangeOut], tags=["agents"])
+               path_params=AgentPath, response=list[ChangeOut], tags=["agents"])

@@ -9,14 +9,17 @@ from hotline.web import system
 from hotline.web.auth import auth_middleware
 from hotline.web.deps import DEPS_KEY, WebDeps
 from hotline.web.errors import make_error_middleware
-from hotline.web.routes import ApiRouter
+from hotline.web.role_matrix import grants_for
+from hotline.web.routes import ApiRouter, RoleMatrix
 
 RouteRegistrar = Callable[[ApiRouter], None]
 
 
-def create_app(deps: WebDeps, registrars: Iterable[RouteRegistrar] = ()) -> web.Application:
-    """The web application. Each registrar (``register_routes(router)`` of a package) declares its routes."""
-    router = ApiRouter()
+def create_app(deps: WebDeps, registrars: Iterable[RouteRegistrar] = (),
+               matrix: RoleMatrix = grants_for) -> web.Application:
+    """The web application. Each registrar (``register_routes(router)`` of a package) declares its routes; who may
+    call each is the role ``matrix``'s (the service's own, ``hotline.web.role_matrix``; tests' apps add theirs)."""
+    router = ApiRouter(matrix=matrix)
     system.register_routes(router)
     for register in registrars:
         register(router)

@@ -1,52 +1,44 @@
 """Who is calling and may they: bearer-token authentication and role checks for every route.
 
-Default deny: a route is open only if marked ``public``; otherwise any active user's token is needed, and a role
-list narrows it further. Tokens come in ``Authorization: Bearer …``; ``?token=`` is accepted only on routes that
-opt in (WebSockets, where browsers cannot set headers) because query strings end up in access logs.
+Default deny: a route is open only if the role matrix says ``PUBLIC``; otherwise an active user's token is needed,
+and only the roles of its matrix entry pass. Tokens come in ``Authorization: Bearer …``; ``?token=`` is accepted
+only on routes that opt in (WebSockets, where browsers cannot set headers) because query strings end up in access
+logs.
 """
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
 
 from aiohttp import web
 
 from hotline.auth.models import Role
-from hotline.auth.service import Principal, authenticate, parse_role
+from hotline.auth.service import Principal, authenticate
 from hotline.web.deps import deps_of, request_key
 from hotline.web.errors import ApiError
+from hotline.web.role_matrix import Grant, is_public
 
 PRINCIPAL_KEY = request_key("hotline_principal", Principal)
 
 
 @dataclass(frozen=True, slots=True)
 class Access:
-    """Access rule of one handler. ``roles`` None = any authenticated user."""
+    """Access rule of one handler: the role matrix's grants of its route (``hotline.web.role_matrix``)."""
 
     public: bool = False
-    roles: frozenset[Role] | None = None
+    grants: Mapping[Role, Grant] = field(default_factory=dict)
     query_token: bool = False
 
     @classmethod
-    def for_roles(cls, roles: Iterable[Role | str] | None, **options) -> Access:
-        return cls(roles=None if roles is None else frozenset(parse_role(r) for r in roles), **options)
+    def of(cls, grants: Mapping[Role, Grant], **options) -> Access:
+        return cls(public=is_public(grants), grants=MappingProxyType(dict(grants)), **options)
 
 
-def requires(*roles: Role | str, query_token: bool = False):
-    """Decorator for a plain aiohttp handler: only these roles (any authenticated user when none are given)."""
-    access = Access.for_roles(roles or None, query_token=query_token)
-
-    def mark(handler):
-        handler.hotline_access = access
-        return handler
-
-    return mark
-
-
-def public(handler):
-    """Decorator: this handler needs no token (health probes, metrics, the API description)."""
-    handler.hotline_access = Access(public=True)
-    return handler
+def grant_of(request: web.Request) -> Grant:
+    """What the authenticated user's role may see on this request's route."""
+    access: Access = request.match_info.handler.hotline_access
+    return access.grants[principal_of(request).role]
 
 
 def principal_of(request: web.Request) -> Principal:
@@ -72,7 +64,7 @@ def _token_from(request: web.Request, access: Access) -> str | None:
 async def auth_middleware(request: web.Request, handler):
     if request.match_info.http_exception is not None:  # 404/405: nothing to protect, let it answer
         return await handler(request)
-    access: Access = getattr(request.match_info.handler, "hotline_access", Access())
+    access: Access = getattr(request.match_info.handler, "hotline_access", Access())   # none: nobody passes
     if access.public:
         return await handler(request)
     token = _token_from(request, access)
@@ -85,8 +77,8 @@ async def auth_middleware(request: web.Request, handler):
         principal = await authenticate(session, token)
     if principal is None:
         raise ApiError(401, "unauthenticated", "invalid or revoked token; ask an admin for a new one")
-    if access.roles is not None and principal.role not in access.roles:
-        allowed = ", ".join(sorted(r.value for r in access.roles))
+    if principal.role not in access.grants:
+        allowed = ", ".join(sorted(r.value for r in access.grants))
         raise ApiError(
             403, "forbidden",
             f"role {principal.role.value!r} may not {request.method} this resource; allowed roles: {allowed}",

@@ -2,8 +2,9 @@
 to them — promise a callback time, schedule a follow-up, cancel, reschedule; ``/api/calls/{id}/dropped`` (an agent
 says their call dropped) is a callback request too, so it lives here. Numbers are masked per role.
 
-Agents see and follow up the tasks addressed to their own extension (or that they dialled); a task they create
-is always theirs. Supervisors and admins see all, and alone may cancel or reschedule. A malformed body is a 400
+Who sees which tasks is the role matrix's (``hotline.web.role_matrix``): agents see and follow up the tasks
+addressed to their own extension (or that they dialled), and a task they create is always theirs; supervisors see
+and change their unit's (its employees' and queues'), and alone cancel or reschedule. A malformed body is a 400
 like everywhere; a well-formed one that cannot be kept (unusable number, time in the past) is a 422; a task in
 the wrong state is a 409.
 """
@@ -15,14 +16,16 @@ from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from core.events import CallbackReason, CallbackState
-from hotline.auth.models import Role
-from hotline.auth.service import Principal
-from hotline.web.auth import principal_of
+from core.scope import RecordScope
+from hotline.web.auth import grant_of, principal_of
 from hotline.web.calls import CallPath
+from hotline.web.deps import deps_of
 from hotline.web.jsonutil import json_response
 from hotline.web.masking import present_number
 from hotline.web.params import EXTENSION, BoundedDatetime, IdPath, PageQuery
+from hotline.web.role_matrix import Grant, Records
 from hotline.web.routes import ApiRouter, body_of, path_of, query_of
+from hotline.web.scopes import scope_of
 from telephony import (
     AgreedCallback,
     CallbackAdmin,
@@ -33,11 +36,8 @@ from telephony import (
     CallbackService,
     CallbackTask,
     InvalidCallbackRequest,
+    get_call,
 )
-
-STAFF = ["agent", "supervisor", "admin"]
-SUPERVISING = ["supervisor", "admin"]
-
 
 class CallbacksQuery(PageQuery):
     state: CallbackState | None = None
@@ -120,64 +120,67 @@ class DroppedOut(BaseModel):
     skipped: str | None = Field(None, description="why no task, e.g. no_usable_number (recorded with the call)")
 
 
-def present(task: CallbackTask, role: str) -> CallbackOut:
-    return CallbackOut(id=task.id, number=present_number(task.number, role), state=task.state,
+def present(task: CallbackTask, grant: Grant) -> CallbackOut:
+    return CallbackOut(id=task.id, number=present_number(task.number, grant), state=task.state,
                        reason=task.reasons[0], reasons=list(task.reasons), priority=task.priority,
                        due_at=task.due_at, agreed_at=task.agreed_at, attempts=task.attempts, call_id=task.call_id,
                        last_call_id=task.dial_call_id, queue=task.queue, extension=task.extension, agent=task.agent,
                        note=task.note, created_at=task.created_at, updated_at=task.updated_at)
 
 
-def present_detail(detail: CallbackDetail, role: str) -> DetailOut:
-    return DetailOut(**present(detail.task, role).model_dump(),
+def present_detail(detail: CallbackDetail, grant: Grant) -> DetailOut:
+    return DetailOut(**present(detail.task, grant).model_dump(),
                      history=[HistoryOut(**entry._asdict()) for entry in detail.history],
                      requests=[RequestOut(**vars(request)) for request in detail.requests])
 
 
-def _own_extension(principal: Principal) -> str | None:
-    """None: may see every task; else the only extension whose tasks this user sees (agents: their own)."""
-    if principal.role == Role.AGENT:
-        return principal.extension or "-"   # an agent without an extension has no tasks
-    return None
+def _visible(task: CallbackTask, scope: RecordScope | None) -> bool:
+    return scope is None or scope.holds(extensions=(task.extension, task.agent), queue=task.queue)
 
 
-def _visible(task: CallbackTask, principal: Principal) -> bool:
-    own = _own_extension(principal)
-    return own is None or own in (task.extension, task.agent)
+def _addressed_within(body: CallbackIn, scope: RecordScope | None) -> None:
+    """A unit's supervisor addresses callbacks to their unit's employees and queues only."""
+    if scope is None:
+        return
+    if body.extension and body.extension not in scope.extensions:
+        raise InvalidCallbackRequest(f"extension {body.extension} is not in your unit")
+    if body.queue and body.queue not in scope.queues:
+        raise InvalidCallbackRequest(f"queue {body.queue} is not served by your unit")
 
 
 def register_routes(router: ApiRouter, *, callbacks: CallbackService, admin: CallbackAdmin) -> None:
 
-    async def visible_task(task_id: int, principal: Principal) -> CallbackTask:
+    async def visible_task(task_id: int, request: web.Request) -> CallbackTask:
         task = await callbacks.get(task_id)
-        if task is None or not _visible(task, principal):
+        if task is None or not _visible(task, await scope_of(request)):
             raise CallbackNotFound(f"no callback task {task_id}")
         return task
 
     async def list_callbacks(request: web.Request) -> list[CallbackOut]:
         query: CallbacksQuery = query_of(request)
-        principal = principal_of(request)
         tasks = await callbacks.list(CallbackFilter(
             state=query.state.value if query.state else None, reason=query.reason.value if query.reason else None,
-            extension=_own_extension(principal) or query.extension, limit=query.limit, offset=query.offset))
-        return [present(task, principal.role) for task in tasks]
+            extension=query.extension, limit=query.limit, offset=query.offset, scope=await scope_of(request)))
+        return [present(task, grant_of(request)) for task in tasks]
 
     async def get_callback(request: web.Request) -> DetailOut:
-        principal = principal_of(request)
-        task = await visible_task(path_of(request).id, principal)
-        return present_detail(await admin.detail(task.id), principal.role)
+        task = await visible_task(path_of(request).id, request)
+        return present_detail(await admin.detail(task.id), grant_of(request))
 
     async def create_callback(request: web.Request) -> web.Response:
         body: CallbackIn = body_of(request)
-        principal = principal_of(request)
-        extension = principal.extension if principal.role == Role.AGENT else body.extension
-        if principal.role == Role.AGENT and not extension:
+        principal, grant = principal_of(request), grant_of(request)
+        own = grant.records is Records.OWN
+        extension = principal.extension if own else body.extension
+        if own and not extension:
             raise InvalidCallbackRequest("your user has no extension, so a callback cannot be addressed to you; "
                                          "ask an admin to set one")
+        if not own:
+            _addressed_within(body, await scope_of(request))
         created: AgreedCallback
         if body.follow_up_of is not None:
             try:
-                await visible_task(body.follow_up_of, principal)
+                await visible_task(body.follow_up_of, request)
             except CallbackNotFound as exc:
                 raise InvalidCallbackRequest(f"follow_up_of: {exc}") from None
             created = await admin.follow_up(body.follow_up_of, body.agreed_at, body.note, extension=extension,
@@ -185,44 +188,49 @@ def register_routes(router: ApiRouter, *, callbacks: CallbackService, admin: Cal
         else:
             created = await admin.create_agreed(body.number, body.agreed_at, extension=extension, queue=body.queue,
                                                 call_id=body.call_id, note=body.note, by=principal.name)
-        task = present(await callbacks.get(created.task_id), principal.role)
+        task = present(await callbacks.get(created.task_id), grant)
         return json_response(CreatedOut(**task.model_dump(), warning=created.warning), status=201)
 
     async def cancel_callback(request: web.Request) -> CallbackOut:
-        principal = principal_of(request)
-        return present(await admin.cancel(path_of(request).id, principal.name), principal.role)
+        task = await visible_task(path_of(request).id, request)
+        return present(await admin.cancel(task.id, principal_of(request).name), grant_of(request))
 
     async def reschedule_callback(request: web.Request) -> CallbackOut:
-        principal = principal_of(request)
-        task = await admin.reschedule(path_of(request).id, body_of(request).due_at, principal.name)
-        return present(task, principal.role)
+        task = await visible_task(path_of(request).id, request)
+        changed = await admin.reschedule(task.id, body_of(request).due_at, principal_of(request).name)
+        return present(changed, grant_of(request))
 
     async def mark_dropped(request: web.Request) -> DroppedOut:
-        principal = principal_of(request)
-        mark = await admin.mark_call_dropped(path_of(request).id, answered_by=_own_extension(principal),
-                                             by=principal.name)
+        principal, grant = principal_of(request), grant_of(request)
+        call_id = path_of(request).id
+        answered_by = (principal.extension or "-") if grant.records is Records.OWN else None
+        scope = await scope_of(request)
+        if answered_by is None and scope is not None and await get_call(deps_of(request).engine, call_id,
+                                                                        scope) is None:
+            raise CallbackNotFound(f"no call {call_id} in your unit")
+        mark = await admin.mark_call_dropped(call_id, answered_by=answered_by, by=principal.name)
         task = await callbacks.get(mark.task_id) if mark.task_id is not None else None
-        return DroppedOut(callback=present(task, principal.role) if task else None, skipped=mark.skipped)
+        return DroppedOut(callback=present(task, grant) if task else None, skipped=mark.skipped)
 
     router.map_error(CallbackNotFound, 404, "not_found")
     router.map_error(CallbackConflict, 409, "conflict")
     router.map_error(InvalidCallbackRequest, 422, "unprocessable")
     router.get("/api/callbacks", list_callbacks, summary="Callback tasks, soonest due first", query=CallbacksQuery,
-               roles=STAFF, response=list[CallbackOut], tags=["callbacks"])
+               response=list[CallbackOut], tags=["callbacks"])
     router.get("/api/callbacks/{id}", get_callback, summary="One callback task with its history and requests",
-               path_params=IdPath, roles=STAFF, response=DetailOut, tags=["callbacks"])
+               path_params=IdPath, response=DetailOut, tags=["callbacks"])
     router.post("/api/callbacks", create_callback, summary="Promise a callback at an agreed time (201)",
-                body=CallbackIn, roles=STAFF, response=CreatedOut, tags=["callbacks"],
+                body=CallbackIn, response=CreatedOut, tags=["callbacks"],
                 description="Either {number, agreed_at} or {follow_up_of, agreed_at} (a follow-up agreed in the call "
                             "of that task). The dialer may call up to the profile's tolerance early. An agent's "
                             "callback is always addressed to the agent. An agreed time outside business hours is "
                             "kept, with a warning.")
     router.post("/api/callbacks/{id}/cancel", cancel_callback, summary="Cancel a pending or dialing callback",
-                path_params=IdPath, roles=SUPERVISING, response=CallbackOut, tags=["callbacks"])
+                path_params=IdPath, response=CallbackOut, tags=["callbacks"])
     router.post("/api/callbacks/{id}/reschedule", reschedule_callback, body=RescheduleIn,
                 summary="Set a pending or failed callback due again (a failed one gets its tries back)",
-                path_params=IdPath, roles=SUPERVISING, response=CallbackOut, tags=["callbacks"])
-    router.post("/api/calls/{id}/dropped", mark_dropped, path_params=CallPath, roles=["agent", "supervisor"],
+                path_params=IdPath, response=CallbackOut, tags=["callbacks"])
+    router.post("/api/calls/{id}/dropped", mark_dropped, path_params=CallPath,
                 summary="Mark an answered call dropped: a callback request for the caller (dropped task)",
                 response=DroppedOut, tags=["callbacks", "calls"],
                 description="Agents mark only calls they answered. No usable caller number: no task, the reason "

@@ -1,4 +1,5 @@
-"""``/api/calls`` and ``/api/calls/{id}``: calls with their state history; numbers masked per role."""
+"""``/api/calls`` and ``/api/calls/{id}``: calls with their state history, in the reader's scope and with numbers
+as their grant shows them (``hotline.web.role_matrix``)."""
 from __future__ import annotations
 
 import datetime as dt
@@ -7,13 +8,14 @@ from collections.abc import Sequence
 from aiohttp import web
 from pydantic import BaseModel, Field, model_validator
 
-from hotline.auth import Principal, Role
-from hotline.web.auth import principal_of
+from hotline.web.auth import grant_of
 from hotline.web.deps import DEPS_KEY
 from hotline.web.errors import ApiError
 from hotline.web.masking import present_number
 from hotline.web.params import BoundedDatetime, PageQuery
+from hotline.web.role_matrix import Grant
 from hotline.web.routes import ApiRouter, path_of, query_of
+from hotline.web.scopes import scope_of
 from ivr_flows import IvrStepView, ivr_steps_of, topic_of
 from telephony import CallFilter, CallView, RingView, get_call, list_calls, rings_of
 
@@ -83,9 +85,9 @@ def _ring_out(ring: RingView) -> RingOut:
                    ring_count=ring.ring_count, answered=ring.answered, within_sla=ring.within_sla)
 
 
-def _present(view: CallView, role: str, rings: Sequence[RingView] = (), ivr: Sequence[IvrStepView] = ()) -> CallOut:
+def _present(view: CallView, grant: Grant, rings: Sequence[RingView] = (), ivr: Sequence[IvrStepView] = ()) -> CallOut:
     return CallOut(
-        id=view.id, direction=view.direction, caller=present_number(view.caller, role), dialed=view.dialed,
+        id=view.id, direction=view.direction, caller=present_number(view.caller, grant), dialed=view.dialed,
         queue=view.queue,
         topic=topic_of(ivr),
         state=view.state, ended_cause=view.ended_cause, started_at=view.started_at, ended_at=view.ended_at,
@@ -94,38 +96,29 @@ def _present(view: CallView, role: str, rings: Sequence[RingView] = (), ivr: Seq
     )
 
 
-def _own_extension(principal: Principal) -> str | None:
-    """An agent sees only their own calls (dialled to them or ringing their phone); ``""``: an agent without an
-    extension, who has none. Everyone else: None, all calls (numbers masked as their role needs)."""
-    return (principal.extension or "") if principal.role is Role.AGENT else None
-
-
 async def list_calls_handler(request: web.Request) -> list[CallOut]:
     query: CallsQuery = query_of(request)
-    extension = _own_extension(principal_of(request))
-    if extension == "":
-        return []
-    views = await list_calls(request.app[DEPS_KEY].engine,
-                             CallFilter(query.since, query.until, query.limit, query.offset, extension))
-    role = principal_of(request).role
-    rings = await rings_of(request.app[DEPS_KEY].engine, [view.id for view in views])
-    ivr = await ivr_steps_of(request.app[DEPS_KEY].engine, [view.id for view in views])
-    return [_present(view, role, rings[view.id], ivr[view.id]) for view in views]
+    scope = await scope_of(request)
+    engine = request.app[DEPS_KEY].engine
+    views = await list_calls(engine, CallFilter(query.since, query.until, query.limit, query.offset, scope))
+    rings = await rings_of(engine, [view.id for view in views])
+    ivr = await ivr_steps_of(engine, [view.id for view in views])
+    return [_present(view, grant_of(request), rings[view.id], ivr[view.id]) for view in views]
 
 
 async def get_call_handler(request: web.Request) -> CallOut:
     call_id = path_of(request).id
-    extension = _own_extension(principal_of(request))
-    view = await get_call(request.app[DEPS_KEY].engine, call_id, extension) if extension != "" else None
-    if view is None:   # another agent's call is as unknown as no call at all
+    engine = request.app[DEPS_KEY].engine
+    view = await get_call(engine, call_id, await scope_of(request))
+    if view is None:   # a call outside the reader's scope is as unknown as no call at all
         raise ApiError(404, "not_found", f"no call with id {call_id!r}")
-    rings = await rings_of(request.app[DEPS_KEY].engine, [call_id])
-    ivr = await ivr_steps_of(request.app[DEPS_KEY].engine, [call_id])
-    return _present(view, principal_of(request).role, rings[call_id], ivr[call_id])
+    rings = await rings_of(engine, [call_id])
+    ivr = await ivr_steps_of(engine, [call_id])
+    return _present(view, grant_of(request), rings[call_id], ivr[call_id])
 
 
 def register_routes(router: ApiRouter) -> None:
     router.get("/api/calls", list_calls_handler, query=CallsQuery, response=list[CallOut], tags=["calls"],
-               summary="List calls, newest first (an agent: only the calls dialled to or ringing their extension)")
+               summary="List calls, newest first (an agent: their own; a supervisor: their unit's)")
     router.get("/api/calls/{id}", get_call_handler, summary="One call with its state history, rings and IVR steps",
                path_params=CallPath, response=CallOut, tags=["calls"])

@@ -1,7 +1,8 @@
 """Phone numbers shown only to the roles that need them, masked for the others.
 
-Policy: agents and supervisors call people back, and the DPO answers subject-access requests, so they see
-numbers. QA reviews how a call was handled, not who called, and admins run the service: both get masked numbers.
+Policy (the role matrix, ``hotline.web.role_matrix``, says it per route): agents and supervisors call people back,
+and the DPO answers subject-access requests, so they see numbers. QA reviews how a call was handled, not who
+called, and admins run the service: both get masked numbers.
 
 Masking keeps the international prefix and the last digits (``+37061234567`` -> ``+370****4567``): enough to tell
 calls apart, not enough to dial. The number of hidden digits is not revealed (always ``****``).
@@ -11,6 +12,7 @@ from __future__ import annotations
 import re
 
 from hotline.auth.models import Role
+from hotline.web.role_matrix import Grant, Numbers
 
 NUMBER_ROLES = frozenset({Role.AGENT, Role.SUPERVISOR, Role.DPO})
 MASK = "****"
@@ -61,6 +63,8 @@ def can_see_numbers(role: Role | str) -> bool:
     return Role(role) in NUMBER_ROLES
 
 
-def present_number(number: str | None, role: Role | str) -> str | None:
-    """The number as ``role`` may see it."""
-    return number if can_see_numbers(role) else mask_number(number)
+def present_number(number: str | None, seen_by: Grant | Role | str) -> str | None:
+    """The number as a route's grant (``hotline.web.role_matrix``) shows it, or as a role sees it on the push
+    socket."""
+    full = seen_by.numbers is Numbers.FULL if isinstance(seen_by, Grant) else can_see_numbers(seen_by)
+    return number if full else mask_number(number)

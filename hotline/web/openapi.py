@@ -91,9 +91,12 @@ def _operation(route: ApiRoute, schemas: _Schemas, path_names: list[str]) -> dic
         operation["requestBody"] = {"required": True, "content": {"application/json": {"schema": body_schema}}}
     if not route.access.public:
         operation["security"] = [{"bearerAuth": []}]
-        roles = sorted(r.value for r in route.access.roles) if route.access.roles is not None else ["any"]
-        operation["x-roles"] = roles
-        errors = _ERRORS if route.access.roles is not None else {k: v for k, v in _ERRORS.items() if k != "403"}
+        grants = route.access.grants
+        operation["x-roles"] = sorted(role.value for role in grants)
+        # the role matrix's decision: whose records each role sees and how callers' numbers appear
+        operation["x-role-grants"] = {role.value: {"records": grant.records.value, "numbers": grant.numbers.value}
+                                      for role, grant in sorted(grants.items())}
+        errors = _ERRORS
     else:
         errors = {"400": _ERRORS["400"]} if (route.query or route.body or route.path_params) else {}
     for status, text in errors.items():

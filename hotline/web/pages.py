@@ -88,7 +88,7 @@ def asset_handler(prefix: str, name: str) -> Handler:
 
 
 def add_asset_route(router: ApiRouter, prefix: str, name: str, *, summary: str, tag: str) -> None:
-    router.get(f"/{prefix}/{name}", asset_handler(prefix, name), summary=summary, public=True,
+    router.get(f"/{prefix}/{name}", asset_handler(prefix, name), summary=summary,
                content_type=CONTENT_TYPES[Path(name).suffix], tags=[tag])
 
 
@@ -102,8 +102,8 @@ def page_routes(page: Page, config: dict[str, Any]) -> RouteRegistrar:
     serve_page.__name__ = f"{page.name}_page"
 
     def register_routes(router: ApiRouter) -> None:
-        router.get(f"/{page.name}", serve_page, summary=page.summary, roles=["supervisor", "admin"],
-                   query_token=True, content_type="text/html", tags=[page.name])
+        router.get(f"/{page.name}", serve_page, summary=page.summary, query_token=True, content_type="text/html",
+                   tags=[page.name])
         for suffix in CONTENT_TYPES:
             asset = f"{page.name}{suffix}"
             add_asset_route(router, page.name, asset, summary=f"{page.label} asset {asset}", tag=page.name)

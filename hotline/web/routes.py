@@ -13,13 +13,16 @@ composition root passes to ``create_app``::
 
     async def list_calls(request):            # validated input: query_of / path_of / body_of(request)
         query: CallsQuery = query_of(request)
-        role = principal_of(request).role       # e.g. to mask numbers: present_number(n, role)
+        grant = grant_of(request)               # e.g. to mask numbers: present_number(n, grant)
         return [CallOut(...), ...]              # models, dicts, lists: serialised as JSON (times with offset)
 
     def register_routes(router: ApiRouter) -> None:
-        router.get("/api/calls", list_calls, summary="List calls", roles=["agent", "supervisor"],
-                   query=CallsQuery, response=list[CallOut])
+        router.get("/api/calls", list_calls, summary="List calls", query=CallsQuery, response=list[CallOut])
         router.get("/api/calls/{id}", get_call, summary="One call", path_params=CallPath, response=CallOut)
+
+Who may call a route, and what each role sees there, is not declared here but in the role matrix
+(``hotline.web.role_matrix``): a route it has no entry for cannot be added. A handler reads its reader's grant with
+``grant_of(request)`` and their records' scope with ``hotline.web.scopes.scope_of``.
 
 Handlers that need services receive them by closure (``functools.partial`` or a factory) from the root.
 """
@@ -27,7 +30,7 @@ from __future__ import annotations
 
 import json
 import typing
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -39,6 +42,9 @@ from hotline.web.auth import Access
 from hotline.web.deps import request_key
 from hotline.web.errors import ApiError, validation_error
 from hotline.web.jsonutil import json_response
+from hotline.web.role_matrix import Grant, grants_for
+
+RoleMatrix = Callable[[str, str], Mapping[Role, Grant]]   # (method, path) -> grants; raises UndecidedRoute
 
 Handler = Callable[[web.Request], Awaitable[Any]]
 MAX_JSON_BODY = 1 << 20
@@ -133,6 +139,7 @@ class ApiRouter:
 
     routes: list[ApiRoute] = field(default_factory=list)
     error_map: dict[type[Exception], tuple[int, str]] = field(default_factory=dict)
+    matrix: RoleMatrix = grants_for
 
     def add(
         self,
@@ -141,8 +148,6 @@ class ApiRouter:
         handler: Handler,
         *,
         summary: str,
-        roles: Iterable[Role | str] | None = None,
-        public: bool = False,
         query_token: bool = False,
         query: type[BaseModel] | None = None,
         path_params: type[BaseModel] | None = None,
@@ -152,11 +157,11 @@ class ApiRouter:
         description: str = "",
         tags: Iterable[str] = (),
     ) -> ApiRoute:
-        """Declare a route. ``roles`` None = any authenticated user; ``public`` = no token needed."""
+        """Declare a route; who may call it comes from the role matrix (UndecidedRoute if it has no entry)."""
         method = method.upper()
         if any(r.method == method and r.path == path for r in self.routes):
             raise ValueError(f"route {method} {path} declared twice")
-        access = Access(public=True) if public else Access.for_roles(roles, query_token=query_token)
+        access = Access.of(self.matrix(method, path), query_token=query_token)
         route = ApiRoute(method=method, path=path, handler=handler, summary=summary, access=access, query=query,
                          path_params=path_params, body=body, response=response, content_type=content_type,
                          description=description, tags=tuple(tags))

@@ -26,7 +26,6 @@ from hotline.web.params import FIRST_YEAR, LAST_YEAR, BoundedDatetime
 from hotline.web.routes import ApiRouter, query_of
 from telephony import MAX_REPORT_DAYS, GroupBy, SlaFigures, SlaReport, sla_report
 
-SLA_ROLES = ("supervisor", "qa", "admin")
 
 
 class SlaQuery(BaseModel):
@@ -157,7 +156,7 @@ async def export_handler(request: web.Request, profile: PolicyProfile) -> web.Re
 def register_routes(router: ApiRouter, profile: PolicyProfile) -> None:
     """Bind with ``functools.partial(sla.register_routes, profile=profile)`` in the composition root."""
     router.get("/api/sla", partial(sla_handler, profile=profile), summary="Ring-SLA figures per queue, agent or day",
-               roles=SLA_ROLES, query=SlaQuery, response=SlaOut, tags=["sla"], description=__doc__ or "")
+               query=SlaQuery, response=SlaOut, tags=["sla"], description=__doc__ or "")
     router.get("/api/sla/export.csv", partial(export_handler, profile=profile),
-               summary="Monthly ring-SLA figures as CSV", roles=SLA_ROLES, query=SlaExportQuery,
+               summary="Monthly ring-SLA figures as CSV", query=SlaExportQuery,
                content_type="text/csv", tags=["sla"])

@@ -96,16 +96,16 @@ async def me(request: web.Request) -> Me:
 
 
 def register_routes(router: ApiRouter) -> None:
-    router.get("/healthz", healthz, public=True, summary="The process is up", response=Health, tags=["system"])
+    router.get("/healthz", healthz, summary="The process is up", response=Health, tags=["system"])
     router.get(
-        "/readyz", readyz, public=True, response=Readiness, tags=["system"],
+        "/readyz", readyz, response=Readiness, tags=["system"],
         summary="Ready to serve: every dependency (PBX, database) answers; 503 with each check's status if not",
     )
     router.get(
-        "/metrics", metrics, public=True, content_type="text/plain", tags=["system"],
+        "/metrics", metrics, content_type="text/plain", tags=["system"],
         summary="Prometheus metrics (AMI connection, events, reconnects, active calls, bus failures)",
     )
-    router.get("/api/openapi.json", openapi, public=True, summary="This API description (OpenAPI 3.1)", tags=["system"])
+    router.get("/api/openapi.json", openapi, summary="This API description (OpenAPI 3.1)", tags=["system"])
     router.get("/api/me", me, summary="The authenticated user and what they may see", response=Me, tags=["system"])
     router.post("/api/me/token", renew, response=RenewedToken, tags=["system"],
                 summary="Renew the token: a fresh one for another lifetime; the old one is revoked")

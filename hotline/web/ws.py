@@ -18,7 +18,6 @@ from hotline.web.routes import ApiRouter
 
 HEARTBEAT = 20.0        # seconds between pings; a peer that does not answer is closed
 CLOSE_GRACE = 2.0       # a close frame that cannot be written in this time (peer not reading): drop the TCP link
-PUSH_ROLES = ("agent", "supervisor", "admin")
 
 
 def _hello(role: str, extension: str | None) -> str:
@@ -63,7 +62,7 @@ def routes(hub: PushHub):
 
     def register_routes(router: ApiRouter) -> None:
         router.get("/ws", ws_handler, summary="Push socket (WebSocket): screen pops, call and queue state, alerts",
-                   roles=PUSH_ROLES, query_token=True, tags=["push"],
+                   query_token=True, tags=["push"],
                    description="Upgrade to a WebSocket. Agents receive their own events (screen_pop); supervisors "
                                "and admins receive call_state, queue_state and sla_alert. A client that falls "
                                "behind gets {\"type\": \"resync\"} and should reload state.")

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from core.db import AutoId, Base, UTCDateTime
 from core.events import CallbackReason
+from core.scope import RecordScope
 
 # Lower is dialled first (REQUIREMENTS §5): a dropped conversation, then a promised time, then a missed or
 # abandoned call, then everything else. A task with several reasons takes its most urgent one.
@@ -150,6 +151,7 @@ class CallbackFilter:
     extension: str | None = None
     limit: int = 100
     offset: int = 0
+    scope: RecordScope | None = None   # only the reader's tasks (addressed, dialled by or queued for them); None: all
 
 
 class HistoryEntry(NamedTuple):

@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from core.clock import utcnow
 from core.db import for_update, locked_row, make_sessionmaker, write_lock
 from core.events import OPEN_STATES, CallbackReason, CallbackState
+from core.scope import scope_clause
 from telephony.callbacks.exceptions import CallbackNotFound
 from telephony.callbacks.merging import merge_request, new_task, settle, settled_by_an_answered_call
 from telephony.callbacks.models import (PROMISE_REASONS, SYSTEM, CallbackFilter, CallbackHistoryRow, CallbackSkip,
@@ -133,6 +134,9 @@ class CallbackService:
             stmt = stmt.where(CallbackTaskRow.state == where.state)
         if where.extension:
             stmt = stmt.where(CallbackTaskRow.extension == where.extension)
+        if where.scope is not None:
+            stmt = stmt.where(scope_clause(where.scope, (CallbackTaskRow.extension, CallbackTaskRow.agent),
+                                           CallbackTaskRow.queue))
         stmt = stmt.order_by(CallbackTaskRow.due_at, CallbackTaskRow.id)
         if not where.reason:
             stmt = stmt.limit(where.limit).offset(where.offset)

@@ -4,10 +4,11 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from sqlalchemy import exists, func, or_, select
+from sqlalchemy import exists, false, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from core.events import CallDirection, CallState
+from core.scope import RecordScope
 from telephony.calls.models import CallLinkRow, CallRow, CallStateRow
 from telephony.rings.models import CallRingRow
 
@@ -56,13 +57,18 @@ class CallFilter:
     until: dt.datetime | None = None
     limit: int = 100
     offset: int = 0
-    extension: str | None = None   # only the calls of this extension (``of_extension``): an agent's own
+    scope: RecordScope | None = None   # only the calls in this reader's scope (``in_scope``); None: all
 
 
-def of_extension(extension: str):
-    """The calls an employee had: dialled to their extension (a direct line) or ringing their phone."""
-    rang = exists().where(CallRingRow.call_id == CallRow.id, CallRingRow.extension == extension)
-    return or_(CallRow.dialed == extension, rang)
+def in_scope(scope: RecordScope):
+    """The calls of a scope: dialled to one of its extensions (a direct line), ringing one of their phones, or
+    through one of its queues."""
+    if scope.empty:
+        return false()
+    extensions, queues = sorted(scope.extensions), sorted(scope.queues)
+    rang = exists().where(CallRingRow.call_id == CallRow.id, CallRingRow.extension.in_(extensions))
+    queued = exists().where(CallStateRow.call_id == CallRow.id, CallStateRow.queue.in_(queues))
+    return or_(CallRow.dialed.in_(extensions), rang, queued)
 
 
 async def list_calls(engine: AsyncEngine, flt: CallFilter) -> list[CallView]:
@@ -71,16 +77,16 @@ async def list_calls(engine: AsyncEngine, flt: CallFilter) -> list[CallView]:
         stmt = stmt.where(CallRow.started_at >= flt.since)
     if flt.until is not None:
         stmt = stmt.where(CallRow.started_at < flt.until)
-    if flt.extension is not None:
-        stmt = stmt.where(of_extension(flt.extension))
+    if flt.scope is not None:
+        stmt = stmt.where(in_scope(flt.scope))
     return await _fetch(engine, stmt)
 
 
-async def get_call(engine: AsyncEngine, call_id: str, extension: str | None = None) -> CallView | None:
-    """The call ``call_id``; with ``extension``, only if it was that extension's (``of_extension``)."""
+async def get_call(engine: AsyncEngine, call_id: str, scope: RecordScope | None = None) -> CallView | None:
+    """The call ``call_id``; with ``scope``, only if it is in it (``in_scope``)."""
     stmt = select(CallRow).where(CallRow.id == call_id)
-    if extension is not None:
-        stmt = stmt.where(of_extension(extension))
+    if scope is not None:
+        stmt = stmt.where(in_scope(scope))
     views = await _fetch(engine, stmt)
     return views[0] if views else None
 

@@ -19,6 +19,7 @@ from core.clock import utcnow
 from core.db import make_sessionmaker
 from core.events import CallbackReason, MessageLeft
 from core.ports import CallbackRequests
+from core.scope import RecordScope, scope_clause
 from telephony.messages.models import Message, MessageRow, message_of
 from telephony.messages.notifier import MessageNotifier
 
@@ -72,11 +73,13 @@ class MessageService:
         return message_id
 
     async def list(self, *, extension: str | None = None, unread_only: bool = False, limit: int = 100,
-                   offset: int = 0) -> list[Message]:
-        """Newest first; one employee's when ``extension`` is given."""
+                   offset: int = 0, scope: RecordScope | None = None) -> list[Message]:
+        """Newest first; one employee's when ``extension`` is given; only the reader's with ``scope``."""
         stmt = select(MessageRow)
         if extension is not None:
             stmt = stmt.where(MessageRow.extension == extension)
+        if scope is not None:
+            stmt = stmt.where(scope_clause(scope, (MessageRow.extension,), MessageRow.queue))
         if unread_only:
             stmt = stmt.where(MessageRow.read_at.is_(None))
         stmt = stmt.order_by(MessageRow.created_at.desc(), MessageRow.id.desc()).limit(limit).offset(offset)

@@ -75,8 +75,10 @@ async def test_callback_filters_and_an_admin_sees_masked_numbers(client, tokens)
 
 
 async def test_an_agent_sees_only_their_own_callbacks_and_messages(client, agent_101, tokens, stored):
-    tasks = await (await client.get("/api/callbacks?extension=102", headers=auth(agent_101))).json()
-    assert [task["extension"] for task in tasks] == ["101"]   # the filter cannot widen an agent's view
+    tasks = await (await client.get("/api/callbacks", headers=auth(agent_101))).json()
+    assert [task["extension"] for task in tasks] == ["101"]
+    # the filter narrows within the agent's own tasks, it cannot widen their view
+    assert await (await client.get("/api/callbacks?extension=102", headers=auth(agent_101))).json() == []
     messages = await (await client.get("/api/messages", headers=auth(agent_101))).json()
     assert [(m["id"], m["caller"], m["has_audio"], m["read"]) for m in messages] == [
         (stored[2]["m101"], OTHER, True, False)]

@@ -8,8 +8,8 @@ import pytest
 
 from core.bus import EventBus
 from hotline.auth.service import create_user
-from hotline.web import ApiRouter, HotlineMetrics, WebDeps, create_app
-from tests.hotline.web_test_app import register_test_routes, ws_like
+from hotline.web import ApiRouter, HotlineMetrics, UndecidedRoute, WebDeps, create_app
+from tests.hotline.web_test_app import register_test_routes, matrix_with_test_routes, ws_like
 
 
 @pytest.fixture
@@ -31,7 +31,7 @@ def metrics():
 def make_client(aiohttp_client, db_engine, metrics):
     async def make(checks=None, timeout=5.0):
         deps = WebDeps.create(db_engine, metrics.registry, checks or {}, readiness_timeout=timeout)
-        return await aiohttp_client(create_app(deps, [register_test_routes]))
+        return await aiohttp_client(create_app(deps, [register_test_routes], matrix_with_test_routes))
 
     return make
 
@@ -265,10 +265,10 @@ async def test_openapi_document_lists_routes_with_roles_and_schemas(client):
     assert len(operation_ids) == len(set(operation_ids))
 
 
-def test_a_route_cannot_be_declared_twice_or_with_unknown_roles():
-    router = ApiRouter()
-    router.get("/api/x", ws_like, summary="x")
+def test_a_route_cannot_be_declared_twice_or_without_a_decision_in_the_role_matrix():
+    router = ApiRouter(matrix=matrix_with_test_routes)
+    router.get("/api/naive", ws_like, summary="x")
     with pytest.raises(ValueError, match="declared twice"):
-        router.get("/api/x", ws_like, summary="x again")
-    with pytest.raises(ValueError, match="unknown role 'root'"):
-        router.get("/api/y", ws_like, summary="y", roles=["root"])
+        router.get("/api/naive", ws_like, summary="x again")
+    with pytest.raises(UndecidedRoute, match="GET /api/y has no entry in the role matrix"):
+        router.get("/api/y", ws_like, summary="y")

@@ -6,7 +6,9 @@ import datetime as dt
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from hotline.web import ApiError, ApiRouter, body_of, path_of, present_number, principal_of, query_of
+from hotline.auth.models import Role
+from hotline.web import (ApiError, ApiRouter, Grant, Numbers, Records, body_of, grant_of, grants_for, path_of,
+                         present_number, principal_of, query_of)
 
 
 class Window(BaseModel):
@@ -35,7 +37,7 @@ class DomainMissing(Exception):
 
 async def list_things(request):
     window: Window = query_of(request)
-    caller = present_number("+37061234567", principal_of(request).role)
+    caller = present_number("+37061234567", grant_of(request))
     return {"limit": window.limit, "queue": window.queue, "caller": caller}
 
 
@@ -67,10 +69,24 @@ async def ws_like(request):
     return {"who": principal_of(request).name}
 
 
+ANY_ROLE = {role: Grant(Records.ALL) for role in Role}
+TEST_GRANTS = {
+    "GET /api/things": {Role.AGENT: Grant(Records.ALL, Numbers.FULL), Role.SUPERVISOR: Grant(Records.ALL, Numbers.FULL),
+                        Role.QA: Grant(Records.ALL, Numbers.MASKED)},
+    "POST /api/notes": {Role.SUPERVISOR: Grant()},
+    "GET /api/notes/{id}": ANY_ROLE, "GET /api/broken": ANY_ROLE, "GET /api/missing": ANY_ROLE,
+    "GET /api/naive": ANY_ROLE, "GET /ws-like": ANY_ROLE,
+}
+
+
+def matrix_with_test_routes(method: str, path: str):
+    """The service's role matrix with the test routes' entries."""
+    return TEST_GRANTS.get(f"{method} {path}") or grants_for(method, path)
+
+
 def register_test_routes(router: ApiRouter) -> None:
-    router.get("/api/things", list_things, summary="Things", roles=["agent", "supervisor", "qa"], query=Window,
-               tags=["test"])
-    router.post("/api/notes", add_note, summary="Add a note", roles=["supervisor"], body=NoteIn, response=NoteOut)
+    router.get("/api/things", list_things, summary="Things", query=Window, tags=["test"])
+    router.post("/api/notes", add_note, summary="Add a note", body=NoteIn, response=NoteOut)
     router.get("/api/notes/{id}", get_note, summary="One note", path_params=NotePath)
     router.get("/api/broken", broken, summary="Always fails")
     router.get("/api/missing", missing, summary="Domain error")

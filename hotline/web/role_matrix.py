@@ -1,0 +1,122 @@
+"""Who may call each route and what they see there: the role matrix, as data (GDPR-LT §8, §15; REQUIREMENTS §4).
+
+Every route the app serves has one entry here, keyed ``"METHOD /path"``: the roles that may call it, and for each
+role a :class:`Grant` - whose records it sees (``own``: dialled to, ringing or addressed to the user's extension;
+``unit``: those of the employees of the supervisor's unit and of the queues they serve; ``all``) and how callers'
+numbers appear (``full``, ``masked``, or ``none``: the route shows none). A role missing from an entry is refused
+(403); a route missing from the matrix cannot be installed, so a new route without a decision fails at start and
+in the suite. ``PUBLIC`` routes need no token and hold no personal data.
+
+The decisions, by function:
+- agents answer and call back: their own calls, callbacks and messages, numbers in full;
+- supervisors run their unit: its calls, callbacks and messages in full, its agents' state and pauses; a
+  supervisor whose user has no extension, or whose employee has no unit, runs the whole line (the head of
+  service);
+- QA reviews how calls were handled, not who called: calls and SLA figures, numbers masked;
+- the DPO answers data-subject requests: reads calls, callbacks, messages and the directory in full, writes
+  nothing;
+- admins run the service - the directory, agents' availability, the pages: calls and callbacks only masked, no
+  messages, no callbacks made or changed.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+from fnmatch import fnmatchcase
+from types import MappingProxyType
+from typing import Mapping
+
+from hotline.auth.models import Role
+
+
+class Records(StrEnum):
+    OWN = "own"
+    UNIT = "unit"
+    ALL = "all"
+
+
+class Numbers(StrEnum):
+    FULL = "full"
+    MASKED = "masked"
+    NONE = "none"   # the route shows no caller's number
+
+
+@dataclass(frozen=True)
+class Grant:
+    records: Records = Records.ALL
+    numbers: Numbers = Numbers.NONE
+
+
+AGENT, SUPERVISOR, QA, DPO, ADMIN = Role.AGENT, Role.SUPERVISOR, Role.QA, Role.DPO, Role.ADMIN
+OWN_FULL = Grant(Records.OWN, Numbers.FULL)
+UNIT_FULL = Grant(Records.UNIT, Numbers.FULL)
+ALL_FULL = Grant(Records.ALL, Numbers.FULL)
+ALL_MASKED = Grant(Records.ALL, Numbers.MASKED)
+OWN = Grant(Records.OWN)
+UNIT = Grant(Records.UNIT)
+ALL = Grant(Records.ALL)
+EVERYONE = {role: ALL for role in Role}
+
+CALL_READERS = {AGENT: OWN_FULL, SUPERVISOR: UNIT_FULL, QA: ALL_MASKED, DPO: ALL_FULL, ADMIN: ALL_MASKED}
+CALLBACK_READERS = {AGENT: OWN_FULL, SUPERVISOR: UNIT_FULL, DPO: ALL_FULL, ADMIN: ALL_MASKED}
+CALLBACK_SUPERVISORS = {SUPERVISOR: UNIT_FULL}
+MESSAGE_READERS = {AGENT: OWN_FULL, SUPERVISOR: UNIT_FULL, DPO: ALL_FULL}
+AGENT_CONTROL = {AGENT: OWN, SUPERVISOR: UNIT, ADMIN: ALL}
+SUPERVISORS_PAGES = {SUPERVISOR: ALL, ADMIN: ALL}
+
+PUBLIC = MappingProxyType({})   # no token: health, metrics, the API description, the pages' static assets
+PUBLIC_PATTERNS = ("GET /pages/*", "GET /wallboard/*", "GET /callbacks/*")
+
+ROUTE_GRANTS: Mapping[str, Mapping[Role, Grant]] = {
+    "GET /healthz": PUBLIC,
+    "GET /readyz": PUBLIC,
+    "GET /metrics": PUBLIC,
+    "GET /api/openapi.json": PUBLIC,
+    "GET /api/me": EVERYONE,
+    "POST /api/me/token": EVERYONE,
+    "GET /api/calls": CALL_READERS,
+    "GET /api/calls/{id}": CALL_READERS,
+    "POST /api/calls/{id}/dropped": {AGENT: OWN_FULL, SUPERVISOR: UNIT_FULL},
+    "GET /api/callbacks": CALLBACK_READERS,
+    "GET /api/callbacks/{id}": CALLBACK_READERS,
+    "POST /api/callbacks": {AGENT: OWN_FULL, SUPERVISOR: UNIT_FULL},
+    "POST /api/callbacks/{id}/cancel": CALLBACK_SUPERVISORS,
+    "POST /api/callbacks/{id}/reschedule": CALLBACK_SUPERVISORS,
+    "GET /api/messages": MESSAGE_READERS,
+    "POST /api/messages/{id}/read": {AGENT: OWN_FULL, SUPERVISOR: UNIT_FULL},
+    "GET /api/agents": {SUPERVISOR: UNIT, ADMIN: ALL},
+    "POST /api/agents/{extension}/pause": AGENT_CONTROL,
+    "POST /api/agents/{extension}/unpause": AGENT_CONTROL,
+    "POST /api/agents/{extension}/login": AGENT_CONTROL,
+    "POST /api/agents/{extension}/logout": AGENT_CONTROL,
+    "GET /api/agents/{extension}/history": AGENT_CONTROL,
+    # employees' own fallback numbers, not callers': supervisors reach staff on them, admins maintain them
+    "GET /api/employees": {SUPERVISOR: ALL, DPO: ALL, ADMIN: ALL},
+    "POST /api/employees": {ADMIN: ALL},
+    "POST /api/employees/import": {ADMIN: ALL},
+    "GET /api/sla": {SUPERVISOR: ALL, QA: ALL, ADMIN: ALL},
+    "GET /api/sla/export.csv": {SUPERVISOR: ALL, QA: ALL, ADMIN: ALL},
+    # the push socket: an agent's screen pops and calls; a supervisor's queues, calls and alerts (hotline.push)
+    "GET /ws": {AGENT: OWN_FULL, SUPERVISOR: ALL_FULL, ADMIN: ALL_MASKED},
+    "GET /wallboard": SUPERVISORS_PAGES,
+    "GET /callbacks": SUPERVISORS_PAGES,
+}
+
+
+class UndecidedRoute(LookupError):
+    """A route that the role matrix has no entry for."""
+
+
+def grants_for(method: str, path: str) -> Mapping[Role, Grant]:
+    """The matrix entry of a route (``PUBLIC`` for a public one); UndecidedRoute when it has none."""
+    key = f"{method.upper()} {path}"
+    if key in ROUTE_GRANTS:
+        return ROUTE_GRANTS[key]
+    if any(fnmatchcase(key, pattern) for pattern in PUBLIC_PATTERNS):
+        return PUBLIC
+    raise UndecidedRoute(f"route {key} has no entry in the role matrix (hotline/web/role_matrix.py): decide which "
+                         "roles may call it and what each sees")
+
+
+def is_public(grants: Mapping[Role, Grant]) -> bool:
+    return grants is PUBLIC
