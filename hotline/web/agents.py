@@ -110,7 +110,7 @@ def register_routes(router: ApiRouter, *, agents: Callable[[], Sequence[AgentVie
     router.map_error(InvalidAgentChange, 400, "invalid_request")
     router.map_error(PbxUnavailable, 503, "pbx_unavailable")
     router.get("/api/agents", list_agents, summary="Agents with their state (available, paused, ringing, ...)",
-               roles=["supervisor", "admin"], response=list[AgentOut], tags=["agents"])
+               roles=["supervisor", "admin", "wallboard"], response=list[AgentOut], tags=["agents"])
     router.post("/api/agents/{extension}/pause", pause, summary="Pause an agent in every queue, with a reason",
                 path_params=AgentPath, body=PauseIn, roles=CONTROLLING, response=ChangeOut, tags=["agents"])
     router.post("/api/agents/{extension}/unpause", unpause, summary="Unpause an agent in every queue",

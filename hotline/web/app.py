@@ -5,7 +5,7 @@ from collections.abc import Callable, Iterable
 
 from aiohttp import web
 
-from hotline.web import system
+from hotline.web import session, system
 from hotline.web.auth import auth_middleware
 from hotline.web.deps import DEPS_KEY, WebDeps
 from hotline.web.errors import make_error_middleware
@@ -18,6 +18,7 @@ def create_app(deps: WebDeps, registrars: Iterable[RouteRegistrar] = ()) -> web.
     """The web application. Each registrar (``register_routes(router)`` of a package) declares its routes."""
     router = ApiRouter()
     system.register_routes(router)
+    session.register_routes(router)
     for register in registrars:
         register(router)
     # Error handling outermost, so authentication failures also leave as the error object.

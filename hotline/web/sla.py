@@ -26,7 +26,7 @@ from hotline.web.params import FIRST_YEAR, LAST_YEAR, BoundedDatetime
 from hotline.web.routes import ApiRouter, query_of
 from telephony import MAX_REPORT_DAYS, GroupBy, SlaFigures, SlaReport, sla_report
 
-SLA_ROLES = ("supervisor", "qa", "admin")
+SLA_ROLES = ("supervisor", "qa", "admin", "wallboard")   # wallboard: the wall screen's SLA figures
 
 
 class SlaQuery(BaseModel):

@@ -18,7 +18,7 @@ from hotline.web.routes import ApiRouter
 
 HEARTBEAT = 20.0        # seconds between pings; a peer that does not answer is closed
 CLOSE_GRACE = 2.0       # a close frame that cannot be written in this time (peer not reading): drop the TCP link
-PUSH_ROLES = ("agent", "supervisor", "admin")
+PUSH_ROLES = ("agent", "supervisor", "admin", "wallboard")
 
 
 def _hello(role: str, extension: str | None) -> str:
