@@ -124,8 +124,12 @@ async def get_call_handler(request: web.Request) -> CallOut:
     return _present(view, principal_of(request).role, rings[call_id], ivr[call_id])
 
 
+CALL_ROLES = ("agent", "supervisor", "qa", "dpo", "admin")   # every role but the wall screens'
+
+
 def register_routes(router: ApiRouter) -> None:
     router.get("/api/calls", list_calls_handler, query=CallsQuery, response=list[CallOut], tags=["calls"],
+               roles=CALL_ROLES,
                summary="List calls, newest first (an agent: only the calls dialled to or ringing their extension)")
     router.get("/api/calls/{id}", get_call_handler, summary="One call with its state history, rings and IVR steps",
-               path_params=CallPath, response=CallOut, tags=["calls"])
+               path_params=CallPath, response=CallOut, roles=CALL_ROLES, tags=["calls"])

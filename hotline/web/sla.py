@@ -26,7 +26,8 @@ from hotline.web.params import FIRST_YEAR, LAST_YEAR, BoundedDatetime
 from hotline.web.routes import ApiRouter, query_of
 from telephony import MAX_REPORT_DAYS, GroupBy, SlaFigures, SlaReport, sla_report
 
-SLA_ROLES = ("supervisor", "qa", "admin", "wallboard")   # wallboard: the wall screen's SLA figures
+SLA_EXPORT_ROLES = ("supervisor", "qa", "admin")
+SLA_ROLES = (*SLA_EXPORT_ROLES, "wallboard")   # wall screens show today's figures; the monthly export is not theirs
 
 
 class SlaQuery(BaseModel):
@@ -159,5 +160,5 @@ def register_routes(router: ApiRouter, profile: PolicyProfile) -> None:
     router.get("/api/sla", partial(sla_handler, profile=profile), summary="Ring-SLA figures per queue, agent or day",
                roles=SLA_ROLES, query=SlaQuery, response=SlaOut, tags=["sla"], description=__doc__ or "")
     router.get("/api/sla/export.csv", partial(export_handler, profile=profile),
-               summary="Monthly ring-SLA figures as CSV", roles=SLA_ROLES, query=SlaExportQuery,
+               summary="Monthly ring-SLA figures as CSV", roles=SLA_EXPORT_ROLES, query=SlaExportQuery,
                content_type="text/csv", tags=["sla"])
