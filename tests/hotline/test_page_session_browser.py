@@ -73,6 +73,10 @@ async def test_the_wallboard_drops_the_token_from_its_address_and_runs_on_an_htt
     assert hub.publish(Audience.watching(), one_waiting(utcnow() - dt.timedelta(seconds=5))) == 1
     await expect(page.locator(f'#queues tr[data-queue="{QUEUE}"] td').nth(1)).to_have_text("1", timeout=WAIT_MS)
     assert errors == []
+
+    await page.click("#logout")   # sign out: the cookie cleared and the session ended, the reloaded page refused
+    await expect(page.locator("body")).to_contain_text("unauthenticated", timeout=WAIT_MS)
+    assert await context.cookies() == []
     await context.close()
 
 
