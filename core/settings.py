@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -74,6 +74,13 @@ class Settings(BaseSettings):
 
     http_host: str = "127.0.0.1"
     http_port: int = 8080
+    # TLS: served by hotline when both files are given; usually a reverse proxy terminates it (then cookie_secure)
+    tls_cert: Path | None = Field(None, description="PEM certificate (chain) of the web server; with tls_key, "
+                                                    "hotline serves HTTPS")
+    tls_key: Path | None = Field(None, description="PEM private key of tls_cert")
+    cookie_secure: bool = Field(False, description="mark the pages' session cookies Secure although hotline serves "
+                                                   "plain HTTP: it is behind a TLS-terminating proxy (always on "
+                                                   "with tls_cert)")
 
     pbx_cache_dir: Path = Field(default_factory=default_cache_dir)
     pbx_root: Path | None = Field(None, description="debootstrap root of the sandbox PBX; default under cache")
@@ -86,6 +93,16 @@ class Settings(BaseSettings):
                                                        "instance's sounds directory")
     pbx_prompts_dir: str = Field("", description="that directory as Asterisk sees it (prompts are played by this "
                                                  "path); empty = the sandbox instance's")
+
+    @model_validator(mode="after")
+    def _tls_pair(self) -> Settings:
+        if (self.tls_cert is None) != (self.tls_key is None):
+            raise ValueError("HOTLINE_TLS_CERT and HOTLINE_TLS_KEY go together: set both to serve HTTPS, or neither")
+        return self
+
+    @property
+    def tls(self) -> bool:
+        return self.tls_cert is not None
 
     def resolved_database_url(self) -> str:
         if self.database_url:

@@ -9,6 +9,7 @@ import asyncio
 import functools
 import gc
 import logging
+import ssl
 from dataclasses import dataclass, field
 
 from aiohttp import web
@@ -56,6 +57,20 @@ def ivr_sounds(settings: Settings) -> SoundsDirs:
     return SoundsDirs(cache=settings.pbx_cache_dir / "prompts", host=host, pbx=pbx)
 
 
+def tls_context(settings: Settings) -> ssl.SSLContext | None:
+    """The web server's TLS context when a certificate is configured; a file that cannot be read stops the start
+    naming the setting (never the key's content)."""
+    if not settings.tls:
+        return None
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    try:
+        context.load_cert_chain(settings.tls_cert, settings.tls_key)
+    except (OSError, ssl.SSLError) as exc:
+        raise RuntimeError(f"HOTLINE_TLS_CERT / HOTLINE_TLS_KEY ({settings.tls_cert}, {settings.tls_key}) not "
+                           f"usable: {type(exc).__name__}: {exc}") from None
+    return context
+
+
 def ami_config(settings: Settings) -> AmiConfig:
     credentials = ami_credentials(settings)
     return AmiConfig(
@@ -74,6 +89,7 @@ class HotlineService:
     bus: EventBus = field(default_factory=EventBus)
 
     async def start(self) -> None:
+        tls = tls_context(self.settings)   # a bad certificate stops the start before anything runs
         limit_malloc_arenas()   # before the database's worker threads (hotline.memory)
         quiet_parameter_loggers()
         url = self.settings.resolved_database_url()
@@ -101,10 +117,12 @@ class HotlineService:
         self.telephony.start()
         self._sampler = asyncio.create_task(self._sample_metrics(), name="metrics-sampler")
         self.app = create_app(WebDeps.create(self.engine, self.metrics.registry,
-                                             readiness_checks={"pbx": self._pbx_ready}), self._web_routes())
+                                             readiness_checks={"pbx": self._pbx_ready},
+                                             cookie_secure=self.settings.tls or self.settings.cookie_secure),
+                              self._web_routes())
         self.runner = web.AppRunner(self.app, access_log_class=PathOnlyAccessLogger)
         await self.runner.setup()
-        site = web.TCPSite(self.runner, self.settings.http_host, self.settings.http_port)
+        site = web.TCPSite(self.runner, self.settings.http_host, self.settings.http_port, ssl_context=tls)
         await site.start()
         # what start built (modules, mappings, settings, the app) lives as long as the process: collected once and
         # frozen out of the cyclic GC, whose full collections would otherwise walk it again and again (issue 11's
@@ -131,7 +149,8 @@ class HotlineService:
 
     @property
     def base_url(self) -> str:
-        return f"http://{self.settings.http_host}:{self.settings.http_port}"
+        scheme = "https" if self.settings.tls else "http"
+        return f"{scheme}://{self.settings.http_host}:{self.settings.http_port}"
 
     async def stop(self) -> None:
         await self.push.close()  # open sockets would hold the web server's shutdown

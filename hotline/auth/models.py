@@ -17,6 +17,7 @@ class Role(StrEnum):
     QA = "qa"                  # reviews sampled recordings
     DPO = "dpo"                # data protection officer: subject access, audit
     ADMIN = "admin"            # runs the service: users, configuration
+    WALLBOARD = "wallboard"    # a wall screen: reads the live queues and SLA figures, numbers masked, no writes
 
 
 ROLE_CHECK = "role IN (" + ", ".join(f"'{role.value}'" for role in Role) + ")"
@@ -46,5 +47,7 @@ class Token(Base):
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     revoked_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, default=None)
     expires_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, default=None)   # migration 0017
+    # a page's cookie session (migration 0019): the token it was exchanged for; it lasts only while that one does
+    session_of: Mapped[int | None] = mapped_column(ForeignKey("tokens.id", ondelete="CASCADE"), default=None)
 
     user: Mapped[User] = relationship(back_populates="tokens")

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import and_, column, exists, false, func, select, table, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+from sqlalchemy.orm import aliased
 
 from core.clock import utcnow
 from core.db import make_sessionmaker
@@ -52,6 +53,7 @@ class Principal:
     extension: str | None = None
     # of the token it came with: what the push hub checks again while a socket is open (not part of who it is)
     token_hash: str = field(default="", compare=False, repr=False)
+    session: bool = field(default=False, compare=False)   # it came with a page's session cookie, not a token
 
 
 def parse_role(role: str | Role) -> Role:
@@ -82,6 +84,8 @@ async def create_user(
 ) -> tuple[User, str]:
     """Add a user and issue its first token; returns ``(user, token)``. The token is not stored, only its hash."""
     user = User(name=_check_name(name), role=parse_role(role).value, extension=extension)
+    if user.role == Role.WALLBOARD and extension:
+        raise InvalidUser("a wallboard user has no extension: a wall screen answers no calls")
     exists = UserExists(f"user {name!r} already exists; issue a new token with `hotline users token {name}`")
     if await session.scalar(select(User.id).where(User.name == name)) is not None:
         raise exists
@@ -143,27 +147,54 @@ async def list_users(session: AsyncSession) -> list[tuple[User, int]]:
 
 def _valid(now: dt.datetime):
     """The conditions a token and its user meet while access lasts: not revoked, not expired, the user active, and
-    their employee record (if the directory has one for their extension) not deactivated."""
+    their employee record (if the directory has one for their extension) not deactivated; a page session also
+    ends with the token it was exchanged for (``session_of``) when that is revoked."""
     deactivated = exists().where(_EMPLOYEES.c.extension == User.extension, _EMPLOYEES.c.active == false())
+    source = aliased(Token)
+    source_revoked = exists().where(source.id == Token.session_of, source.revoked_at.is_not(None))
     return and_(Token.revoked_at.is_(None), Token.expires_at.is_not(None), Token.expires_at > now,
-                User.active.is_(True), ~deactivated)
+                User.active.is_(True), ~deactivated, ~source_revoked)
 
 
-async def authenticate(session: AsyncSession, token: str, now: dt.datetime | None = None) -> Principal | None:
-    """The user holding this token while their access lasts (``_valid``), or None."""
+async def authenticate(session: AsyncSession, token: str, now: dt.datetime | None = None, *,
+                       cookie: bool = False) -> Principal | None:
+    """The user holding this token while their access lasts (``_valid``), or None. ``cookie``: ``token`` is a
+    page session's secret; a session is never accepted as a bearer token, nor a bearer token as a session."""
     if not token:
         return None
     token_hash = hash_token(token)
+    kind = Token.session_of.is_not(None) if cookie else Token.session_of.is_(None)
     row = (
         await session.execute(
             select(User).join(Token, Token.user_id == User.id)
-            .where(Token.token_hash == token_hash, _valid(now or utcnow()))
+            .where(Token.token_hash == token_hash, kind, _valid(now or utcnow()))
         )
     ).scalar_one_or_none()
     if row is None:
         return None
     return Principal(user_id=row.id, name=row.name, role=Role(row.role), extension=row.extension,
-                     token_hash=token_hash)
+                     token_hash=token_hash, session=cookie)
+
+
+async def start_session(session: AsyncSession, principal: Principal) -> tuple[str, dt.datetime]:
+    """A page session for the holder of a valid bearer token: ``(secret, expires_at)``. The session is a token row
+    of its own (its hash only) that expires with that token and ends when it is revoked, so expiry, revocation
+    and the push hub's check of open sockets apply to it unchanged."""
+    source = await session.scalar(select(Token).where(Token.token_hash == principal.token_hash))
+    secret = new_token()
+    session.add(Token(user_id=principal.user_id, token_hash=hash_token(secret), created_at=utcnow(),
+                      expires_at=source.expires_at, session_of=source.id))
+    await session.flush()
+    return secret, source.expires_at
+
+
+async def end_session(session: AsyncSession, principal: Principal) -> bool:
+    """Revoke the page session ``principal`` came with (logout); False when it came with a bearer token."""
+    if not principal.session:
+        return False
+    await session.execute(update(Token).where(Token.token_hash == principal.token_hash, Token.revoked_at.is_(None))
+                          .values(revoked_at=utcnow()))
+    return True
 
 
 async def still_valid(session: AsyncSession, token_hashes: Iterable[str]) -> set[str]:

@@ -29,14 +29,21 @@ DEFAULT_OUTBOX = 1000
 
 @dataclass(frozen=True, slots=True)
 class Audience:
-    """Who receives a message: supervisors (and admins) and/or the users logged in with these extensions."""
+    """Who receives a message: supervisors (and admins), wall screens (the ``wallboard`` role: only the live
+    picture, never personal data) and/or the users logged in with these extensions."""
 
     supervisors: bool = False
     extensions: frozenset[str] = frozenset()
+    wallboards: bool = False
 
     @classmethod
     def supervising(cls) -> Audience:
         return cls(supervisors=True)
+
+    @classmethod
+    def watching(cls) -> Audience:
+        """Supervisors and wall screens: the queues, call states and alerts a wallboard shows."""
+        return cls(supervisors=True, wallboards=True)
 
     @classmethod
     def agent(cls, extension: str) -> Audience:
@@ -96,6 +103,8 @@ class Client:
         return self.role in SUPERVISING_ROLES
 
     def wants(self, audience: Audience) -> bool:
+        if self.role is Role.WALLBOARD:   # whatever extension it has: a wall screen takes no calls
+            return audience.wallboards
         return (audience.supervisors and self.supervising) or (
             self.extension is not None and self.extension in audience.extensions)
 

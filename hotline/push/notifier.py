@@ -172,13 +172,13 @@ class PushNotifier:
         }, at=event.at.isoformat()))
 
     def call_state(self, event: CallStateChanged) -> None:
-        self.hub.publish(Audience.supervising(), Push("call_state", {
+        self.hub.publish(Audience.watching(), Push("call_state", {
             "call_id": event.call_id, "state": event.state.value, "queue": event.queue, "target": event.target,
             "cause": event.cause.value if event.cause else None, "detail": event.detail,
         }, at=event.at.isoformat()))
 
     def sla_alert(self, event: SlaAlert) -> None:
-        self.hub.publish(Audience.supervising(), Push("sla_alert", {
+        self.hub.publish(Audience.watching(), Push("sla_alert", {
             "kind": event.kind, "message": event.message, "extension": event.extension, "queue": event.queue,
         }, at=event.at.isoformat()))
 
@@ -199,11 +199,12 @@ class PushNotifier:
         return self.view.age_out(live, utcnow(), dt.timedelta(seconds=AGE_OUT_GRACE))
 
     def queue_state(self) -> None:
-        self.hub.publish(Audience.supervising(), self._queue_state_push())
+        self.hub.publish(Audience.watching(), self._queue_state_push())
 
     def greet(self, client: Client) -> Iterable[tuple[Audience, Push]]:
-        """A new supervisor socket starts from the current picture instead of waiting for the next change."""
-        yield Audience.supervising(), self._queue_state_push()
+        """A new supervisor or wall-screen socket starts from the current picture instead of waiting for the next
+        change."""
+        yield Audience.watching(), self._queue_state_push()
 
     def _queue_state_push(self) -> Push:
         now = utcnow()

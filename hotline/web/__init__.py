@@ -1,4 +1,5 @@
-"""The aiohttp web app: REST API with bearer-token roles (the role matrix: ``hotline.web.role_matrix``), OpenAPI description, health, readiness and metrics.
+"""The aiohttp web app: REST API with bearer-token roles (the role matrix: ``hotline.web.role_matrix``), OpenAPI
+description, health, readiness and metrics.
 
 How a package adds routes: see ``hotline.web.routes`` (``register_routes(router)`` passed to ``create_app``).
 """

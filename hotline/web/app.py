@@ -5,7 +5,7 @@ from collections.abc import Callable, Iterable
 
 from aiohttp import web
 
-from hotline.web import system
+from hotline.web import session, system
 from hotline.web.auth import auth_middleware
 from hotline.web.deps import DEPS_KEY, WebDeps
 from hotline.web.errors import make_error_middleware
@@ -21,6 +21,7 @@ def create_app(deps: WebDeps, registrars: Iterable[RouteRegistrar] = (),
     call each is the role ``matrix``'s (the service's own, ``hotline.web.role_matrix``; tests' apps add theirs)."""
     router = ApiRouter(matrix=matrix)
     system.register_routes(router)
+    session.register_routes(router)
     for register in registrars:
         register(router)
     # Error handling outermost, so authentication failures also leave as the error object.

@@ -1,10 +1,10 @@
 """``/callbacks``: the supervisors' callback page — due, running, failed and upcoming callbacks (plain HTML, CSS and
 JS from ``static/``; no CDN, no build step).
 
-Served as ``hotline.web.pages`` serves a page: opened as ``/callbacks?token=…``, its script uses the token for
-``/api/callbacks`` (as a bearer header) and for ``/ws``. It re-reads the tasks every few seconds and at once when
-the socket says a callback changed (the dialer's ``callback_dialing`` and ``callback_result``, or its ``sla_alert``
-of kind ``callback_failed``). Reschedule and cancel buttons call the API, which checks the role again.
+Served as ``hotline.web.pages`` serves a page: opened once as ``/callbacks?token=…``, then with the session
+cookie; its script calls ``/api/callbacks`` and ``/ws`` with it. It re-reads the tasks every few seconds and at
+once when the socket says a callback changed (the dialer's ``callback_dialing`` and ``callback_result``, or its
+``sla_alert`` of kind ``callback_failed``). Reschedule and cancel buttons call the API, which checks the role again.
 """
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from hotline.web.app import RouteRegistrar
 from hotline.web.pages import Page, page_routes
 
 PAGE = Page("callbacks", title="hotline callbacks", heading="Callbacks", note_id="updated", label="Callbacks page",
-            summary="Callbacks page for supervisors (open with ?token=)")
+            summary="Callbacks page for supervisors (open once with ?token=, then the session cookie)")
 REFRESH_SECONDS = 5.0
 
 

@@ -26,6 +26,7 @@ class WebDeps:
     readiness_timeout: float = 5.0
     title: str = "hotline"
     version: str = "0.1.0"
+    cookie_secure: bool = False   # session cookies marked Secure: served over TLS, or behind a TLS-terminating proxy
 
     @classmethod
     def create(

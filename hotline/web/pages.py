@@ -8,10 +8,11 @@ skeleton before the page's own: ``pages.css`` (header, status badge, tables, hig
 config, the API with the token, the push socket with its status, times in the profile's timezone) and ``dom.js``
 (the DOM helpers).
 
-A page is opened as ``/<name>?token=…`` (a wall screen cannot send headers). The token is a credential in the
-address bar, so the page asks browsers not to send it on as a referrer and not to cache the page; its CSP allows
-scripts from this origin only (the config block is JSON, data that is never run). The assets are public: they hold
-no data.
+A page is opened once as ``/<name>?token=…`` (a wall screen cannot send headers): the token is exchanged for a
+session cookie and the browser sent on to ``/<name>`` without it (``hotline.web.session``); the page and its
+script then work with the cookie alone. The page asks browsers not to send its address on as a referrer and not
+to cache it; its CSP allows scripts from this origin only (the config block is JSON, data that is never run). The
+assets are public: they hold no data.
 """
 from __future__ import annotations
 
@@ -25,7 +26,9 @@ from typing import Any
 from aiohttp import web
 
 from hotline.web.app import RouteRegistrar
+from hotline.web.auth import principal_of
 from hotline.web.routes import ApiRouter, Handler
+from hotline.web.session import exchange
 
 STATIC = Path(__file__).parent / "static"
 PAGE_HEADERS = {
@@ -93,10 +96,12 @@ def add_asset_route(router: ApiRouter, prefix: str, name: str, *, summary: str, 
 
 
 def page_routes(page: Page, config: dict[str, Any]) -> RouteRegistrar:
-    """The registrar of ``page`` (for supervisors and admins) and of its own script and style."""
+    """The registrar of ``page`` (who may open it: the role matrix) and of its own script and style."""
     text = render_page(page, config)   # rendered once: the profile does not change while the service runs
 
     async def serve_page(request: web.Request) -> web.Response:
+        if "token" in request.query:   # authenticated by it: trade it for a session, out of the address bar
+            return await exchange(request, principal_of(request))
         return web.Response(text=text, content_type="text/html", headers=PAGE_HEADERS)
 
     serve_page.__name__ = f"{page.name}_page"

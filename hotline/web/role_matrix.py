@@ -16,7 +16,9 @@ The decisions, by function:
 - the DPO answers data-subject requests: reads calls, callbacks, messages and the directory in full, writes
   nothing;
 - admins run the service - the directory, agents' availability, the pages: calls and callbacks only masked, no
-  messages, no callbacks made or changed.
+  messages, no callbacks made or changed;
+- wall screens (``wallboard``) show the wallboard: agents' states, SLA figures and the live picture, numbers
+  masked, nothing else and no change.
 """
 from __future__ import annotations
 
@@ -47,7 +49,8 @@ class Grant:
     numbers: Numbers = Numbers.NONE
 
 
-AGENT, SUPERVISOR, QA, DPO, ADMIN = Role.AGENT, Role.SUPERVISOR, Role.QA, Role.DPO, Role.ADMIN
+AGENT, SUPERVISOR, QA, DPO, ADMIN, WALLBOARD = (Role.AGENT, Role.SUPERVISOR, Role.QA, Role.DPO, Role.ADMIN,
+                                               Role.WALLBOARD)
 OWN_FULL = Grant(Records.OWN, Numbers.FULL)
 UNIT_FULL = Grant(Records.UNIT, Numbers.FULL)
 ALL_FULL = Grant(Records.ALL, Numbers.FULL)
@@ -74,6 +77,7 @@ ROUTE_GRANTS: Mapping[str, Mapping[Role, Grant]] = {
     "GET /api/openapi.json": PUBLIC,
     "GET /api/me": EVERYONE,
     "POST /api/me/token": EVERYONE,
+    "POST /api/session/logout": EVERYONE,
     "GET /api/calls": CALL_READERS,
     "GET /api/calls/{id}": CALL_READERS,
     "POST /api/calls/{id}/dropped": {AGENT: OWN_FULL, SUPERVISOR: UNIT_FULL},
@@ -84,7 +88,7 @@ ROUTE_GRANTS: Mapping[str, Mapping[Role, Grant]] = {
     "POST /api/callbacks/{id}/reschedule": CALLBACK_SUPERVISORS,
     "GET /api/messages": MESSAGE_READERS,
     "POST /api/messages/{id}/read": {AGENT: OWN_FULL, SUPERVISOR: UNIT_FULL},
-    "GET /api/agents": {SUPERVISOR: UNIT, ADMIN: ALL},
+    "GET /api/agents": {SUPERVISOR: UNIT, ADMIN: ALL, WALLBOARD: ALL},
     "POST /api/agents/{extension}/pause": AGENT_CONTROL,
     "POST /api/agents/{extension}/unpause": AGENT_CONTROL,
     "POST /api/agents/{extension}/login": AGENT_CONTROL,
@@ -94,11 +98,11 @@ ROUTE_GRANTS: Mapping[str, Mapping[Role, Grant]] = {
     "GET /api/employees": {SUPERVISOR: ALL, DPO: ALL, ADMIN: ALL},
     "POST /api/employees": {ADMIN: ALL},
     "POST /api/employees/import": {ADMIN: ALL},
-    "GET /api/sla": {SUPERVISOR: ALL, QA: ALL, ADMIN: ALL},
+    "GET /api/sla": {SUPERVISOR: ALL, QA: ALL, ADMIN: ALL, WALLBOARD: ALL},
     "GET /api/sla/export.csv": {SUPERVISOR: ALL, QA: ALL, ADMIN: ALL},
     # the push socket: an agent's screen pops and calls; a supervisor's queues, calls and alerts (hotline.push)
-    "GET /ws": {AGENT: OWN_FULL, SUPERVISOR: ALL_FULL, ADMIN: ALL_MASKED},
-    "GET /wallboard": SUPERVISORS_PAGES,
+    "GET /ws": {AGENT: OWN_FULL, SUPERVISOR: ALL_FULL, ADMIN: ALL_MASKED, WALLBOARD: ALL_MASKED},
+    "GET /wallboard": {**SUPERVISORS_PAGES, WALLBOARD: ALL},
     "GET /callbacks": SUPERVISORS_PAGES,
 }
 

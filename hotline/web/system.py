@@ -10,6 +10,7 @@ from pydantic import BaseModel, Field
 from hotline.auth.service import renew_token
 from hotline.web.auth import principal_of
 from hotline.web.deps import ReadinessCheck, deps_of
+from hotline.web.errors import ApiError
 from hotline.web.masking import can_see_numbers
 from hotline.web.openapi import build_openapi
 from hotline.web.routes import ApiRouter
@@ -45,6 +46,9 @@ class RenewedToken(BaseModel):
 
 async def renew(request: web.Request) -> RenewedToken:
     """Exchange a valid token for a fresh one (its holder's access lasts another token lifetime)."""
+    if principal_of(request).session:   # a page's script must never hold a bearer token (the cookie is HttpOnly)
+        raise ApiError(403, "forbidden", "a page session is not renewed into a token; open the page again with a "
+                                         "new token")
     async with deps_of(request).sessionmaker() as session:
         token, expires_at = await renew_token(session, principal_of(request))
         await session.commit()

@@ -1,7 +1,8 @@
 """``/wallboard``: the supervisors' live page (plain HTML, CSS and JS from ``static/``; no CDN, no build step).
 
-Served as ``hotline.web.pages`` serves a page: opened as ``/wallboard?token=…``, its script uses the token for
-``/api/sla`` (as a bearer header) and for ``/ws``.
+Served as ``hotline.web.pages`` serves a page: opened once as ``/wallboard?token=…``, then with the session
+cookie; its script reads ``/api/sla`` and ``/ws`` with it. Supervisors, admins and wall screens (the read-only
+``wallboard`` role) open it.
 """
 from __future__ import annotations
 
@@ -10,7 +11,8 @@ from hotline.web.app import RouteRegistrar
 from hotline.web.pages import Page, page_routes
 
 PAGE = Page("wallboard", title="hotline wallboard", heading="hotline", note_id="clock", label="Wallboard",
-            summary="Live wallboard page for supervisors (open with ?token=)")
+            summary="Live wallboard page for supervisors and wall screens (open once with ?token=, then the "
+                    "session cookie)")
 
 
 def page_config(profile: PolicyProfile) -> dict:

@@ -1,4 +1,5 @@
-"""``/ws``: the push socket of softphones and wallboards (token in ``Authorization`` or ``?token=``).
+"""``/ws``: the push socket of softphones and wallboards (token in ``Authorization`` or ``?token=``; the pages
+send their session cookie instead).
 
 Authentication happens before the upgrade (401/403 as JSON, like any route). Once open, the server only sends:
 first ``{"type": "hello", "role", "extension"}``, then what the hub routes to this user (``hotline.push``).
@@ -64,7 +65,8 @@ def routes(hub: PushHub):
         router.get("/ws", ws_handler, summary="Push socket (WebSocket): screen pops, call and queue state, alerts",
                    query_token=True, tags=["push"],
                    description="Upgrade to a WebSocket. Agents receive their own events (screen_pop); supervisors "
-                               "and admins receive call_state, queue_state and sla_alert. A client that falls "
+                               "and admins receive call_state, queue_state and sla_alert, wall screens (wallboard) "
+                               "only those three. A client that falls "
                                "behind gets {\"type\": \"resync\"} and should reload state.")
 
     return register_routes
