@@ -85,11 +85,11 @@ async def auth_middleware(request: web.Request, handler):
         principal = await authenticate(session, token)
     if principal is None:
         raise ApiError(401, "unauthenticated", "invalid or revoked token; ask an admin for a new one")
+    request[PRINCIPAL_KEY] = principal   # before the role check: a refused write is audited with its actor
     if access.roles is not None and principal.role not in access.roles:
         allowed = ", ".join(sorted(r.value for r in access.roles))
         raise ApiError(
             403, "forbidden",
             f"role {principal.role.value!r} may not {request.method} this resource; allowed roles: {allowed}",
         )
-    request[PRINCIPAL_KEY] = principal
     return await handler(request)

@@ -80,7 +80,8 @@ def register_routes(router: ApiRouter, *, messages: MessageService) -> None:
         return present(await messages.get(message_id), principal.role)
 
     router.get("/api/messages", list_messages, summary="Messages for employees, newest first", query=MessagesQuery,
-               roles=["agent", "supervisor", "admin"], response=list[MessageOut], tags=["messages"])
+               roles=["agent", "supervisor", "admin"], response=list[MessageOut], tags=["messages"],
+               personal_data=True)
     router.post("/api/messages/{id}/read", mark_read, summary="Mark a message read (or unread again)",
                 path_params=IdPath, body=ReadIn, roles=["agent", "supervisor", "admin"], response=MessageOut,
                 tags=["messages"])
