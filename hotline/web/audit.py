@@ -60,17 +60,21 @@ class Audited:
 AUDIT_KEY = request_key("hotline_audit", Audited)
 
 
+def audited_action(route: ApiRoute) -> str | None:
+    """``write`` or ``read`` when requests of ``route`` are audited, else None (also for the API description)."""
+    if route.access.public:
+        return None
+    if route.method not in READ_METHODS and route.path.startswith("/api/"):
+        return "write"
+    return "read" if route.personal_data and route.method in READ_METHODS else None
+
+
 def _audited(request: web.Request) -> Audited | None:
     if request.match_info.http_exception is not None:
         return None
     route = getattr(request.match_info.handler, "hotline_route", None)
-    if route is None or route.access.public:
-        return None
-    if request.method not in READ_METHODS and request.path.startswith("/api/"):
-        return Audited(route, "write")
-    if route.personal_data and request.method in READ_METHODS:
-        return Audited(route, "read")
-    return None
+    action = None if route is None else audited_action(route)
+    return None if action is None else Audited(route, action)
 
 
 def _purpose(request: web.Request) -> str | None:

@@ -54,6 +54,15 @@ def assert_no_numbers(rows: list[dict]) -> None:
         assert number[1:] not in blob and number[-7:] not in blob, "a phone number in the audit trail"
 
 
+async def test_the_api_description_marks_audited_operations_and_their_purpose_header(client):
+    paths = (await (await client.get("/api/openapi.json")).json())["paths"]
+    for path, method in [("/api/callbacks", "post"), ("/api/calls", "get"), ("/ws", "get")]:
+        operation = paths[path][method]
+        assert operation["x-audited"] is True and "503" in operation["responses"]
+        assert PURPOSE_HEADER in [p["name"] for p in operation["parameters"] if p["in"] == "header"]
+    assert "x-audited" not in paths["/api/me"]["get"] and "x-audited" in paths["/api/me/token"]["post"]
+
+
 def callback_in(**fields) -> dict:
     return {"number": NEW, "agreed_at": business_time().isoformat(), "note": f"call {NEW} back", **fields}
 
