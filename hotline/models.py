@@ -4,6 +4,7 @@ Each package's public surface (its ``__init__``) loads its tables; add one impor
 tables, then an Alembic revision for them.
 """
 import directory  # noqa: F401  employees, employee_history
+import hotline.audit.models  # noqa: F401  audit_log, audit_head
 import hotline.auth.models  # noqa: F401  users, tokens
 import ivr_flows  # noqa: F401  call_ivr_steps
 import telephony  # noqa: F401  calls, call_states, call_links, call_rings, callback_*, messages

@@ -33,7 +33,7 @@ from hotline.pbx.paths import cdr_file, includes_dir, prompt_dirs
 from hotline.push import setup as push_setup
 from hotline.web import agents as agent_routes
 from hotline.web import callbacks as callback_routes
-from hotline.web import callbacks_page, calls, employees, pages, sla, wallboard, ws
+from hotline.web import audit_api, callbacks_page, calls, employees, pages, sla, wallboard, ws
 from hotline.web import messages as message_routes
 from hotline.web.app import create_app
 from hotline.web.deps import WebDeps
@@ -145,6 +145,7 @@ class HotlineService:
                               admin=parts.callbacks.admin),
             callbacks_page.routes(profile),
             functools.partial(message_routes.register_routes, messages=parts.messages),
+            audit_api.register_routes,
         ]
 
     @property

@@ -5,7 +5,9 @@ from collections.abc import Callable, Iterable
 
 from aiohttp import web
 
+from hotline.audit import AuditTrail
 from hotline.web import session, system
+from hotline.web.audit import AUDIT_TRAIL_KEY, audit_inner, audit_outer
 from hotline.web.auth import auth_middleware
 from hotline.web.deps import DEPS_KEY, WebDeps
 from hotline.web.errors import make_error_middleware
@@ -24,9 +26,12 @@ def create_app(deps: WebDeps, registrars: Iterable[RouteRegistrar] = (),
     session.register_routes(router)
     for register in registrars:
         register(router)
-    # Error handling outermost, so authentication failures also leave as the error object.
-    app = web.Application(middlewares=[make_error_middleware(router.error_map), auth_middleware])
+    # The audit's outer half outermost: it sees every final status, refusals' error objects too. Error handling
+    # next, so authentication failures also leave as the error object; the audit's inner half after authentication.
+    app = web.Application(middlewares=[audit_outer, make_error_middleware(router.error_map), auth_middleware,
+                                       audit_inner])
     app[DEPS_KEY] = deps
+    app[AUDIT_TRAIL_KEY] = AuditTrail(deps.engine)
     router.install(app)
     system.publish_openapi(app, router, deps.title, deps.version)
     return app

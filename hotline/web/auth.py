@@ -103,11 +103,11 @@ async def auth_middleware(request: web.Request, handler):
         what = "page session ended or expired; open the page again with a new token" if cookie else \
             "invalid or revoked token; ask an admin for a new one"
         raise ApiError(401, "unauthenticated", what)
+    request[PRINCIPAL_KEY] = principal   # before the role check: a refused write is audited with its actor
     if principal.role not in access.grants:
         allowed = ", ".join(sorted(r.value for r in access.grants))
         raise ApiError(
             403, "forbidden",
             f"role {principal.role.value!r} may not {request.method} this resource; allowed roles: {allowed}",
         )
-    request[PRINCIPAL_KEY] = principal
     return await handler(request)

@@ -216,9 +216,9 @@ def register_routes(router: ApiRouter, *, callbacks: CallbackService, admin: Cal
     router.map_error(CallbackConflict, 409, "conflict")
     router.map_error(InvalidCallbackRequest, 422, "unprocessable")
     router.get("/api/callbacks", list_callbacks, summary="Callback tasks, soonest due first", query=CallbacksQuery,
-               response=list[CallbackOut], tags=["callbacks"])
+               response=list[CallbackOut], tags=["callbacks"], personal_data=True)
     router.get("/api/callbacks/{id}", get_callback, summary="One callback task with its history and requests",
-               path_params=IdPath, response=DetailOut, tags=["callbacks"])
+               path_params=IdPath, response=DetailOut, tags=["callbacks"], personal_data=True)
     router.post("/api/callbacks", create_callback, summary="Promise a callback at an agreed time (201)",
                 body=CallbackIn, response=CreatedOut, tags=["callbacks"],
                 description="Either {number, agreed_at} or {follow_up_of, agreed_at} (a follow-up agreed in the call "

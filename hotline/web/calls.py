@@ -119,6 +119,7 @@ async def get_call_handler(request: web.Request) -> CallOut:
 
 def register_routes(router: ApiRouter) -> None:
     router.get("/api/calls", list_calls_handler, query=CallsQuery, response=list[CallOut], tags=["calls"],
+               personal_data=True,
                summary="List calls, newest first (an agent: their own; a supervisor: their unit's)")
     router.get("/api/calls/{id}", get_call_handler, summary="One call with its state history, rings and IVR steps",
-               path_params=CallPath, response=CallOut, tags=["calls"])
+               path_params=CallPath, response=CallOut, tags=["calls"], personal_data=True)

@@ -89,7 +89,8 @@ def register_routes(router: ApiRouter, *, directory: EmployeeDirectoryService, p
 
     router.map_error(DirectoryError, 400, "invalid_import")
     router.get("/api/employees", list_handler, summary="The employee directory (inactive employees included)",
-               response=list[EmployeeOut], tags=["employees"])
+               response=list[EmployeeOut], tags=["employees"],
+               personal_data=True)   # fallback numbers are employees' own phones
     router.post("/api/employees", upsert_handler, body=EmployeesIn, response=ImportResult,
                 summary="Create or update employees by extension (all rows valid, or nothing is stored)",
                 tags=["employees"])

@@ -71,7 +71,8 @@ def register_routes(router: ApiRouter, *, messages: MessageService) -> None:
         return present(await messages.get(message_id), grant_of(request))
 
     router.get("/api/messages", list_messages, summary="Messages for employees, newest first", query=MessagesQuery,
-               response=list[MessageOut], tags=["messages"])
+               response=list[MessageOut], tags=["messages"],
+               personal_data=True)
     router.post("/api/messages/{id}/read", mark_read, summary="Mark a message read (or unread again)",
                 path_params=IdPath, body=ReadIn, response=MessageOut,
                 tags=["messages"])

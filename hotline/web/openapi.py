@@ -6,6 +6,7 @@ from typing import Any
 
 from pydantic import BaseModel, TypeAdapter
 
+from hotline.web.audit import MAX_PURPOSE, PURPOSE_HEADER, audited_action
 from hotline.web.routes import ApiRoute
 
 REF_TEMPLATE = "#/components/schemas/{model}"
@@ -27,6 +28,9 @@ ERROR_SCHEMA = {
     },
 }
 _ERROR_REF = {"$ref": "#/components/schemas/Error"}
+_PURPOSE = {"name": PURPOSE_HEADER, "in": "header", "required": False,
+            "schema": {"type": "string", "maxLength": MAX_PURPOSE},
+            "description": "why (kept in the audit trail; without it the route's summary is kept)"}
 _ERRORS = {
     "400": "invalid input (the error's details name each field)",
     "401": "missing, invalid or revoked bearer token",
@@ -99,6 +103,10 @@ def _operation(route: ApiRoute, schemas: _Schemas, path_names: list[str]) -> dic
         errors = _ERRORS
     else:
         errors = {"400": _ERRORS["400"]} if (route.query or route.body or route.path_params) else {}
+    if audited_action(route) is not None:
+        operation["x-audited"] = True
+        operation.setdefault("parameters", []).append(_PURPOSE)
+        errors = {**errors, "503": "the audit trail cannot be written: nothing is answered or changed"}
     for status, text in errors.items():
         operation["responses"][status] = {"description": text, "content": {"application/json": {"schema": _ERROR_REF}}}
     return operation

@@ -13,8 +13,8 @@ The decisions, by function:
   supervisor whose user has no extension, or whose employee has no unit, runs the whole line (the head of
   service);
 - QA reviews how calls were handled, not who called: calls and SLA figures, numbers masked;
-- the DPO answers data-subject requests: reads calls, callbacks, messages and the directory in full, writes
-  nothing;
+- the DPO answers data-subject requests and audits access: reads calls, callbacks, messages, the directory and
+  the audit trail in full, writes nothing;
 - admins run the service - the directory, agents' availability, the pages: calls and callbacks only masked, no
   messages, no callbacks made or changed;
 - wall screens (``wallboard``) show the wallboard: agents' states, SLA figures and the live picture, numbers
@@ -103,6 +103,8 @@ ROUTE_GRANTS: Mapping[str, Mapping[Role, Grant]] = {
     # the push socket: an agent's screen pops and calls; a supervisor's queues, calls and alerts (hotline.push)
     "GET /ws": {AGENT: OWN_FULL, SUPERVISOR: ALL_FULL, ADMIN: ALL_MASKED, WALLBOARD: ALL_MASKED},
     "GET /wallboard": {**SUPERVISORS_PAGES, WALLBOARD: ALL},
+    # the trail watches admins too, so its reader is the DPO alone
+    "GET /api/audit": {DPO: ALL},
     "GET /callbacks": SUPERVISORS_PAGES,
 }
 

@@ -83,6 +83,7 @@ class ApiRoute:
     content_type: str = "application/json"
     description: str = ""
     tags: tuple[str, ...] = ()
+    personal_data: bool = False   # a read of callers' numbers, texts and the like: audited (hotline/web/audit.py)
 
 
 def _query_input(request: web.Request, model: type[BaseModel], drop_token: bool) -> dict[str, Any]:
@@ -129,6 +130,7 @@ def _endpoint(route: ApiRoute) -> Handler:
         return json_response(result)
 
     endpoint.hotline_access = route.access  # read by the auth middleware
+    endpoint.hotline_route = route          # read by the audit middleware
     endpoint.__name__ = getattr(route.handler, "__name__", "endpoint")
     return endpoint
 
@@ -156,6 +158,7 @@ class ApiRouter:
         content_type: str = "application/json",
         description: str = "",
         tags: Iterable[str] = (),
+        personal_data: bool = False,
     ) -> ApiRoute:
         """Declare a route; who may call it comes from the role matrix (UndecidedRoute if it has no entry)."""
         method = method.upper()
@@ -164,7 +167,7 @@ class ApiRouter:
         access = Access.of(self.matrix(method, path), query_token=query_token)
         route = ApiRoute(method=method, path=path, handler=handler, summary=summary, access=access, query=query,
                          path_params=path_params, body=body, response=response, content_type=content_type,
-                         description=description, tags=tuple(tags))
+                         description=description, tags=tuple(tags), personal_data=personal_data)
         self.routes.append(route)
         return route
 

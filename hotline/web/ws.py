@@ -14,6 +14,7 @@ from aiohttp import WSCloseCode, WSMsgType, web
 
 from core.clock import utcnow
 from hotline.push.hub import PushHub
+from hotline.web.audit import record_now
 from hotline.web.auth import principal_of
 from hotline.web.routes import ApiRouter
 
@@ -28,6 +29,8 @@ def _hello(role: str, extension: str | None) -> str:
 async def websocket(request: web.Request, hub: PushHub) -> web.WebSocketResponse:
     principal = principal_of(request)
     ws = web.WebSocketResponse(heartbeat=HEARTBEAT, max_msg_size=4096)
+    # screen pops carry callers' numbers: the opening is audited before the upgrade (503 if it cannot be)
+    await record_now(request, 101)
     await ws.prepare(request)
     await ws.send_str(_hello(principal.role.value, principal.extension))
     pump: asyncio.Task | None = None
@@ -63,7 +66,7 @@ def routes(hub: PushHub):
 
     def register_routes(router: ApiRouter) -> None:
         router.get("/ws", ws_handler, summary="Push socket (WebSocket): screen pops, call and queue state, alerts",
-                   query_token=True, tags=["push"],
+                   query_token=True, tags=["push"], personal_data=True,
                    description="Upgrade to a WebSocket. Agents receive their own events (screen_pop); supervisors "
                                "and admins receive call_state, queue_state and sla_alert, wall screens (wallboard) "
                                "only those three. A client that falls "

@@ -3,7 +3,7 @@
 token it was exchanged for and lasts only while that one does.
 
 Revision ID: 0019_wallboard_role
-Revises: 0017_token_expiry
+Revises: 0018_audit_trail
 Create Date: 2026-12-02
 """
 from __future__ import annotations
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0019_wallboard_role"
-down_revision = "0017_token_expiry"
+down_revision = "0018_audit_trail"
 branch_labels = None
 depends_on = None
 

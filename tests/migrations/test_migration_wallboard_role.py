@@ -22,7 +22,7 @@ async def insert_user(url: str, name: str, role: str) -> None:
 
 
 async def test_the_wallboard_role_is_admitted_from_0019_and_a_downgrade_with_one_is_refused(db_url):
-    await upgrade(db_url, "0017_token_expiry")
+    await upgrade(db_url, "0018_audit_trail")
     with pytest.raises(IntegrityError):
         await insert_user(db_url, "wall-0", "wallboard")
     await upgrade(db_url, "0019_wallboard_role")
@@ -31,13 +31,13 @@ async def test_the_wallboard_role_is_admitted_from_0019_and_a_downgrade_with_one
         await insert_user(db_url, "nobody", "superuser")   # the check still holds for anything else
 
     with pytest.raises(RuntimeError, match="1 user\\(s\\) have the role 'wallboard'"):
-        await downgrade(db_url, "0017_token_expiry")
+        await downgrade(db_url, "0018_audit_trail")
     engine = make_engine(db_url)
     try:
         async with engine.begin() as conn:
             await conn.execute(text("DELETE FROM users WHERE role = 'wallboard'"))
     finally:
         await engine.dispose()
-    await downgrade(db_url, "0017_token_expiry")
+    await downgrade(db_url, "0018_audit_trail")
     with pytest.raises(IntegrityError):
         await insert_user(db_url, "wall-2", "wallboard")
