@@ -70,15 +70,20 @@ def place_speech(hotline: Settings, paths: InstancePaths) -> None:
     for party in ("caller", "phone"):
         shutil.copyfile(phrase_wav(speech_cache(hotline), voice, PHRASES[voice][party]), target / f"{party}.wav")
     for key in KEY_TONES:
-        write_key_tone(target / f"key-{key}.wav", key)
+        write_samples(target / f"key-{key}.wav", key_tone(key))
+    # the leaky caller's pause ("w"): silence as audio, as a phone's microphone sends it between keys
+    write_samples(target / "pause.wav", array.array("h", [0] * (KEY_TONE_RATE // 2)))   # 0.5 s
 
 
-def write_key_tone(path: Path, key: str) -> None:
+def key_tone(key: str) -> array.array:
     """The in-band sound of DTMF ``key``, as a phone that leaks its keys into the audio sends it."""
     low, high = KEY_TONES[key]
-    samples = array.array("h", (round(KEY_TONE_AMPLITUDE * (math.sin(2 * math.pi * low * n / KEY_TONE_RATE)
-                                                           + math.sin(2 * math.pi * high * n / KEY_TONE_RATE)))
-                                for n in range(round(KEY_TONE_SECONDS * KEY_TONE_RATE))))
+    return array.array("h", (round(KEY_TONE_AMPLITUDE * (math.sin(2 * math.pi * low * n / KEY_TONE_RATE)
+                                                        + math.sin(2 * math.pi * high * n / KEY_TONE_RATE)))
+                             for n in range(round(KEY_TONE_SECONDS * KEY_TONE_RATE))))
+
+
+def write_samples(path: Path, samples: array.array) -> None:
     with wave.open(str(path), "wb") as audio:
         audio.setnchannels(1)
         audio.setsampwidth(2)
