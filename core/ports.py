@@ -101,3 +101,10 @@ class AgentAvailability(Protocol):
     or unpause; applied on the PBX and appended to the agent's history as done ``by``."""
 
     async def change(self, extension: str, action: str, reason: str, by: str) -> None: ...
+
+
+class RecordingMute(Protocol):
+    """Silences a recorded channel's recording in both directions, and lets it record again (implemented over AMI
+    in telephony). Muted, the recorder writes silence, so the files keep their timing. Errors: ``PBX_ERRORS``."""
+
+    async def set_muted(self, channel: str, muted: bool) -> None: ...

@@ -103,7 +103,7 @@ class HotlineService:
         self.push = push_setup.setup(self.bus, self.engine, self.profile, live_calls=self.telephony.live_calls,
                                      members=self.telephony.queue_members, access_check=token_checker(self.engine))
         ports = IvrPorts(self.telephony.callbacks.service, self.telephony.messages, self.directory,
-                         self.telephony.agents.availability)
+                         self.telephony.agents.availability, self.telephony.recordings)
         self.ivr = await ivr_flows.setup(deps, ivr_sounds(self.settings), ports) if self.settings.ivr_enabled else None
         self.metrics.watch_bus(self.bus)
         self.bus.subscribe("ring_metrics", self.metrics.count_ring, RingEnded)

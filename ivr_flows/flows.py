@@ -12,7 +12,9 @@ What the caller hears and which keys lead where is data (``profile.prompts``, ``
   hang is the server's to catch: it sets ``HOTLINE_FALLBACK`` and the dialplan queues the caller anyway. Our own
   code between AGI commands (publishing steps) is bounded by ``own_code_timeout`` so a stuck part of ours cannot
   hold the caller for the whole session deadline.
-* Pre-verification digits go to :class:`PreVerifications` only; events carry ``provided``/``skipped``.
+* Pre-verification digits go to :class:`PreVerifications` only; events carry ``provided``/``skipped``. On a
+  recorded call the recording is muted while they are keyed in (``ivr_flows/muting.py``); when the mute is not
+  confirmed the digits are not asked for (``skipped_unmuted``).
 """
 from __future__ import annotations
 
@@ -24,7 +26,9 @@ from core.clock import utcnow
 from core.dialplan import VAR_QUEUE, VAR_TOPIC
 from core.events import IvrStep, IvrStepRecorded, RecordingStarted, SlaAlert
 from core.policy import PolicyProfile, QueuePolicy
+from core.ports import RecordingMute
 from ivr_flows.agi_session import AgiSession
+from ivr_flows.muting import RecordingMuting
 from ivr_flows.preverify import PreVerifications
 from ivr_flows.prompts import PromptSet
 
@@ -34,6 +38,7 @@ FALLBACK_PROMPT_SECONDS = 30.0  # an English fallback sound: its length is not k
 OUTCOME_INVALID = "invalid"
 OUTCOME_NO_CHOICE = "no_choice"
 OUTCOME_NOT_RECORDED = "not_recorded"   # the consent step when its announcement is missing: nothing was recorded
+OUTCOME_SKIPPED_UNMUTED = "skipped_unmuted"   # the preverify step when the recording could not be muted
 ALERT_NO_CONSENT_PROMPT = "consent_prompt_missing"
 ALERT_EVERY = 3600.0   # seconds between two such alerts (each call would repeat the same news)
 
@@ -48,11 +53,12 @@ class MenuFlow:
     """``await flow(session)`` for each call on the ``ivr`` route."""
 
     def __init__(self, profile: PolicyProfile, prompts: PromptSet, publish: Publish,
-                 preverifications: PreVerifications, *, own_code_timeout: float = 1.0) -> None:
+                 preverifications: PreVerifications, mute: RecordingMute, *, own_code_timeout: float = 1.0) -> None:
         self.profile = profile
         self.prompts = prompts
         self.publish = publish
         self.preverifications = preverifications
+        self.muting = RecordingMuting(mute, self._publish_bounded)
         self.own_code_timeout = own_code_timeout
         self._by_digit = {q.dtmf: q for q in profile.queues if q.dtmf is not None}
         self._alerted_at: float | None = None
@@ -63,15 +69,17 @@ class MenuFlow:
         await self._step(call_id, IvrStep.ENTERED)
         await self._play(session, "greeting")
         await self._step(call_id, IvrStep.GREETING)
+        recorded = False
         if self.profile.records_calls and "consent" not in self.prompts.names:
             await self._not_recorded(call_id)   # no spoken announcement, no recording: never a beep instead
         elif self.profile.records_calls:
             await self._play(session, "consent")   # returns only when played to its end
             await self._step(call_id, IvrStep.CONSENT)
             await self._start_recording(session, call_id)
+            recorded = True
         queue = await self._menu(session, call_id)
         if queue.needs_personal_data:
-            await self._preverify(session, call_id)
+            await self._preverify(session, call_id, recorded)
         await session.set_variable(VAR_TOPIC, queue.topic)
         await session.set_variable(VAR_QUEUE, queue.name)
         await self._step(call_id, IvrStep.QUEUED, outcome=queue.name, topic=queue.topic)
@@ -93,10 +101,19 @@ class MenuFlow:
             await self._play(session, "invalid_choice")
         return self.profile.queue(self.profile.default_queue)
 
-    async def _preverify(self, session: AgiSession, call_id: str) -> None:
+    async def _preverify(self, session: AgiSession, call_id: str, recorded: bool) -> None:
+        channel = session.request.channel
+        if recorded and not await self.muting.mute(channel, call_id):
+            await self._step(call_id, IvrStep.PREVERIFY, outcome=OUTCOME_SKIPPED_UNMUTED)   # the agent asks by voice
+            return
         wanted = self.profile.flow.preverify_digits
-        keys = await session.get_data(self.prompts["preverify"], int(self.profile.flow.digit_timeout_seconds * 1000),
-                                      wanted, prompt_seconds=self._seconds("preverify"))
+        try:
+            keys = await session.get_data(self.prompts["preverify"],
+                                          int(self.profile.flow.digit_timeout_seconds * 1000), wanted,
+                                          prompt_seconds=self._seconds("preverify"))
+        finally:   # also when the prompt failed and the caller goes on to the fallback queue; not once they are gone
+            if recorded and not session.hung_up:
+                await self.muting.unmute(channel, call_id)
         provided = len(keys) == wanted and keys.isdigit()
         if provided:
             self.preverifications.put(call_id, keys)
@@ -130,6 +147,9 @@ class MenuFlow:
                     topic: str | None = None) -> None:
         await self._bounded(self.publish(IvrStepRecorded(at=utcnow(), call_id=call_id, step=step, choice=choice,
                                                          outcome=outcome, topic=topic)))
+
+    async def _publish_bounded(self, event: object) -> None:
+        await self._bounded(self.publish(event))
 
     async def _bounded(self, work: Awaitable[None]) -> None:
         async with asyncio.timeout(self.own_code_timeout):

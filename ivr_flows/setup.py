@@ -15,7 +15,7 @@ from core.db import is_transient_error
 from core.deps import Dependencies
 from core.dialplan import AGI_IVR_PATH
 from core.events import IvrStepRecorded
-from core.ports import AgentAvailability, CallbackRequests, EmployeeCompetences, MessageDrop
+from core.ports import AgentAvailability, CallbackRequests, EmployeeCompetences, MessageDrop, RecordingMute
 from ivr_flows import agent_feature, callback_offer, closed_flow, message_flow, queue_failed
 from ivr_flows.agi_server import AgiServer
 from ivr_flows.flows import MenuFlow
@@ -26,13 +26,14 @@ from ivr_flows.step_store import IvrStepWriter
 
 @dataclass(frozen=True)
 class IvrPorts:
-    """What the flows ask of other capabilities: callback tasks, messages, who has which competence, and the
-    agents' own availability changes (feature codes)."""
+    """What the flows ask of other capabilities: callback tasks, messages, who has which competence, the
+    agents' own availability changes (feature codes), and muting a call's recording during digit entry."""
 
     callbacks: CallbackRequests
     messages: MessageDrop
     competences: EmployeeCompetences
     agents: AgentAvailability
+    recording: RecordingMute
 
 
 @dataclass
@@ -58,7 +59,7 @@ def prompt_texts(deps: Dependencies) -> dict[str, str]:
 async def setup(deps: Dependencies, sounds: SoundsDirs, ports: IvrPorts) -> IvrFlows:
     prompts = await PromptBuilder(sounds, deps.profile.language).build(prompt_texts(deps))
     preverifications = PreVerifications()
-    flow = MenuFlow(deps.profile, prompts, deps.bus.publish, preverifications)
+    flow = MenuFlow(deps.profile, prompts, deps.bus.publish, preverifications, ports.recording)
     server = AgiServer.from_settings(deps.settings)
     server.add_route(AGI_IVR_PATH, flow)
     add_callback_routes(server, deps, prompts, ports)

@@ -1,6 +1,6 @@
 """Everything hotline speaks over AMI, one sub-package per capability: ``ami`` (the hardened client), ``calls``,
 ``rings``, ``agents``, ``callbacks``, ``messages``, ``phones`` (the agents' SIP endpoints), ``hours`` (holiday
-flags on the PBX). Imports ``core`` only.
+flags on the PBX), ``recordings`` (muting a call's recording). Imports ``core`` only.
 
 This module is telephony's public surface: the composition root (``hotline/``) imports telephony only from here.
 ``setup(deps, directory)`` builds all of it; the rest are the read models and errors the web layer shows.

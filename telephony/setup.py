@@ -1,8 +1,8 @@
 """Builds all of telephony from the shared dependencies (called once by the composition root).
 
 Order: the call model first (its tracker is what rings and agents observe), then agents, then callbacks and
-messages, then the opening hours' holiday flags. Everything subscribes to the bus and to AMI here, before the bus
-starts and before AMI connects.
+messages, then the opening hours' holiday flags and the recordings' mute. Everything subscribes to the bus and to
+AMI here, before the bus starts and before AMI connects.
 """
 from __future__ import annotations
 
@@ -26,6 +26,8 @@ from telephony.messages.service import MessageService
 from telephony.messages.setup import setup as setup_messages
 from telephony.phones.setup import PhoneServices
 from telephony.phones.setup import setup as setup_phones
+from telephony.recordings.mute import AmiRecordingMute
+from telephony.recordings.setup import setup as setup_recordings
 from telephony.rings.meter import RingMeter
 from telephony.rings.setup import setup as setup_rings
 
@@ -41,6 +43,7 @@ class Telephony:
     messages: MessageService
     phones: PhoneServices
     hours: HolidayFlags
+    recordings: AmiRecordingMute   # core.ports.RecordingMute: the IVR mutes a recording during digit entry
 
     @property
     def active_calls(self) -> int:
@@ -105,4 +108,4 @@ async def setup(deps: Dependencies, directory: EmployeeDirectory, pbx_includes: 
     callbacks = setup_callbacks(deps, agents)
     messages = setup_messages(deps, callbacks.service)
     phones = setup_phones(deps, directory, pbx_includes)
-    return Telephony(calls, rings, agents, callbacks, messages, phones, setup_hours(deps))
+    return Telephony(calls, rings, agents, callbacks, messages, phones, setup_hours(deps), setup_recordings(deps))

@@ -35,15 +35,17 @@ class SandboxPhones:
     """Needs ``network``, ``events``, ``action``, ``_expect_success`` and ``_unregistered`` of ``PbxSandbox``."""
 
     async def originate(self, dialed: str, caller_id: str, *, talk: float = 10, dtmf: str = "",
-                        timeout: float = 60) -> OriginatedCall:
+                        timeout: float = 60, leaky_keys: bool = False) -> OriginatedCall:
         """A caller on the public network dials ``dialed`` through the trunk (real SIP, RTP, RFC 4733 DTMF);
         returns once the hotline PBX has the inbound channel.
 
         The caller talks ``talk`` seconds after being answered, sending ``dtmf`` first ("w" = 0.5 s pause);
-        unanswered, it gives up after ``timeout`` seconds.
+        unanswered, it gives up after ``timeout`` seconds. ``leaky_keys``: each key also sounds in-band (its two
+        tones) before its RFC 4733 event, as many phones and gateways leak them.
         """
         network_uniqueid, token = f"net-{uuid.uuid4().hex[:12]}", f"sbx-{uuid.uuid4().hex[:12]}"
         variables = [f"CALLER_TALK={talk:g}"] + ([f"CALLER_DTMF={dtmf}"] if dtmf else [])
+        variables += ["CALLER_DTMF_LEAK=yes"] if leaky_keys else []
         async with self.events() as log:
             # the caller-ID name carries a token: the hotline side's Newchannel shows it, so the test learns
             # that PBX's unique id for the call (each Asterisk names its own channels)

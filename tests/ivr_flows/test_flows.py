@@ -4,70 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
 
 from core.events import IvrStep, IvrStepRecorded, RecordingStarted
-from core.policy import load_profile
 from ivr_flows.flows import MenuFlow
 from ivr_flows.preverify import PreVerifications
 from ivr_flows.prompts import PromptSet
-from tests.ivr_flows.fake_pbx import FakeAgiCall, parse_agi_args
-
-LT = load_profile("lt-employment-1883")
-PROMPTS = PromptSet(names={key: f"/snd/{key}" for key in LT.prompts.model_dump()},
-                    seconds={key: 1.0 for key in LT.prompts.model_dump()})
-UNIQUEID = "1700000000.42"   # fake_pbx's agi_uniqueid
-
-
-class Pbx:
-    """Replies like Asterisk; ``keys`` are what the caller presses at each GET DATA, in order."""
-
-    def __init__(self, keys: list[str], *, hang_up_on: str | None = None) -> None:
-        self.keys = list(keys)
-        self.hang_up_on = hang_up_on
-        self.commands: list[list[str]] = []
-
-    def answer(self, args: list[str]) -> list[str]:
-        if args[:2] == ["GET", "VARIABLE"]:
-            return ["200 result=0"]                       # no linkedid: the flow uses the uniqueid
-        if args[:2] == ["STREAM", "FILE"] and args[2] == self.hang_up_on:
-            return ["HANGUP", "200 result=-1 endpos=8000"]
-        if args[:2] == ["GET", "DATA"]:
-            keys = self.keys.pop(0) if self.keys else ""
-            return [f"200 result={keys}" if keys else "200 result= (timeout)"]
-        return ["200 result=0 endpos=8000" if args[0] == "STREAM" else "200 result=1" if args[0] == "SET"
-                else "200 result=0"]
-
-    async def serve(self, call: FakeAgiCall) -> None:
-        while line := await call.reader.readline():
-            args = parse_agi_args(line.decode().rstrip("\n"))
-            self.commands.append(args)
-            await call.reply(*self.answer(args))
-
-    def played(self) -> list[str]:
-        return [c[2] for c in self.commands if c[:2] in (["STREAM", "FILE"], ["GET", "DATA"])]
-
-    def variables(self) -> dict[str, str]:
-        return {c[2]: c[3] for c in self.commands if c[:2] == ["SET", "VARIABLE"]}
-
-
-async def run_flow(start_agi, pbx: Pbx, profile=LT, publish: Callable | None = None):
-    events: list[object] = []
-    preverifications = PreVerifications()
-
-    async def collect(event: object) -> None:
-        events.append(event)
-
-    flow = MenuFlow(profile, PROMPTS, publish or collect, preverifications)
-    server = await start_agi(routes={"ivr": flow})
-    call = await FakeAgiCall.connect(server.port)
-    await asyncio.wait_for(pbx.serve(call), 10)
-    return events, preverifications, server
-
-
-def steps(events) -> list[tuple[str, str, str, str | None]]:
-    return [(e.step, e.choice, e.outcome, e.topic) for e in events if isinstance(e, IvrStepRecorded)]
-
+from tests.ivr_flows.fake_pbx import FakeAgiCall
+from tests.ivr_flows.menu_pbx import LT, PROMPTS, UNIQUEID, Mute, Pbx, run_flow, steps
 
 async def test_key_2_joins_the_employers_queue_with_its_topic(start_agi):
     pbx = Pbx(["2"])
@@ -185,7 +128,7 @@ async def test_without_the_consent_announcement_nothing_is_recorded_and_supervis
     async def collect(event: object) -> None:
         events.append(event)
 
-    flow = MenuFlow(LT, without, collect, PreVerifications())
+    flow = MenuFlow(LT, without, collect, PreVerifications(), Mute([]))
     server = await start_agi(routes={"ivr": flow})
     for _ in range(2):   # two calls
         pbx = Pbx(["2"])

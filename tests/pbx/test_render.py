@@ -60,6 +60,19 @@ def test_ami_user_is_loopback_only_with_the_given_secret():
     assert users.index("deny = 0.0.0.0/0.0.0.0") < users.index("permit = 127.0.0.1/255.255.255.255")
 
 
+def test_the_ami_user_reads_no_dtmf_events():
+    """Keys a caller presses (personal-code digits among them) would go to every AMI client reading `dtmf`
+    (DTMFBegin/End), `agi` (AGIExecEnd carries GET DATA's result) or `dialplan` (VarSet)."""
+    users = generated_includes(Settings(ami_username="svc"), "s3cret-value")["manager-users.conf"]
+    section = users[users.index("[svc]"):].split("\n\n")[0]
+    [read] = [line.split("=", 1)[1] for line in section.splitlines() if line.startswith("read")]
+    classes = {name.strip() for name in read.split(",")}
+    assert classes == {"system", "call", "agent", "user"}
+    assert not classes & {"dtmf", "agi", "dialplan", "all"}
+    # and the static manager.conf defines no user of its own that could read more
+    assert not re.search(r"^\s*read\s*=", (config_source() / "manager.conf").read_text(), re.M)
+
+
 def test_static_configs_keep_ami_on_loopback_with_auth_limits():
     manager = (config_source() / "manager.conf").read_text()
     for line in ("bindaddr = 127.0.0.1", "authtimeout = 5", "authlimit = 20", "webenabled = no"):

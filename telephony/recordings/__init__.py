@@ -1,0 +1,1 @@
+"""What telephony does to the PBX's recordings of a call while it runs: mute and unmute them (MixMonitorMute)."""
