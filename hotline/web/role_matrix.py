@@ -126,3 +126,18 @@ def grants_for(method: str, path: str) -> Mapping[Role, Grant]:
 
 def is_public(grants: Mapping[Role, Grant]) -> bool:
     return grants is PUBLIC
+
+
+def describe(grants: Mapping[Role, Grant]) -> str:
+    """A matrix entry in words, as the API reference (docs/architecture.md) lists it: ``agent (own), qa (masked)``."""
+    if is_public(grants):
+        return "public"
+    if set(grants) == set(Role) and all(grant == ALL for grant in grants.values()):
+        return "any user"
+
+    def one(role: Role, grant: Grant) -> str:
+        notes = [grant.records.value] if grant.records is not Records.ALL else []
+        notes += ["masked"] if grant.numbers is Numbers.MASKED else []
+        return f"{role.value} ({', '.join(notes)})" if notes else role.value
+
+    return ", ".join(one(role, grants[role]) for role in Role if role in grants)
