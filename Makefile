@@ -7,12 +7,14 @@ STAMP  := $(VENV)/.installed
 .PHONY: run test system-deps venv pbx-up pbx-down bench clean
 
 run: system-deps venv
+	$(BIN)/hotline prompts build
 	$(BIN)/hotline pbx up
 	$(BIN)/hotline db upgrade
 	$(BIN)/hotline run --demo
 
 test: system-deps venv
 	$(BIN)/hotline pbx build
+	$(BIN)/hotline prompts build
 	$(BIN)/python -m pytest -p no:cacheprovider
 
 system-deps:

@@ -15,6 +15,7 @@ COMMANDS = {
     "employees": "Import and list the employee directory (CSV or JSON)",
     "agents": "Log agents in and out, pause and unpause them, and show their history",
     "phones": "The employees' SIP accounts: provision, rotate and revoke passwords (each shown once)",
+    "prompts": "Synthesise the profiles' prompts (the consent announcement first) into the cache at install time",
     "audit": "The audit trail of API writes and personal-data reads: verify its hash chain, show its rows",
 }
 

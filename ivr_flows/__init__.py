@@ -18,7 +18,7 @@ from ivr_flows.exceptions import (
                                   AgiSessionClosed,
                                   AgiTimeout,
 )
-from ivr_flows.prompts import SoundsDirs, cache_name
+from ivr_flows.prompts import SPOKEN_OR_NOTHING, PromptBuilder, SoundsDirs, cache_name
 from ivr_flows.routes import AgiHandler
 from ivr_flows.setup import IvrFlows, IvrPorts, setup
 from ivr_flows.step_store import IvrStepView, ivr_steps_of, topic_of
@@ -26,6 +26,6 @@ from ivr_flows.step_store import IvrStepView, ivr_steps_of, topic_of
 __all__ = [
     "AgiCommandError", "AgiCommandFailed", "AgiConnectionLost", "AgiError", "AgiHandler", "AgiHangup", "AgiLimits",
     "AgiProtocolError", "AgiReply", "AgiRequest", "AgiServer", "AgiServerStats", "AgiSession", "AgiSessionClosed",
-    "AgiTimeout", "IvrFlows", "IvrPorts", "IvrStepView", "SoundsDirs", "cache_name", "ivr_steps_of", "setup",
-    "topic_of",
+    "AgiTimeout", "IvrFlows", "IvrPorts", "IvrStepView", "PromptBuilder", "SPOKEN_OR_NOTHING", "SoundsDirs",
+    "cache_name", "ivr_steps_of", "setup", "topic_of",
 ]

@@ -4,7 +4,9 @@ espeak-ng speaks the text with the profile's voice (``lt``, ``lv``), sox convert
 Files are cached under a name derived from the voice and the text, so an unchanged text is never synthesised
 again; a text that cannot be synthesised (espeak-ng missing or failing) falls back to an English core sound, so
 the caller always hears something, except the consent announcement (``SPOKEN_OR_NOTHING``): a beep is no consent,
-so it is left missing and the flow records nothing. Runs as subprocesses: nothing blocks the event loop.
+so it is left missing and the flow records nothing. Installs build every profile's prompts into the cache
+(``hotline prompts build``, run by ``make`` and the Docker image), so a start only finds and places them. Runs as
+subprocesses: nothing blocks the event loop.
 """
 from __future__ import annotations
 
@@ -85,6 +87,9 @@ class PromptBuilder:
             if not _usable(cached):
                 if await self._synthesise(text, cached):
                     prompts.synthesised += 1
+                    if key in SPOKEN_OR_NOTHING:   # installs build it (hotline prompts build): say it was not
+                        log.warning("prompt %s was not built at install time; synthesised now (voice %s)", key,
+                                    self.voice)
                 elif key in SPOKEN_OR_NOTHING:
                     prompts.missing.append(key)
                     continue
@@ -104,6 +109,21 @@ class PromptBuilder:
             log.error("prompts %s could not be synthesised (voice %s) and have no stand-in: without the consent "
                       "announcement no call is recorded", prompts.missing, self.voice)
         return prompts
+
+    async def cache_all(self, texts: Mapping[str, str]) -> tuple[int, list[str]]:
+        """Install time (``hotline prompts build``): synthesise every text into the cache, nothing placed for a PBX;
+        how many files were made and the keys that could not be."""
+        self.dirs.cache.mkdir(parents=True, exist_ok=True)
+        made, failed = 0, []
+        for key, text in texts.items():
+            cached = self.dirs.cache / f"{cache_name(self.voice, text)}.{FORMAT}"
+            if not text.strip() or _usable(cached):
+                continue
+            if await self._synthesise(text, cached):
+                made += 1
+            else:
+                failed.append(key)
+        return made, failed
 
     async def _synthesise(self, text: str, target: Path) -> bool:
         wav = target.with_suffix(f".{os.getpid()}.wav")
