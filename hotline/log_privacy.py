@@ -48,8 +48,16 @@ class MaskPhoneNumbers(logging.Filter):
         return True
 
 
+LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+
+
+def private_handler(handler: logging.Handler) -> logging.Handler:
+    """``handler`` as the service's log handler: its line format, numbers masked (tests install the same)."""
+    handler.setFormatter(logging.Formatter(LOG_FORMAT))
+    handler.addFilter(MaskPhoneNumbers())
+    return handler
+
+
 def configure_logging(level: str) -> None:
-    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    for handler in logging.getLogger().handlers:
-        handler.addFilter(MaskPhoneNumbers())
+    logging.basicConfig(level=level, handlers=[private_handler(logging.StreamHandler())])
     quiet_parameter_loggers()
