@@ -16,8 +16,7 @@ from pydantic import BaseModel, ConfigDict, RootModel, WithJsonSchema
 
 from core.policy import PolicyProfile
 from core.ports import PBX_ERRORS, Employee
-from directory import DirectoryError, EmployeeDirectoryService, parse_csv, validate_rows
-from directory.importing import EmployeeIn
+from directory import DirectoryError, EmployeeDirectoryService, EmployeeIn, parse_csv, validate_rows
 from hotline.web.auth import principal_of
 from hotline.web.errors import ApiError
 from hotline.web.routes import ApiRouter, body_of
@@ -42,7 +41,20 @@ class EmployeeOut(BaseModel):
 ROWS_SCHEMA = {"type": "array", "items": EmployeeIn.model_json_schema()}
 
 
-class EmployeesIn(RootModel[Annotated[list[dict[str, Any]], WithJsonSchema(ROWS_SCHEMA)]]):
+class RowTypes(BaseModel):
+    """The JSON types of a row, strictly (0 is not false): a wrong type breaks the spec (400); the values are
+    validate_rows' to check (422: the row names the problem)."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+    extension: str
+    name: str
+    unit: str = ""
+    competences: list[str] = []
+    fallback_number: str | None = None
+    active: bool = True
+
+
+class EmployeesIn(RootModel[Annotated[list[RowTypes], WithJsonSchema(ROWS_SCHEMA)]]):
     """A JSON list of employees: extension, name, unit, competences (queue names), fallback_number, active."""
 
 
@@ -81,7 +93,8 @@ def register_routes(router: ApiRouter, *, directory: EmployeeDirectoryService, p
         return [_out(employee) for employee in await directory.list_employees()]
 
     async def upsert_handler(request: web.Request) -> ImportResult:
-        return await _store(directory, body_of(request).root, profile, on_change, principal_of(request).name)
+        rows = [row.model_dump(exclude_unset=True) for row in body_of(request).root]
+        return await _store(directory, rows, profile, on_change, principal_of(request).name)
 
     async def import_csv_handler(request: web.Request) -> ImportResult:
         if request.content_length and request.content_length > MAX_CSV_BYTES:

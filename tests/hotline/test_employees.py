@@ -97,6 +97,13 @@ async def test_a_bad_row_names_row_and_field_and_stores_nothing(client, tokens, 
     assert await listing.json() == [] and applied == []
 
 
+async def test_a_row_of_the_wrong_json_type_breaks_the_spec_a_400_not_a_guess(client, tokens, applied):
+    # pydantic alone would read 0 as false and deactivate the employee
+    response = await client.post("/api/employees", json=[{**ONA, "active": 0}], headers=auth(tokens["admin"]))
+    assert response.status == 400 and (await response.json())["error"]["code"] == "invalid_input"
+    assert applied == []
+
+
 async def test_csv_import(client, tokens):
     body = ("extension,name,unit,competences,fallback_number,active\n"
             "101,Ona,Vilnius,job_seekers;employers,,yes\n"
