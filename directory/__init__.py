@@ -2,9 +2,9 @@
 in which queues (competences), and their fallback number. Other capabilities read it through
 ``core.ports.EmployeeDirectory``."""
 from directory.exceptions import DirectoryError
-from directory.importing import normalise_number, parse_csv, validate_rows
+from directory.importing import EmployeeIn, normalise_number, parse_csv, validate_rows
 from directory.service import EmployeeDirectoryService, UpsertResult
 from directory.setup import setup
 
-__all__ = ["DirectoryError", "EmployeeDirectoryService", "UpsertResult", "normalise_number", "parse_csv", "setup",
-           "validate_rows"]
+__all__ = ["DirectoryError", "EmployeeDirectoryService", "EmployeeIn", "UpsertResult", "normalise_number", "parse_csv",
+           "setup", "validate_rows"]

@@ -108,15 +108,16 @@ def register_routes(router: ApiRouter, *, agents: Callable[[], Sequence[AgentVie
     router.map_error(AgentNotFound, 404, "not_found")
     router.map_error(InvalidAgentChange, 400, "invalid_request")
     router.map_error(PbxUnavailable, 503, "pbx_unavailable")
+    changes = [AgentNotFound, InvalidAgentChange, PbxUnavailable]
     router.get("/api/agents", list_agents, summary="Agents with their state (available, paused, ringing, ...)",
                response=list[AgentOut], tags=["agents"])
     router.post("/api/agents/{extension}/pause", pause, summary="Pause an agent in every queue, with a reason",
-                path_params=AgentPath, body=PauseIn, response=ChangeOut, tags=["agents"])
+                path_params=AgentPath, body=PauseIn, response=ChangeOut, tags=["agents"], raises=changes)
     router.post("/api/agents/{extension}/unpause", unpause, summary="Unpause an agent in every queue",
-                path_params=AgentPath, response=ChangeOut, tags=["agents"])
+                path_params=AgentPath, response=ChangeOut, tags=["agents"], raises=changes)
     router.post("/api/agents/{extension}/login", login, summary="Log an agent in: a member of their queues again",
-                path_params=AgentPath, response=ChangeOut, tags=["agents"])
+                path_params=AgentPath, response=ChangeOut, tags=["agents"], raises=changes)
     router.post("/api/agents/{extension}/logout", logout, summary="Log an agent out of every queue",
-                path_params=AgentPath, response=ChangeOut, tags=["agents"])
+                path_params=AgentPath, response=ChangeOut, tags=["agents"], raises=changes)
     router.get("/api/agents/{extension}/history", history, summary="Every pause and unpause of an agent, and who",
-               path_params=AgentPath, response=list[ChangeOut], tags=["agents"])
+               path_params=AgentPath, response=list[ChangeOut], tags=["agents"], raises=[AgentNotFound])

@@ -13,6 +13,7 @@ from hotline.web.deps import DEPS_KEY, WebDeps
 from hotline.web.errors import make_error_middleware
 from hotline.web.role_matrix import grants_for
 from hotline.web.routes import ApiRouter, RoleMatrix
+from hotline.web.statuses import declared_statuses
 
 RouteRegistrar = Callable[[ApiRouter], None]
 
@@ -28,8 +29,9 @@ def create_app(deps: WebDeps, registrars: Iterable[RouteRegistrar] = (),
         register(router)
     # The audit's outer half outermost: it sees every final status, refusals' error objects too. Error handling
     # next, so authentication failures also leave as the error object; the audit's inner half after authentication.
-    app = web.Application(middlewares=[audit_outer, make_error_middleware(router.error_map), auth_middleware,
-                                       audit_inner])
+    statuses = {id(route): frozenset(declared_statuses(route, router.error_map)) for route in router.routes}
+    errors = make_error_middleware(router.error_map, lambda route: statuses[id(route)])
+    app = web.Application(middlewares=[audit_outer, errors, auth_middleware, audit_inner])
     app[DEPS_KEY] = deps
     app[AUDIT_TRAIL_KEY] = AuditTrail(deps.engine)
     router.install(app)

@@ -11,6 +11,7 @@ the wrong state is a 409.
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -20,9 +21,8 @@ from core.scope import RecordScope
 from hotline.web.auth import grant_of, principal_of
 from hotline.web.calls import CallPath
 from hotline.web.deps import deps_of
-from hotline.web.jsonutil import json_response
 from hotline.web.masking import present_number
-from hotline.web.params import EXTENSION, BoundedDatetime, IdPath, PageQuery
+from hotline.web.params import EXTENSION, MAX_ID, BoundedDatetime, IdPath, PageQuery
 from hotline.web.role_matrix import Grant, Records
 from hotline.web.routes import ApiRouter, body_of, path_of, query_of
 from hotline.web.scopes import scope_of
@@ -51,7 +51,8 @@ class CallbackIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     agreed_at: BoundedDatetime = Field(..., description="the agreed time, ISO 8601 with offset")
     number: str | None = Field(None, min_length=1, max_length=32, description="the client's number")
-    follow_up_of: int | None = Field(None, ge=1, description="the task whose call this follow-up is agreed in")
+    follow_up_of: int | None = Field(None, ge=1, le=MAX_ID,
+                                     description="the task whose call this follow-up is agreed in")
     extension: str | None = Field(None, pattern=EXTENSION, description="who calls (agents: always themselves)")
     queue: str | None = Field(None, max_length=64, description="the competence that calls back")
     call_id: str | None = Field(None, max_length=64, pattern=r"^[A-Za-z0-9._-]+$", description="the call it was "
@@ -65,6 +66,22 @@ class CallbackIn(BaseModel):
         if self.follow_up_of is not None and (self.queue or self.call_id):
             raise ValueError("a follow-up takes its queue and call from the task it follows up")
         return self
+
+    @classmethod
+    def __get_pydantic_json_schema__(cls, core_schema: Any, handler: Any) -> dict[str, Any]:
+        # the spec says what _one_kind checks, so that a request the spec allows is never refused for its shape
+        props = handler.resolve_ref_schema(handler(core_schema))["properties"]
+        required = {"number": {**props["number"]["anyOf"][0], "description": props["number"]["description"]},
+                    "follow_up_of": {**props["follow_up_of"]["anyOf"][0],
+                                     "description": props["follow_up_of"]["description"]}}
+
+        def kind(title: str, key: str, *more: str) -> dict[str, Any]:
+            names = ["agreed_at", "extension", "note", *more]
+            return {"title": title, "type": "object", "additionalProperties": False, "required": ["agreed_at", key],
+                    "properties": {key: required[key], **{name: props[name] for name in names}}}
+
+        return {"title": cls.__name__, "description": cls.__doc__,
+                "oneOf": [kind("agreed time", "number", "queue", "call_id"), kind("follow-up", "follow_up_of")]}
 
 
 class RescheduleIn(BaseModel):
@@ -167,7 +184,7 @@ def register_routes(router: ApiRouter, *, callbacks: CallbackService, admin: Cal
         task = await visible_task(path_of(request).id, request)
         return present_detail(await admin.detail(task.id), grant_of(request))
 
-    async def create_callback(request: web.Request) -> web.Response:
+    async def create_callback(request: web.Request) -> CreatedOut:
         body: CallbackIn = body_of(request)
         principal, grant = principal_of(request), grant_of(request)
         own = grant.records is Records.OWN
@@ -189,7 +206,7 @@ def register_routes(router: ApiRouter, *, callbacks: CallbackService, admin: Cal
             created = await admin.create_agreed(body.number, body.agreed_at, extension=extension, queue=body.queue,
                                                 call_id=body.call_id, note=body.note, by=principal.name)
         task = present(await callbacks.get(created.task_id), grant)
-        return json_response(CreatedOut(**task.model_dump(), warning=created.warning), status=201)
+        return CreatedOut(**task.model_dump(), warning=created.warning)
 
     async def cancel_callback(request: web.Request) -> CallbackOut:
         task = await visible_task(path_of(request).id, request)
@@ -218,20 +235,24 @@ def register_routes(router: ApiRouter, *, callbacks: CallbackService, admin: Cal
     router.get("/api/callbacks", list_callbacks, summary="Callback tasks, soonest due first", query=CallbacksQuery,
                response=list[CallbackOut], tags=["callbacks"], personal_data=True)
     router.get("/api/callbacks/{id}", get_callback, summary="One callback task with its history and requests",
-               path_params=IdPath, response=DetailOut, tags=["callbacks"], personal_data=True)
+               path_params=IdPath, response=DetailOut, tags=["callbacks"], personal_data=True,
+               raises=[CallbackNotFound])
     router.post("/api/callbacks", create_callback, summary="Promise a callback at an agreed time (201)",
-                body=CallbackIn, response=CreatedOut, tags=["callbacks"],
+                body=CallbackIn, response=CreatedOut, tags=["callbacks"], status=201,
+                raises=[InvalidCallbackRequest, CallbackConflict, CallbackNotFound],
                 description="Either {number, agreed_at} or {follow_up_of, agreed_at} (a follow-up agreed in the call "
                             "of that task). The dialer may call up to the profile's tolerance early. An agent's "
                             "callback is always addressed to the agent. An agreed time outside business hours is "
                             "kept, with a warning.")
     router.post("/api/callbacks/{id}/cancel", cancel_callback, summary="Cancel a pending or dialing callback",
-                path_params=IdPath, response=CallbackOut, tags=["callbacks"])
+                path_params=IdPath, response=CallbackOut, tags=["callbacks"],
+                raises=[CallbackNotFound, CallbackConflict])
     router.post("/api/callbacks/{id}/reschedule", reschedule_callback, body=RescheduleIn,
                 summary="Set a pending or failed callback due again (a failed one gets its tries back)",
-                path_params=IdPath, response=CallbackOut, tags=["callbacks"])
+                path_params=IdPath, response=CallbackOut, tags=["callbacks"],
+                raises=[CallbackNotFound, CallbackConflict, InvalidCallbackRequest])
     router.post("/api/calls/{id}/dropped", mark_dropped, path_params=CallPath,
                 summary="Mark an answered call dropped: a callback request for the caller (dropped task)",
-                response=DroppedOut, tags=["callbacks", "calls"],
+                response=DroppedOut, tags=["callbacks", "calls"], raises=[CallbackNotFound, CallbackConflict],
                 description="Agents mark only calls they answered. No usable caller number: no task, the reason "
                             "is recorded with the call and returned in `skipped`.")

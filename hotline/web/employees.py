@@ -9,14 +9,14 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections.abc import Awaitable, Callable, Sequence
-from typing import Any
+from typing import Annotated, Any
 
 from aiohttp import web
-from pydantic import BaseModel, ConfigDict, RootModel
+from pydantic import BaseModel, ConfigDict, RootModel, WithJsonSchema
 
 from core.policy import PolicyProfile
 from core.ports import PBX_ERRORS, Employee
-from directory import DirectoryError, EmployeeDirectoryService, parse_csv, validate_rows
+from directory import DirectoryError, EmployeeDirectoryService, EmployeeIn, parse_csv, validate_rows
 from hotline.web.auth import principal_of
 from hotline.web.errors import ApiError
 from hotline.web.routes import ApiRouter, body_of
@@ -37,7 +37,24 @@ class EmployeeOut(BaseModel):
     updated_at: dt.datetime | None
 
 
-class EmployeesIn(RootModel[list[dict[str, Any]]]):
+# the rows are checked by validate_rows (all of them, naming the row): the spec shows what it accepts
+ROWS_SCHEMA = {"type": "array", "items": EmployeeIn.model_json_schema()}
+
+
+class RowTypes(BaseModel):
+    """The JSON types of a row, strictly (0 is not false): a wrong type breaks the spec (400); the values are
+    validate_rows' to check (422: the row names the problem)."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+    extension: str
+    name: str
+    unit: str = ""
+    competences: list[str] = []
+    fallback_number: str | None = None
+    active: bool = True
+
+
+class EmployeesIn(RootModel[Annotated[list[RowTypes], WithJsonSchema(ROWS_SCHEMA)]]):
     """A JSON list of employees: extension, name, unit, competences (queue names), fallback_number, active."""
 
 
@@ -76,7 +93,8 @@ def register_routes(router: ApiRouter, *, directory: EmployeeDirectoryService, p
         return [_out(employee) for employee in await directory.list_employees()]
 
     async def upsert_handler(request: web.Request) -> ImportResult:
-        return await _store(directory, body_of(request).root, profile, on_change, principal_of(request).name)
+        rows = [row.model_dump(exclude_unset=True) for row in body_of(request).root]
+        return await _store(directory, rows, profile, on_change, principal_of(request).name)
 
     async def import_csv_handler(request: web.Request) -> ImportResult:
         if request.content_length and request.content_length > MAX_CSV_BYTES:
@@ -87,14 +105,16 @@ def register_routes(router: ApiRouter, *, directory: EmployeeDirectoryService, p
             raise ApiError(400, "invalid_import", "CSV must be UTF-8 text") from None
         return await _store(directory, parse_csv(text), profile, on_change, principal_of(request).name)
 
-    router.map_error(DirectoryError, 400, "invalid_import")
+    # 422: rows the spec allows but the directory cannot take (an unknown queue, a number no phone has, twice)
+    router.map_error(DirectoryError, 422, "invalid_import")
     router.get("/api/employees", list_handler, summary="The employee directory (inactive employees included)",
                response=list[EmployeeOut], tags=["employees"],
                personal_data=True)   # fallback numbers are employees' own phones
-    router.post("/api/employees", upsert_handler, body=EmployeesIn, response=ImportResult,
+    router.post("/api/employees", upsert_handler, body=EmployeesIn, response=ImportResult, raises=[DirectoryError],
                 summary="Create or update employees by extension (all rows valid, or nothing is stored)",
                 tags=["employees"])
-    router.post("/api/employees/import", import_csv_handler, response=ImportResult,
+    router.post("/api/employees/import", import_csv_handler, response=ImportResult, raises=[DirectoryError],
+                raw_body="text/csv", statuses={400: "not UTF-8 text", 413: f"CSV over {MAX_CSV_BYTES} bytes"},
                 summary="Import employees from a CSV body (UTF-8, header row)",
                 description="Columns: extension,name,unit,competences (queue names separated by ;),"
                             "fallback_number,active. All rows valid, or nothing is stored.", tags=["employees"])

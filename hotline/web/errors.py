@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import logging
 import secrets
-from collections.abc import Mapping
+from collections.abc import Callable, Collection, Mapping
 from typing import Any
 
 from aiohttp import web
@@ -78,8 +78,25 @@ def _from_http_exception(exc: web.HTTPException, request: web.Request) -> web.Re
     return error_response(exc.status, STATUS_CODES.get(exc.status, f"http_{exc.status}"), message, headers=headers)
 
 
-def make_error_middleware(error_map: Mapping[type[Exception], tuple[int, str]]):
-    """Middleware turning exceptions into error objects; ``error_map`` maps domain exceptions to (status, code)."""
+def _internal_error(request: web.Request, what: str, exc_info: bool = True) -> web.Response:
+    # a letter first: eight random hex digits can be all digits, which the log filter masks as a number
+    reference = f"E{secrets.token_hex(4)}"
+    log.error("%s (ref %s) in %s %s", what, reference, request.method, _route_name(request), exc_info=exc_info)
+    return error_response(500, "internal_error", f"internal error; the service log has details under ref {reference}")
+
+
+def make_error_middleware(error_map: Mapping[type[Exception], tuple[int, str]],
+                          declared: Callable[[Any], Collection[int]] = lambda route: ()):
+    """Middleware turning exceptions into error objects; ``error_map`` maps domain exceptions to (status, code).
+    ``declared(route)``: the statuses a route's description declares (``hotline.web.statuses``); an error with
+    any other status is a bug of the route's declaration, answered 500 (the spec is the contract)."""
+
+    def undeclared(request: web.Request, response: web.Response, exc: Exception) -> web.Response:
+        route = getattr(request.match_info.handler, "hotline_route", None)
+        if route is None or request.match_info.http_exception is not None or response.status in declared(route):
+            return response
+        return _internal_error(request, f"status {response.status} ({type(exc).__name__}) not declared: add it to "
+                                        "the route's statuses= or raises=", exc_info=False)
 
     @web.middleware
     async def error_middleware(request: web.Request, handler):
@@ -87,22 +104,15 @@ def make_error_middleware(error_map: Mapping[type[Exception], tuple[int, str]]):
             return await handler(request)
         except ApiError as exc:
             headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
-            return error_response(exc.status, exc.code, exc.message, exc.details, headers)
+            return undeclared(request, error_response(exc.status, exc.code, exc.message, exc.details, headers), exc)
         except web.HTTPException as exc:
             if exc.status < 400:
                 raise
-            return _from_http_exception(exc, request)
+            return undeclared(request, _from_http_exception(exc, request), exc)
         except Exception as exc:
             for exc_type, (status, code) in error_map.items():
                 if isinstance(exc, exc_type):
-                    return error_response(status, code, str(exc))
-            # a letter first: eight random hex digits can be all digits, which the log filter masks as a number
-            reference = f"E{secrets.token_hex(4)}"
-            log.error(
-                "unhandled error (ref %s) in %s %s", reference, request.method, _route_name(request), exc_info=True
-            )
-            return error_response(
-                500, "internal_error", f"internal error; the service log has details under ref {reference}"
-            )
+                    return undeclared(request, error_response(status, code, str(exc)), exc)
+            return _internal_error(request, "unhandled error")
 
     return error_middleware

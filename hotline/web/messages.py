@@ -75,4 +75,4 @@ def register_routes(router: ApiRouter, *, messages: MessageService) -> None:
                personal_data=True)
     router.post("/api/messages/{id}/read", mark_read, summary="Mark a message read (or unread again)",
                 path_params=IdPath, body=ReadIn, response=MessageOut,
-                tags=["messages"])
+                tags=["messages"], statuses={404: "no such message (or not one this user may see)"})

@@ -2,14 +2,18 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from typing import Any
 
 from pydantic import BaseModel, TypeAdapter
 
 from hotline.web.audit import MAX_PURPOSE, PURPOSE_HEADER, audited_action
+from hotline.web.auth import SESSION_COOKIE
 from hotline.web.routes import ApiRoute
+from hotline.web.statuses import ERROR_BODY, Declared, declared_statuses
 
 REF_TEMPLATE = "#/components/schemas/{model}"
+ErrorMap = Mapping[type[Exception], tuple[int, str]]
 _PATH_PARAM = re.compile(r"\{([^}:]+)(?::[^}]*)?\}")  # aiohttp's {name} and {name:regex}
 
 ERROR_SCHEMA = {
@@ -28,14 +32,14 @@ ERROR_SCHEMA = {
     },
 }
 _ERROR_REF = {"$ref": "#/components/schemas/Error"}
+# what hotline/web/audit.py accepts: printable, at most MAX_PURPOSE characters once trimmed
 _PURPOSE = {"name": PURPOSE_HEADER, "in": "header", "required": False,
-            "schema": {"type": "string", "maxLength": MAX_PURPOSE},
+            "schema": {"type": "string", "maxLength": MAX_PURPOSE, "pattern": r"^[^\x00-\x1f\x7f]*$"},
             "description": "why (kept in the audit trail; without it the route's summary is kept)"}
-_ERRORS = {
-    "400": "invalid input (the error's details name each field)",
-    "401": "missing, invalid or revoked bearer token",
-    "403": "the user's role may not use this route",
-}
+_QUERY_TOKEN = {"name": "token", "in": "query", "required": False, "schema": {"type": "string"},
+                "description": "a bearer token, for clients that cannot send headers (browsers opening a page or "
+                               "a WebSocket); a page trades it for its session cookie"}
+_SECURITY = [{"bearerAuth": []}, {"sessionCookie": []}]
 
 
 class _Schemas:
@@ -67,7 +71,7 @@ class _Schemas:
         return params
 
 
-def _operation(route: ApiRoute, schemas: _Schemas, path_names: list[str]) -> dict[str, Any]:
+def _operation(route: ApiRoute, schemas: _Schemas, path_names: list[str], error_map: ErrorMap) -> dict[str, Any]:
     params = schemas.parameters(route.path_params, "path")
     declared = {p["name"] for p in params}
     params += [
@@ -76,55 +80,67 @@ def _operation(route: ApiRoute, schemas: _Schemas, path_names: list[str]) -> dic
         if name not in declared
     ]
     params += schemas.parameters(route.query, "query")
-    success: dict[str, Any] = {"description": route.summary}
-    if route.response is not None:
-        success["content"] = {route.content_type: {"schema": schemas.of(route.response)}}
     operation: dict[str, Any] = {
         "operationId": f"{route.method.lower()}_{re.sub(r'[^A-Za-z0-9]+', '_', route.path).strip('_')}",
         "summary": route.summary,
-        "responses": {"200": success},
+        "responses": {str(status): _response(declared, schemas)
+                      for status, declared in declared_statuses(route, error_map).items()},
     }
     if route.description:
         operation["description"] = route.description
     if route.tags:
         operation["tags"] = list(route.tags)
+    if route.access.query_token:
+        params.append(_QUERY_TOKEN)
     if params:
         operation["parameters"] = params
     if route.body is not None:
         body_schema = schemas.of(route.body)
         operation["requestBody"] = {"required": True, "content": {"application/json": {"schema": body_schema}}}
+    elif route.raw_body is not None:
+        operation["requestBody"] = {"required": True, "content": {route.raw_body: {"schema": {"type": "string"}}}}
     if not route.access.public:
-        operation["security"] = [{"bearerAuth": []}]
+        operation["security"] = _SECURITY
         grants = route.access.grants
         operation["x-roles"] = sorted(role.value for role in grants)
         # the role matrix's decision: whose records each role sees and how callers' numbers appear
         operation["x-role-grants"] = {role.value: {"records": grant.records.value, "numbers": grant.numbers.value}
                                       for role, grant in sorted(grants.items())}
-        errors = _ERRORS
-    else:
-        errors = {"400": _ERRORS["400"]} if (route.query or route.body or route.path_params) else {}
     if audited_action(route) is not None:
         operation["x-audited"] = True
         operation.setdefault("parameters", []).append(_PURPOSE)
-        errors = {**errors, "503": "the audit trail cannot be written: nothing is answered or changed"}
-    for status, text in errors.items():
-        operation["responses"][status] = {"description": text, "content": {"application/json": {"schema": _ERROR_REF}}}
     return operation
 
 
-def build_openapi(routes: list[ApiRoute], title: str, version: str) -> dict[str, Any]:
+def _response(declared: Declared, schemas: _Schemas) -> dict[str, Any]:
+    response: dict[str, Any] = {"description": declared.description}
+    if declared.content_type is not None:
+        schema = _ERROR_REF if declared.body == ERROR_BODY else {} if declared.body is None else \
+            schemas.of(declared.body)
+        response["content"] = {declared.content_type: {"schema": schema}}
+    if declared.headers:
+        response["headers"] = {name: {"description": text, "required": True, "schema": {"type": "string"}}
+                               for name, text in declared.headers.items()}
+    return response
+
+
+def build_openapi(routes: list[ApiRoute], title: str, version: str, error_map: ErrorMap | None = None
+                  ) -> dict[str, Any]:
     schemas = _Schemas()
     paths: dict[str, dict[str, Any]] = {}
     for route in routes:
         path_names = _PATH_PARAM.findall(route.path)
         openapi_path = _PATH_PARAM.sub(lambda m: "{" + m.group(1) + "}", route.path)
-        paths.setdefault(openapi_path, {})[route.method.lower()] = _operation(route, schemas, path_names)
+        operation = _operation(route, schemas, path_names, error_map or {})
+        paths.setdefault(openapi_path, {})[route.method.lower()] = operation
     return {
         "openapi": "3.1.0",
         "info": {"title": title, "version": version},
         "paths": paths,
         "components": {
             "schemas": schemas.components,
-            "securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer"}},
+            "securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer"},
+                                "sessionCookie": {"type": "apiKey", "in": "cookie", "name": SESSION_COOKIE,
+                                                  "description": "a page session (GET /wallboard?token=...)"}},
         },
     }

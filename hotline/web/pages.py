@@ -28,7 +28,7 @@ from aiohttp import web
 from hotline.web.app import RouteRegistrar
 from hotline.web.auth import principal_of
 from hotline.web.routes import ApiRouter, Handler
-from hotline.web.session import exchange
+from hotline.web.session import SESSION_EXCHANGE, exchange
 
 STATIC = Path(__file__).parent / "static"
 PAGE_HEADERS = {
@@ -108,7 +108,7 @@ def page_routes(page: Page, config: dict[str, Any]) -> RouteRegistrar:
 
     def register_routes(router: ApiRouter) -> None:
         router.get(f"/{page.name}", serve_page, summary=page.summary, query_token=True, content_type="text/html",
-                   tags=[page.name])
+                   tags=[page.name], statuses={303: SESSION_EXCHANGE})
         for suffix in CONTENT_TYPES:
             asset = f"{page.name}{suffix}"
             add_asset_route(router, page.name, asset, summary=f"{page.label} asset {asset}", tag=page.name)

@@ -70,6 +70,17 @@ def body_of(request: web.Request) -> Any:
 
 
 @dataclass(frozen=True)
+class Status:
+    """A status a handler answers by itself besides its success (``ApiRouter.add(..., statuses={303: Status(...)})``;
+    a plain string there is an error object with that description)."""
+
+    description: str
+    body: Any = "Error"                # a pydantic model, "Error" (the error object) or None (any)
+    content_type: str | None = "application/json"   # None: no body
+    headers: Mapping[str, str] = field(default_factory=dict)   # name: description, always sent
+
+
+@dataclass(frozen=True)
 class ApiRoute:
     method: str
     path: str
@@ -84,6 +95,10 @@ class ApiRoute:
     description: str = ""
     tags: tuple[str, ...] = ()
     personal_data: bool = False   # a read of callers' numbers, texts and the like: audited (hotline/web/audit.py)
+    status: int = 200             # the success status (JSON results are sent with it)
+    statuses: Mapping[int, Status | str] = field(default_factory=dict)   # what the handler answers by itself
+    raises: tuple[type[Exception], ...] = ()   # the mapped domain errors (ApiRouter.map_error) it may raise
+    raw_body: str | None = None   # the media type of a body the handler reads itself (not JSON: a CSV)
 
 
 def _query_input(request: web.Request, model: type[BaseModel], drop_token: bool) -> dict[str, Any]:
@@ -127,7 +142,7 @@ def _endpoint(route: ApiRoute) -> Handler:
         result = await route.handler(request)
         if isinstance(result, web.StreamResponse):
             return result
-        return json_response(result)
+        return json_response(result, status=route.status)
 
     endpoint.hotline_access = route.access  # read by the auth middleware
     endpoint.hotline_route = route          # read by the audit middleware
@@ -159,15 +174,22 @@ class ApiRouter:
         description: str = "",
         tags: Iterable[str] = (),
         personal_data: bool = False,
+        status: int = 200,
+        statuses: Mapping[int, Status | str] | None = None,
+        raises: Iterable[type[Exception]] = (),
+        raw_body: str | None = None,
     ) -> ApiRoute:
-        """Declare a route; who may call it comes from the role matrix (UndecidedRoute if it has no entry)."""
+        """Declare a route; who may call it comes from the role matrix (UndecidedRoute if it has no entry). Every
+        status it can answer is declared (``hotline.web.statuses``): ``statuses`` for what the handler answers by
+        itself (an ``ApiError``, a redirect), ``raises`` for the mapped domain errors it lets through."""
         method = method.upper()
         if any(r.method == method and r.path == path for r in self.routes):
             raise ValueError(f"route {method} {path} declared twice")
         access = Access.of(self.matrix(method, path), query_token=query_token)
         route = ApiRoute(method=method, path=path, handler=handler, summary=summary, access=access, query=query,
                          path_params=path_params, body=body, response=response, content_type=content_type,
-                         description=description, tags=tuple(tags), personal_data=personal_data)
+                         description=description, tags=tuple(tags), personal_data=personal_data, status=status,
+                         statuses=dict(statuses or {}), raises=tuple(raises), raw_body=raw_body)
         self.routes.append(route)
         return route
 

@@ -18,7 +18,12 @@ from core.clock import utcnow
 from hotline.auth.service import Principal, end_session, start_session
 from hotline.web.auth import SESSION_COOKIE, principal_of
 from hotline.web.deps import deps_of
-from hotline.web.routes import ApiRouter
+from hotline.web.routes import ApiRouter, Status
+
+
+SESSION_EXCHANGE = Status("opened with ?token=: the session cookie is set and the browser sent to the same page "
+                          "without the token", body=None, content_type=None,
+                          headers={"Location": "the page without token", "Set-Cookie": f"{SESSION_COOKIE}=..."})
 
 
 def without_token(request: web.Request) -> str:

@@ -22,7 +22,7 @@ from core.policy import PolicyProfile
 from core.ring_sla import sla_deadline_seconds
 from hotline.web.deps import DEPS_KEY
 from hotline.web.errors import ApiError
-from hotline.web.params import FIRST_YEAR, LAST_YEAR, BoundedDatetime
+from hotline.web.params import FIRST_YEAR, LAST_YEAR, YEARS, BoundedDatetime
 from hotline.web.routes import ApiRouter, query_of
 from telephony import MAX_REPORT_DAYS, GroupBy, SlaFigures, SlaReport, sla_report
 
@@ -40,7 +40,7 @@ class SlaQuery(BaseModel):
 
 class SlaExportQuery(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    month: str = Field(..., pattern=r"^\d{4}-(0[1-9]|1[0-2])$",
+    month: str = Field(..., pattern=f"^{YEARS}-(0[1-9]|1[0-2])$",
                        description=f"YYYY-MM, in the profile's timezone, from {FIRST_YEAR}-01 to {LAST_YEAR}-12")
     by: GroupBy = GroupBy.QUEUE
 
@@ -102,10 +102,11 @@ async def sla_handler(request: web.Request, profile: PolicyProfile) -> SlaOut:
     now = dt.datetime.now(profile.tz)
     end = query.to or now
     start = query.from_ or min(now.replace(hour=0, minute=0, second=0, microsecond=0), end - dt.timedelta(days=1))
+    # each value valid, together not a report hotline makes: 422 (a 400 is a request the spec does not allow)
     if start >= end:
-        raise ApiError(400, "invalid_range", "'from' must be before 'to'")
+        raise ApiError(422, "invalid_range", "'from' must be before 'to'")
     if end - start > dt.timedelta(days=MAX_REPORT_DAYS - 1):
-        raise ApiError(400, "invalid_range", f"a report covers at most {MAX_REPORT_DAYS - 1} days; "
+        raise ApiError(422, "invalid_range", f"a report covers at most {MAX_REPORT_DAYS - 1} days; "
                                              "ask for a shorter range")
     report = await sla_report(request.app[DEPS_KEY].engine, start, end, query.by, profile.tz,
                               deadline_rings=profile.ring_sla.max_ring_count)
@@ -156,7 +157,8 @@ async def export_handler(request: web.Request, profile: PolicyProfile) -> web.Re
 def register_routes(router: ApiRouter, profile: PolicyProfile) -> None:
     """Bind with ``functools.partial(sla.register_routes, profile=profile)`` in the composition root."""
     router.get("/api/sla", partial(sla_handler, profile=profile), summary="Ring-SLA figures per queue, agent or day",
-               query=SlaQuery, response=SlaOut, tags=["sla"], description=__doc__ or "")
+               query=SlaQuery, response=SlaOut, tags=["sla"], description=__doc__ or "",
+               statuses={422: f"'from' not before 'to', or more than {MAX_REPORT_DAYS - 1} days apart"})
     router.get("/api/sla/export.csv", partial(export_handler, profile=profile),
                summary="Monthly ring-SLA figures as CSV", query=SlaExportQuery,
                content_type="text/csv", tags=["sla"])

@@ -13,7 +13,7 @@ from hotline.web.deps import ReadinessCheck, deps_of
 from hotline.web.errors import ApiError
 from hotline.web.masking import can_see_numbers
 from hotline.web.openapi import build_openapi
-from hotline.web.routes import ApiRouter
+from hotline.web.routes import ApiRouter, Status
 
 OPENAPI_KEY = web.AppKey("hotline_openapi", dict)
 
@@ -104,6 +104,7 @@ def register_routes(router: ApiRouter) -> None:
     router.get(
         "/readyz", readyz, response=Readiness, tags=["system"],
         summary="Ready to serve: every dependency (PBX, database) answers; 503 with each check's status if not",
+        statuses={503: Status("not ready: a dependency does not answer (each check's status)", Readiness)},
     )
     router.get(
         "/metrics", metrics, content_type="text/plain", tags=["system"],
@@ -116,4 +117,4 @@ def register_routes(router: ApiRouter) -> None:
 
 
 def publish_openapi(app: web.Application, router: ApiRouter, title: str, version: str) -> None:
-    app[OPENAPI_KEY] = build_openapi(router.routes, title, version)
+    app[OPENAPI_KEY] = build_openapi(router.routes, title, version, router.error_map)

@@ -16,7 +16,7 @@ from core.clock import utcnow
 from hotline.push.hub import PushHub
 from hotline.web.audit import record_now
 from hotline.web.auth import principal_of
-from hotline.web.routes import ApiRouter
+from hotline.web.routes import ApiRouter, Status
 
 HEARTBEAT = 20.0        # seconds between pings; a peer that does not answer is closed
 CLOSE_GRACE = 2.0       # a close frame that cannot be written in this time (peer not reading): drop the TCP link
@@ -66,7 +66,9 @@ def routes(hub: PushHub):
 
     def register_routes(router: ApiRouter) -> None:
         router.get("/ws", ws_handler, summary="Push socket (WebSocket): screen pops, call and queue state, alerts",
-                   query_token=True, tags=["push"], personal_data=True,
+                   query_token=True, tags=["push"], personal_data=True, status=101,
+                   statuses={101: Status("the WebSocket is open (Switching Protocols)", body=None, content_type=None),
+                             400: "not a WebSocket upgrade request"},
                    description="Upgrade to a WebSocket. Agents receive their own events (screen_pop); supervisors "
                                "and admins receive call_state, queue_state and sla_alert, wall screens (wallboard) "
                                "only those three. A client that falls "

@@ -90,11 +90,18 @@ async def test_roles_are_enforced(client, tokens, method, path, role):
 async def test_a_bad_row_names_row_and_field_and_stores_nothing(client, tokens, applied):
     rows = [ONA, {**ONA, "extension": "102", "competences": ["pensions"]}]
     response = await client.post("/api/employees", json=rows, headers=auth(tokens["admin"]))
-    assert response.status == 400
+    assert response.status == 422
     error = (await response.json())["error"]
     assert error["code"] == "invalid_import" and "row 2, field competences" in error["message"]
     listing = await client.get("/api/employees", headers=auth(tokens["admin"]))
     assert await listing.json() == [] and applied == []
+
+
+async def test_a_row_of_the_wrong_json_type_breaks_the_spec_a_400_not_a_guess(client, tokens, applied):
+    # pydantic alone would read 0 as false and deactivate the employee
+    response = await client.post("/api/employees", json=[{**ONA, "active": 0}], headers=auth(tokens["admin"]))
+    assert response.status == 400 and (await response.json())["error"]["code"] == "invalid_input"
+    assert applied == []
 
 
 async def test_csv_import(client, tokens):
@@ -112,7 +119,7 @@ async def test_csv_import(client, tokens):
 async def test_csv_with_a_bad_number_is_refused(client, tokens):
     body = "extension,name,fallback_number\n101,Ona,call me\n"
     response = await client.post("/api/employees/import", data=body.encode(), headers=auth(tokens["admin"]))
-    assert response.status == 400
+    assert response.status == 422
     assert "row 1, field fallback_number" in (await response.json())["error"]["message"]
 
 

@@ -245,10 +245,15 @@ async def test_openapi_document_lists_routes_with_roles_and_schemas(client):
 
     things = doc["paths"]["/api/things"]["get"]
     assert things["x-roles"] == ["agent", "qa", "supervisor"]
-    assert things["security"] == [{"bearerAuth": []}]
+    assert things["security"] == [{"bearerAuth": []}, {"sessionCookie": []}]
     assert {p["name"]: (p["in"], p["required"]) for p in things["parameters"]} == {
         "limit": ("query", False), "queue": ("query", False)}
-    assert set(things["responses"]) == {"200", "400", "401", "403"}
+    assert set(things["responses"]) == {"200", "400", "401", "403", "500"}
+    assert set(doc["paths"]["/api/notes/{id}"]["get"]["responses"]) == {"200", "400", "401", "403", "404", "500"}
+    assert set(doc["paths"]["/api/missing"]["get"]["responses"]) == {"200", "401", "403", "410", "500"}
+    assert set(doc["paths"]["/healthz"]["get"]["responses"]) == {"200", "500"}
+    error = things["responses"]["403"]["content"]["application/json"]["schema"]
+    assert error == {"$ref": "#/components/schemas/Error"}
 
     notes = doc["paths"]["/api/notes"]["post"]
     assert notes["requestBody"]["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/NoteIn"}

@@ -1,5 +1,6 @@
 """A small app on the web skeleton, for its tests: a validated query, body and path, a mapped domain error, a bug
-(500), a naive time (a server bug), a route that takes ``?token=``."""
+(500), a naive time (a server bug), a mapped error a route does not declare (a bug), a route that takes
+``?token=``."""
 from __future__ import annotations
 
 import datetime as dt
@@ -75,7 +76,7 @@ TEST_GRANTS = {
                         Role.QA: Grant(Records.ALL, Numbers.MASKED)},
     "POST /api/notes": {Role.SUPERVISOR: Grant()},
     "GET /api/notes/{id}": ANY_ROLE, "GET /api/broken": ANY_ROLE, "GET /api/missing": ANY_ROLE,
-    "GET /api/naive": ANY_ROLE, "GET /ws-like": ANY_ROLE,
+    "GET /api/naive": ANY_ROLE, "GET /ws-like": ANY_ROLE, "GET /api/undeclared": ANY_ROLE,
 }
 
 
@@ -87,9 +88,10 @@ def matrix_with_test_routes(method: str, path: str):
 def register_test_routes(router: ApiRouter) -> None:
     router.get("/api/things", list_things, summary="Things", query=Window, tags=["test"])
     router.post("/api/notes", add_note, summary="Add a note", body=NoteIn, response=NoteOut)
-    router.get("/api/notes/{id}", get_note, summary="One note", path_params=NotePath)
+    router.get("/api/notes/{id}", get_note, summary="One note", path_params=NotePath, statuses={404: "no such note"})
     router.get("/api/broken", broken, summary="Always fails")
-    router.get("/api/missing", missing, summary="Domain error")
+    router.get("/api/missing", missing, summary="Domain error", raises=[DomainMissing])
+    router.get("/api/undeclared", missing, summary="Bug: a domain error the route does not declare")
     router.get("/api/naive", naive_time, summary="Bug: naive time")
     router.get("/ws-like", ws_like, summary="Accepts ?token=", query_token=True)
     router.map_error(DomainMissing, 410, "gone")
