@@ -54,7 +54,7 @@ class RecordingEvents:
             self._state(event)
 
     async def _started(self, event: RecordingStarted) -> None:
-        consent = self.consents.pop(event.call_id, None)
+        consent = self.consents.get(event.call_id)   # forgotten once registered: a retried event still finds it
         files = [(RecordingKind.MIX, event.path), (RecordingKind.CALLER, event.caller_leg),
                  (RecordingKind.AGENT, event.agent_leg)]
         ids = []
@@ -64,6 +64,7 @@ class RecordingEvents:
                     kind=kind.value, key=os.path.basename(path), started_at=event.at, call_id=event.call_id,
                     consent=(consent.outcome or CONSENT_PLAYED) if consent else None,
                     consent_at=consent.at if consent else None), RecordingState.RECORDING))
+        self.consents.pop(event.call_id, None)
         live = LiveRecording(ids, CallLinks())
         if event.call_id in self.ended:   # the hang-up's event overtook the recording's
             del self.ended[event.call_id]
@@ -127,7 +128,12 @@ class RecordingEvents:
         while len(where) > self.remembered:
             where.popitem(last=False)
 
-    async def drain(self) -> None:
-        """Until every finalisation started so far is done (a stop waits for them)."""
+    async def drain(self, timeout: float | None = None) -> None:
+        """Until every finalisation started so far is done; with ``timeout`` those still waiting then are cancelled
+        (a stop does not wait for files of calls still on: their entries stay unfinished for the next check)."""
         while self.finalising:
-            await asyncio.gather(*list(self.finalising), return_exceptions=True)
+            _, waiting = await asyncio.wait(list(self.finalising), timeout=timeout)
+            for task in waiting:
+                task.cancel()
+            if waiting:
+                await asyncio.gather(*waiting, return_exceptions=True)

@@ -17,6 +17,8 @@ from recording.service import RecordingCatalogue
 
 log = logging.getLogger(__name__)
 
+STOP_WAIT = 5.0
+
 
 @dataclass
 class Recordings:
@@ -29,8 +31,9 @@ class Recordings:
         self._loop = asyncio.create_task(self._checks(), name="recording-checks")
 
     async def stop(self) -> None:
-        """After the bus drained: the finalisations under way end (bounded by the close wait), then the checks."""
-        await self.events.drain()
+        """After the bus drained: finalisations get ``STOP_WAIT`` seconds to end (a call's end just before the stop
+        is the usual case), the rest are left for the next start's check; then the checks stop."""
+        await self.events.drain(STOP_WAIT)
         if self._loop is not None:
             self._loop.cancel()
             with contextlib.suppress(asyncio.CancelledError):

@@ -139,3 +139,13 @@ async def test_entries_left_unfinished_by_a_restart_are_finalised_by_the_check_o
     await after.events.drain()
     states = {kind: view.state for kind, view in (await after.by_kind("c9")).items()}
     assert states == {"mix": "ready", "caller": "ready", "agent": "recording"}
+
+
+async def test_a_stop_leaves_a_file_still_open_unfinished_for_the_next_check(catalogued):
+    await catalogued.start_recording("c10")
+    for name in catalogued.names("c10"):
+        (catalogued.monitor / name).write_bytes(open_header() + tone(1.0))
+    await catalogued.hang_up("c10")
+    await catalogued.events.drain(timeout=0.1)   # the close wait is 3 s: the stop does not sit it out
+    assert {v.state for v in (await catalogued.by_kind("c10")).values()} == {"recording"}
+    assert not catalogued.events.busy
