@@ -186,6 +186,18 @@ class RecordingStarted(DomainEvent):
     agent_leg: str = ""
 
 
+@dataclass(frozen=True, slots=True)
+class RecordingFinalised(DomainEvent):
+    """The recordings catalogue closed its entry for one file: ``state`` ready (closed, measured, hashed) or an
+    error state (missing, empty, truncated). ``key`` is the file's name in the recording store."""
+
+    recording_id: str
+    call_id: str | None
+    kind: str               # mix, caller, agent, voice_message
+    state: str
+    key: str
+
+
 # --- callbacks and messages ------------------------------------------------------------------------------------
 class CallbackState(StrEnum):
     PENDING = "pending"
@@ -226,6 +238,7 @@ class MessageLeft(DomainEvent):
     call_id: str | None = None
     callback_id: int | None = None
     queue: str | None = None
+    audio_path: str | None = None   # the voice file as the PBX named it (holds an extension, never a number)
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass
-from typing import Protocol
+from typing import BinaryIO, Protocol
 
 
 class PbxUnavailable(Exception):
@@ -108,3 +108,29 @@ class RecordingMute(Protocol):
     in telephony). Muted, the recorder writes silence, so the files keep their timing. Errors: ``PBX_ERRORS``."""
 
     async def set_muted(self, channel: str, muted: bool) -> None: ...
+
+
+class RecordingFileMissing(LookupError):
+    """The recording store has no file under that key (never written, or deleted)."""
+
+
+class RecordingStore(Protocol):
+    """Where recording files live, each addressed by a key (its name as the PBX wrote it): a local directory, the
+    PBX's own, by default; an object store fits the same four operations. The methods block (file or network
+    I/O): callers run them off the event loop (``asyncio.to_thread``). Errors: ``RecordingFileMissing``, OSError."""
+
+    def size(self, key: str) -> int | None:
+        """The file's size in bytes, None when there is no such file."""
+        ...
+
+    def read_range(self, key: str, start: int, length: int) -> bytes:
+        """Up to ``length`` bytes from ``start`` (fewer at the end of the file)."""
+        ...
+
+    def open(self, key: str) -> BinaryIO:
+        """The whole file, for reading from the start (hashing, streaming); the caller closes it."""
+        ...
+
+    def delete(self, key: str) -> bool:
+        """Remove the file; False when it was not there."""
+        ...

@@ -56,6 +56,15 @@ class Settings(BaseSettings):
                                                         "calls made while hotline was down; empty = the sandbox "
                                                         "instance's")
 
+    recordings_dir: Path | None = Field(None, description="the PBX's monitor directory as hotline reads it: where "
+                                                          "MixMonitor and the voice messages write their files "
+                                                          "(the recordings catalogue's local store); empty = the "
+                                                          "sandbox instance's")
+    recording_close_wait_seconds: float = Field(15.0, gt=0, description="how long after a call's end the "
+                                                "catalogue waits for the PBX to close its recording files")
+    recording_check_seconds: float = Field(300.0, gt=0, description="how often the catalogue checks that its "
+                                           "files are still there (a file deleted behind its back: missing)")
+
     ivr_enabled: bool = Field(True, description="serve the IVR over FastAGI; off, every public call goes straight "
                                                 "to the default queue (the dialplan's fallback)")
     callback_dialer: bool = Field(True, description="run the callback dialer (one per SQLite database; any number "

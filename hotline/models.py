@@ -7,6 +7,7 @@ import directory  # noqa: F401  employees, employee_history
 import hotline.audit.models  # noqa: F401  audit_log, audit_head
 import hotline.auth.models  # noqa: F401  users, tokens
 import ivr_flows  # noqa: F401  call_ivr_steps
+import recording  # noqa: F401  recordings, recording_history
 import telephony  # noqa: F401  calls, call_states, call_links, call_rings, callback_*, messages
 from core.db import Base
 

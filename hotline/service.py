@@ -17,6 +17,7 @@ from aiohttp.abc import AbstractAccessLogger
 
 import directory
 import ivr_flows
+import recording
 import telephony
 from core.bus import EventBus
 from core.db import make_engine
@@ -29,11 +30,11 @@ from hotline.auth.service import token_checker
 from hotline.log_privacy import quiet_parameter_loggers
 from hotline.memory import limit_malloc_arenas
 from hotline.pbx.credentials import ami_credentials
-from hotline.pbx.paths import cdr_file, includes_dir, prompt_dirs
+from hotline.pbx.paths import cdr_file, includes_dir, prompt_dirs, recordings_dir
 from hotline.push import setup as push_setup
 from hotline.web import agents as agent_routes
 from hotline.web import callbacks as callback_routes
-from hotline.web import audit_api, callbacks_page, calls, employees, pages, sla, wallboard, ws
+from hotline.web import audit_api, callbacks_page, calls, employees, pages, recordings, sla, wallboard, ws
 from hotline.web import messages as message_routes
 from hotline.web.app import create_app
 from hotline.web.deps import WebDeps
@@ -105,11 +106,13 @@ class HotlineService:
         ports = IvrPorts(self.telephony.callbacks.service, self.telephony.messages, self.directory,
                          self.telephony.agents.availability, self.telephony.recordings)
         self.ivr = await ivr_flows.setup(deps, ivr_sounds(self.settings), ports) if self.settings.ivr_enabled else None
+        self.recordings = recording.setup(deps, recording.LocalDirectoryStore(recordings_dir(self.settings)))
         self.metrics.watch_bus(self.bus)
         self.bus.subscribe("ring_metrics", self.metrics.count_ring, RingEnded)
         self.telephony.calls.writer.on_written = self.metrics.observe_store_lag
         self.bus.subscribe("callback_metrics", self.metrics.count_callback_try, CallbackResult)
         await self.bus.start()
+        self.recordings.start()
         self.push.start()
         await self.ami.start()
         if self.ivr is not None:
@@ -135,7 +138,9 @@ class HotlineService:
         """Every route registrar of the app, each handed the services it uses (built above, never in here)."""
         profile, parts = self.profile, self.telephony
         return [
-            calls.register_routes, functools.partial(sla.register_routes, profile=profile),
+            functools.partial(calls.register_routes, recordings=self.recordings.catalogue.ids_of_calls),
+            functools.partial(recordings.register_routes, catalogue=self.recordings.catalogue),
+            functools.partial(sla.register_routes, profile=profile),
             ws.routes(self.push.hub), pages.register_routes, wallboard.routes(profile),
             functools.partial(employees.register_routes, directory=self.directory, profile=profile,
                               on_change=parts.directory_changed),
@@ -162,6 +167,8 @@ class HotlineService:
             await self.ivr.stop()  # calls in the IVR get the shutdown fallback: on to the default queue
         await self.ami.stop()
         await self.telephony.stop_intake()  # no resync may publish into a stopping bus
+        await self.bus.drain()
+        await self.recordings.stop()   # the files of calls that just ended are finalised (that publishes too)
         await self.bus.drain()
         await self.bus.stop()
         await self.telephony.close()

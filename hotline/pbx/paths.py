@@ -107,6 +107,14 @@ def cdr_file(settings: Settings) -> Path:
     return paths.host(paths.log / "cdr-custom" / "hotline-calls.csv")
 
 
+def recordings_dir(settings: Settings) -> Path:
+    """Where the PBX writes recordings and voice messages, seen from hotline: the settings' directory for a PBX of
+    its own, else the sandbox instance's monitor spool."""
+    if settings.recordings_dir is not None:
+        return settings.recordings_dir
+    return instance_paths(settings).recordings_dir
+
+
 def instance_paths(settings: Settings) -> InstancePaths:
     name = settings.pbx_instance
     if not _VALID_NAME.match(name):

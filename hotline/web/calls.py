@@ -3,7 +3,7 @@ as their grant shows them (``hotline.web.role_matrix``)."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 
 from aiohttp import web
 from pydantic import BaseModel, Field
@@ -72,7 +72,16 @@ class CallOut(BaseModel):
     states: list[StateOut]
     rings: list[RingOut] = Field(default_factory=list, description="one entry per offered ring (ring SLA)")
     ivr: list[IvrStepOut] = Field(default_factory=list, description="the call's steps through the IVR")
-    recording_ids: list[str] = Field(default_factory=list)
+    recording_ids: list[str] = Field(default_factory=list, description="the call's entries in the recordings "
+                                                                     "catalogue (GET /api/recordings/{id})")
+
+
+# the call's recording ids, from the recordings catalogue (the composition root passes its lookup)
+RecordingIds = Callable[[Sequence[str]], Awaitable[Mapping[str, list[str]]]]
+
+
+async def no_recordings(call_ids: Sequence[str]) -> Mapping[str, list[str]]:
+    return {}
 
 
 def _ring_out(ring: RingView) -> RingOut:
@@ -80,18 +89,19 @@ def _ring_out(ring: RingView) -> RingOut:
                    ring_count=ring.ring_count, answered=ring.answered, within_sla=ring.within_sla)
 
 
-def _present(view: CallView, grant: Grant, rings: Sequence[RingView] = (), ivr: Sequence[IvrStepView] = ()) -> CallOut:
+def _present(view: CallView, grant: Grant, rings: Sequence[RingView] = (), ivr: Sequence[IvrStepView] = (),
+             recording_ids: Sequence[str] = ()) -> CallOut:
     return CallOut(
         id=view.id, direction=view.direction, caller=present_number(view.caller, grant), dialed=view.dialed,
         queue=view.queue,
         topic=topic_of(ivr),
         state=view.state, ended_cause=view.ended_cause, started_at=view.started_at, ended_at=view.ended_at,
         states=[StateOut(**entry.__dict__) for entry in view.states], rings=[_ring_out(r) for r in rings],
-        ivr=[IvrStepOut(**step.__dict__) for step in ivr],
+        ivr=[IvrStepOut(**step.__dict__) for step in ivr], recording_ids=list(recording_ids),
     )
 
 
-async def list_calls_handler(request: web.Request) -> list[CallOut]:
+async def list_calls_handler(request: web.Request, recordings: RecordingIds = no_recordings) -> list[CallOut]:
     query: CallsQuery = query_of(request)
     ordered(query.since, query.until, "since, until")
     scope = await scope_of(request)
@@ -99,10 +109,12 @@ async def list_calls_handler(request: web.Request) -> list[CallOut]:
     views = await list_calls(engine, CallFilter(query.since, query.until, query.limit, query.offset, scope))
     rings = await rings_of(engine, [view.id for view in views])
     ivr = await ivr_steps_of(engine, [view.id for view in views])
-    return [_present(view, grant_of(request), rings[view.id], ivr[view.id]) for view in views]
+    recorded = await recordings([view.id for view in views])
+    return [_present(view, grant_of(request), rings[view.id], ivr[view.id], recorded.get(view.id, ()))
+            for view in views]
 
 
-async def get_call_handler(request: web.Request) -> CallOut:
+async def get_call_handler(request: web.Request, recordings: RecordingIds = no_recordings) -> CallOut:
     call_id = path_of(request).id
     engine = request.app[DEPS_KEY].engine
     view = await get_call(engine, call_id, await scope_of(request))
@@ -110,13 +122,20 @@ async def get_call_handler(request: web.Request) -> CallOut:
         raise ApiError(404, "not_found", f"no call with id {call_id!r}")
     rings = await rings_of(engine, [call_id])
     ivr = await ivr_steps_of(engine, [call_id])
-    return _present(view, grant_of(request), rings[call_id], ivr[call_id])
+    recorded = await recordings([call_id])
+    return _present(view, grant_of(request), rings[call_id], ivr[call_id], recorded.get(call_id, ()))
 
 
-def register_routes(router: ApiRouter) -> None:
-    router.get("/api/calls", list_calls_handler, query=CallsQuery, response=list[CallOut], tags=["calls"],
+def register_routes(router: ApiRouter, *, recordings: RecordingIds = no_recordings) -> None:
+    async def list_calls_route(request: web.Request) -> list[CallOut]:
+        return await list_calls_handler(request, recordings)
+
+    async def get_call_route(request: web.Request) -> CallOut:
+        return await get_call_handler(request, recordings)
+
+    router.get("/api/calls", list_calls_route, query=CallsQuery, response=list[CallOut], tags=["calls"],
                personal_data=True, statuses={422: RANGE_ERROR},
                summary="List calls, newest first (an agent: their own; a supervisor: their unit's)")
-    router.get("/api/calls/{id}", get_call_handler, summary="One call with its state history, rings and IVR steps",
+    router.get("/api/calls/{id}", get_call_route, summary="One call with its state history, rings and IVR steps",
                path_params=CallPath, response=CallOut, tags=["calls"], personal_data=True,
                statuses={404: "no such call (or not one this user may see)"})

@@ -87,6 +87,8 @@ ROUTE_GRANTS: Mapping[str, Mapping[Role, Grant]] = {
     "POST /api/callbacks/{id}/cancel": CALLBACK_SUPERVISORS,
     "POST /api/callbacks/{id}/reschedule": CALLBACK_SUPERVISORS,
     "GET /api/messages": MESSAGE_READERS,
+    # a recording's catalogue entry (metadata, no audio, no number): whoever may read its call, and the DPO
+    "GET /api/recordings/{id}": {AGENT: OWN, SUPERVISOR: UNIT, QA: ALL, DPO: ALL, ADMIN: ALL},
     "POST /api/messages/{id}/read": {AGENT: OWN_FULL, SUPERVISOR: UNIT_FULL},
     "GET /api/agents": {SUPERVISOR: UNIT, ADMIN: ALL, WALLBOARD: ALL},
     "POST /api/agents/{extension}/pause": AGENT_CONTROL,

@@ -69,7 +69,7 @@ class MessageService:
             await self.notifier.left(MessageLeft(
                 at=now, message_id=message_id, extension=extension, caller=caller, caller_name=caller_name,
                 reason=reason, has_audio=audio_path is not None, call_id=call_id, callback_id=callback_id,
-                queue=queue))
+                queue=queue, audio_path=audio_path))
         return message_id
 
     async def list(self, *, extension: str | None = None, unread_only: bool = False, limit: int = 100,

@@ -11,8 +11,8 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 DOCS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
 # a backticked repository path: a top-level folder of ours or a top-level file, optionally ::test_name
-PATH = re.compile(r"`((?:core|telephony|directory|ivr_flows|hotline|migrations|docker|bench|tests|scripts|docs|"
-                  r"\.ci)/[\w./-]*|[\w-]+\.(?:md|toml|cfg|ini)|Makefile)(?:::(\w+))?`")
+PATH = re.compile(r"`((?:core|telephony|directory|ivr_flows|recording|hotline|migrations|docker|bench|tests|scripts|"
+                  r"docs|\.ci)/[\w./-]*|[\w-]+\.(?:md|toml|cfg|ini)|Makefile)(?:::(\w+))?`")
 
 
 def named_paths() -> list[tuple[str, str, str | None]]:

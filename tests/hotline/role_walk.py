@@ -16,6 +16,8 @@ from hotline.auth.service import create_user
 from hotline.service import HotlineService
 from hotline.web.masking import mask_number
 from hotline.web.role_matrix import Records
+from recording.models import RecordingState
+from recording.service import NewRecording
 from telephony.calls.models import CallRow, CallStateRow
 from telephony.rings.models import CallRingRow
 
@@ -99,6 +101,9 @@ async def seed(service: HotlineService) -> dict[str, str]:
             call_id=f"walk-{owner}", reason="walk")
         if owner == "101":
             ids["message"] = str(message_id)
+    ids["recording"] = await service.recordings.catalogue.register(
+        NewRecording(kind="mix", key="hotline-walk-101.wav", started_at=now, call_id="walk-101"),
+        RecordingState.RECORDING)
     tasks = await service.telephony.callbacks.service.list()
     ids["callback"] = str(next(task.id for task in tasks if task.extension == "101"))
     return ids

@@ -30,7 +30,8 @@ def installed_routes(app) -> list[tuple[str, str, object]]:
 
 
 def url_of(path: str, ids: dict[str, str]) -> str:
-    kind = "call" if path.startswith("/api/calls") else "message" if path.startswith("/api/messages") else "callback"
+    kinds = {"/api/calls": "call", "/api/messages": "message", "/api/recordings": "recording"}
+    kind = next((kind for prefix, kind in kinds.items() if path.startswith(prefix)), "callback")
     return path.replace("{id}", ids[kind]).replace("{extension}", "101")
 
 

@@ -1,0 +1,67 @@
+"""Builds the recordings catalogue from the shared dependencies (called by the composition root): the catalogue
+over its store, the bus subscriber, and the periodic check."""
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from dataclasses import dataclass, field
+
+from core.db import is_transient_error
+from core.deps import Dependencies
+from core.events import CallStateChanged, IvrStepRecorded, MessageLeft, RecordingStarted, RingEnded
+from core.ports import RecordingStore
+from recording.handlers import RecordingEvents
+from recording.notifier import RecordingNotifier
+from recording.service import RecordingCatalogue
+
+log = logging.getLogger(__name__)
+
+STOP_WAIT = 5.0
+
+
+@dataclass
+class Recordings:
+    catalogue: RecordingCatalogue
+    events: RecordingEvents
+    check_every: float
+    _loop: asyncio.Task | None = field(default=None, init=False)
+
+    def start(self) -> None:
+        self._loop = asyncio.create_task(self._checks(), name="recording-checks")
+
+    async def stop(self) -> None:
+        """After the bus drained: finalisations get ``STOP_WAIT`` seconds to end (a call's end just before the stop
+        is the usual case), the rest are left for the next start's check; then the checks stop."""
+        await self.events.drain(STOP_WAIT)
+        if self._loop is not None:
+            self._loop.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._loop
+
+    async def check_once(self) -> None:
+        """Files gone behind the catalogue's back become missing; entries left unfinished (their call ended while
+        the service was away, or a finalisation failed) are finalised once their file is closed."""
+        await self.catalogue.check()
+        for entry_id in await self.catalogue.unfinished():
+            if entry_id not in self.events.busy and entry_id not in self.events.live_ids() \
+                    and await self.catalogue.closed_now(entry_id):
+                self.events.finish([entry_id], None)
+
+    async def _checks(self) -> None:
+        while True:
+            try:
+                await self.check_once()
+            except Exception:   # the database away, a store error: the next round tries again
+                log.exception("recordings check failed")
+            await asyncio.sleep(self.check_every)
+
+
+def setup(deps: Dependencies, store: RecordingStore) -> Recordings:
+    settings = deps.settings
+    catalogue = RecordingCatalogue(deps.engine, store, RecordingNotifier(deps.bus.publish),
+                                   close_wait=settings.recording_close_wait_seconds)
+    events = RecordingEvents(catalogue)
+    deps.bus.subscribe("recording_catalogue", events, RecordingStarted, MessageLeft, IvrStepRecorded, RingEnded,
+                       CallStateChanged, durable=True, retry=is_transient_error)
+    return Recordings(catalogue, events, settings.recording_check_seconds)
