@@ -22,7 +22,7 @@ from hotline.auth.service import create_user, issue_token
 from hotline.pbx.render import DEMO_AGENTS
 from tests.service_fixture import running_service
 
-pytestmark = pytest.mark.pbx
+pytestmark = [pytest.mark.pbx, pytest.mark.fuzz]
 
 FIXED_SEED = 20261201
 MAX_EXAMPLES = 8   # per operation and phase: about 1 700 cases a role with the fixed seed, 400 with the random
