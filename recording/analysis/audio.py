@@ -1,0 +1,51 @@
+"""One leg of a recording as 8 kHz mono 16-bit PCM, the form the detectors take.
+
+Asterisk's MixMonitor writes exactly that (.wav, 8 kHz, 16-bit mono), so the common case is read with the
+standard library's ``wave`` and no copy; anything else (another rate, stereo, 8-bit) goes through pydub.
+"""
+from __future__ import annotations
+
+import hashlib
+import wave
+from dataclasses import dataclass
+from pathlib import Path
+
+RATE = 8000
+WIDTH = 2
+
+
+class AudioError(ValueError):
+    """The file is not a readable WAV recording; the message names it."""
+
+
+@dataclass(frozen=True)
+class Leg:
+    pcm: bytes           # 8 kHz mono signed 16-bit little-endian
+    sha256: str          # of the file as stored: the analysis's cache key
+
+    @property
+    def seconds(self) -> float:
+        return len(self.pcm) / (RATE * WIDTH)
+
+
+def read_leg(path: str | Path) -> Leg:
+    data = Path(path).read_bytes()
+    digest = hashlib.sha256(data).hexdigest()
+    try:
+        with wave.open(str(path), "rb") as wav:
+            if (wav.getframerate(), wav.getnchannels(), wav.getsampwidth(), wav.getcomptype()) == (RATE, 1, WIDTH,
+                                                                                                  "NONE"):
+                return Leg(wav.readframes(wav.getnframes()), digest)
+    except (wave.Error, EOFError) as exc:
+        raise AudioError(f"{path}: not a PCM WAV file ({exc})") from exc
+    return Leg(_resampled(path), digest)
+
+
+def _resampled(path: str | Path) -> bytes:
+    # imported here: pydub warns at import when ffmpeg is missing, and the 8 kHz path never needs it
+    import warnings
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        from pydub import AudioSegment
+    segment = AudioSegment.from_wav(str(path))
+    return segment.set_channels(1).set_sample_width(WIDTH).set_frame_rate(RATE).raw_data

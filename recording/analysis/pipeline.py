@@ -1,0 +1,26 @@
+"""From two leg files to a ``CallAnalysis``: the job a worker process runs. Plain top-level functions taking and
+returning picklable values, so a process pool (``Analyser``) or a persistent queue can call them alike."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from core.analysis_policy import AnalysisPolicy
+from recording.analysis.audio import read_leg
+from recording.analysis.detectors import detect
+from recording.analysis.metrics import CallAnalysis, analyse_intervals, analysis_key
+
+
+def analyse_call(caller_path: str | Path, agent_path: str | Path,
+                 policy: AnalysisPolicy | None = None) -> CallAnalysis:
+    policy = policy or AnalysisPolicy()
+    caller, agent = read_leg(caller_path), read_leg(agent_path)
+    # MixMonitor's legs of one call start together; a shorter one ended early (silence after it)
+    duration = max(caller.seconds, agent.seconds)
+    return analyse_intervals(detect(caller.pcm, policy), detect(agent.pcm, policy), duration, policy,
+                             key=analysis_key(caller.sha256, agent.sha256, policy),
+                             shas=(caller.sha256, agent.sha256))
+
+
+def analyse_job(caller_path: str, agent_path: str, policy: dict) -> dict:
+    """The queue's job: paths and the profile's ``analysis`` section as a dict in, the JSON-ready result out."""
+    return analyse_call(caller_path, agent_path, AnalysisPolicy.model_validate(policy)).to_dict()
