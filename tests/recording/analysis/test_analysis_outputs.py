@@ -131,3 +131,10 @@ def test_silence_only_legs_give_no_talk_ratio(tmp_path):
     silent = write_wav(tmp_path / "silent.wav", bytes(16000 * 3))
     result = analyse_call(silent, silent)
     assert result.talk_ratio is None and result.caller_speech == [] and result.silence_seconds == 3.0
+
+
+def test_silero_starts_each_leg_afresh_so_the_order_of_legs_does_not_matter(call):
+    policy = AnalysisPolicy(detector="silero")
+    once = analyse_call(*call, policy)
+    analyse_call(call[1], call[0], policy)   # the process's model has heard other audio since
+    assert analyse_call(*call, policy) == once
