@@ -11,7 +11,7 @@ from recording.analysis.detectors import detect
 from recording.analysis.synthetic import grid
 
 # what is compared: the analysis as shipped (smoothed) for each aggressiveness, webrtcvad bare (no smoothing),
-# and Silero through the same smoothing
+# Silero through the same smoothing, and "auto" (Silero for the legs whose estimated SNR is below 20 dB)
 DETECTORS = {
     "webrtcvad 0": AnalysisPolicy(aggressiveness=0),
     "webrtcvad 1": AnalysisPolicy(aggressiveness=1),
@@ -19,6 +19,7 @@ DETECTORS = {
     "webrtcvad 3": AnalysisPolicy(aggressiveness=3),
     "webrtcvad 2, bare (no smoothing)": AnalysisPolicy(aggressiveness=2, bridge_ms=0, min_speech_ms=0),
     "silero 0.5": AnalysisPolicy(detector="silero"),
+    "auto (silero below an estimated 20 dB)": AnalysisPolicy(detector="auto"),
 }
 
 

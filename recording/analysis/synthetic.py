@@ -7,7 +7,7 @@ import audioop
 import wave
 from pathlib import Path
 
-from recording.analysis.audio import RATE, WIDTH
+from recording.analysis.audio import RATE, WIDTH, frame_rms
 from recording.analysis.intervals import Intervals, bridge, runs
 
 LABEL_FRAME_MS = 10
@@ -26,14 +26,9 @@ def place(clips: list[tuple[float, bytes]], seconds: float) -> bytes:
     return bytes(leg)
 
 
-def frame_rms(pcm: bytes, frame_ms: int = LABEL_FRAME_MS) -> list[int]:
-    step = RATE * WIDTH * frame_ms // 1000
-    return [audioop.rms(pcm[at:at + step], WIDTH) for at in range(0, len(pcm) - step + 1, step)]
-
-
 def labels(clean: bytes) -> Intervals:
     """The truth: speech intervals of a clean leg (before codec and noise)."""
-    levels = frame_rms(clean)
+    levels = frame_rms(clean, LABEL_FRAME_MS)
     loud = sorted(level for level in levels if level > 0)
     if not loud:
         return []

@@ -19,9 +19,12 @@ def conversation(tmp_path):
     return caller_path, agent_path, caller_known, agent_known
 
 
-def test_talk_time_per_party_is_within_10_percent_of_the_known_speech(conversation):
+@pytest.mark.parametrize("policy", [AnalysisPolicy(), AnalysisPolicy(frame_ms=10), AnalysisPolicy(aggressiveness=3),
+                                    AnalysisPolicy(detector="silero")],
+                         ids=["default", "10ms", "aggressiveness3", "silero"])
+def test_talk_time_per_party_is_within_10_percent_of_the_known_speech(conversation, policy):
     caller_path, agent_path, caller_known, agent_known = conversation
-    result = analyse_call(caller_path, agent_path)
+    result = analyse_call(caller_path, agent_path, policy)
     assert result.caller_talk_seconds == pytest.approx(caller_known, rel=0.10)
     assert result.agent_talk_seconds == pytest.approx(agent_known, rel=0.10)
     assert result.talk_ratio == pytest.approx(agent_known / (agent_known + caller_known), abs=0.05)
@@ -114,3 +117,22 @@ def test_re_analysis_is_idempotent_and_keyed_by_the_files_the_version_and_the_po
     assert other.key != first.key
     swapped = analyse_call(agent_path, caller_path)
     assert swapped.key != first.key and swapped.caller_sha256 == first.agent_sha256
+
+
+def test_auto_takes_silero_for_a_noisy_leg_where_webrtcvad_hears_speech_everywhere(tmp_path):
+    import array
+    import random
+    from recording.analysis.synthetic import labels, mix_noise, speech_rms
+    rng = random.Random(13)
+    hiss = array.array("h", [int(rng.gauss(0, 3000)) for _ in range(8000 * 10)]).tobytes()
+    clean = place([(1.0, phrase("caller")), (15.0, phrase("caller"))], 28.0)
+    truth = labels(clean)
+    known = sum(end - start for start, end in truth)
+    noisy = write_wav(tmp_path / "noisy.wav", mix_noise(clean, hiss, 5.0, speech_rms(clean, truth)))
+    agent, _ = leg(tmp_path, "agent", [(8.0, phrase("agent"))], 28.0)
+    auto = analyse_call(noisy, agent, AnalysisPolicy(detector="auto"))
+    assert (auto.caller_detector, auto.agent_detector) == ("silero", "webrtcvad")
+    assert auto.caller_snr_db < 20 < auto.agent_snr_db
+    assert auto.caller_talk_seconds == pytest.approx(known, rel=0.15)
+    webrtc = analyse_call(noisy, agent)
+    assert webrtc.caller_detector == "webrtcvad" and webrtc.caller_talk_seconds > 2 * known
