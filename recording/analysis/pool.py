@@ -3,6 +3,7 @@ asyncio. The durable queue that feeds it belongs to the catalogue; this only run
 from __future__ import annotations
 
 import asyncio
+import multiprocessing
 import os
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
@@ -22,7 +23,10 @@ class Analyser:
 
     def _executor(self) -> ProcessPoolExecutor:
         if self._pool is None:
-            self._pool = ProcessPoolExecutor(max_workers=self.workers)
+            # forkserver, not fork: the service has threads (aiosqlite's, the executor's) that a forked child would
+            # inherit mid-lock
+            self._pool = ProcessPoolExecutor(max_workers=self.workers,
+                                             mp_context=multiprocessing.get_context("forkserver"))
         return self._pool
 
     async def analyse(self, caller_path: str | Path, agent_path: str | Path) -> CallAnalysis:

@@ -119,6 +119,15 @@ def test_re_analysis_is_idempotent_and_keyed_by_the_files_the_version_and_the_po
     assert swapped.key != first.key and swapped.caller_sha256 == first.agent_sha256
 
 
+def test_a_new_analyser_version_gives_a_new_key(conversation, monkeypatch):
+    from recording.analysis import metrics
+    caller_path, agent_path, _, _ = conversation
+    before = analyse_call(caller_path, agent_path)
+    monkeypatch.setattr(metrics, "ANALYSER_VERSION", metrics.ANALYSER_VERSION + 1)
+    after = analyse_call(caller_path, agent_path)
+    assert after.key != before.key and after.version == before.version + 1
+
+
 def test_auto_takes_silero_for_a_noisy_leg_where_webrtcvad_hears_speech_everywhere(tmp_path):
     import array
     import random

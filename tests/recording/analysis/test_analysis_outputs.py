@@ -29,6 +29,13 @@ async def test_the_process_pool_analyses_from_asyncio_as_in_process(call):
     assert analyse_job(str(call[0]), str(call[1]), AnalysisPolicy().model_dump()) == results[0].to_dict()
 
 
+def test_the_pool_has_one_worker_per_cpu_unless_told():
+    import os
+    assert Analyser().workers == os.cpu_count()
+    assert Analyser(workers=0).workers == os.cpu_count()
+    assert Analyser(workers=3).workers == 3
+
+
 def _pixels(png: bytes) -> tuple[int, int, list[bytes]]:
     assert png[:8] == b"\x89PNG\r\n\x1a\n"
     width, height, depth, colour = struct.unpack(">IIBB", png[16:26])
