@@ -13,6 +13,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from core.analysis_policy import AnalysisPolicy
+
 PROFILE_DIR = Path(__file__).parent / "profiles"
 
 Seconds = Annotated[float, Field(gt=0, le=3600)]
@@ -210,6 +212,7 @@ class PolicyProfile(_Strict):
     flow: Flow = Flow()
     callbacks: Callbacks = Callbacks()
     supervision: Supervision = Supervision()
+    analysis: AnalysisPolicy = AnalysisPolicy()
 
     @field_validator("timezone")
     @classmethod

@@ -102,6 +102,8 @@ class Settings(BaseSettings):
                                                        "instance's sounds directory")
     pbx_prompts_dir: str = Field("", description="that directory as Asterisk sees it (prompts are played by this "
                                                  "path); empty = the sandbox instance's")
+    analysis_workers: int = Field(0, ge=0, le=64, description="processes analysing recordings' voice activity "
+                                                              "(off the event loop); 0 = one per CPU")
 
     @model_validator(mode="after")
     def _tls_pair(self) -> Settings:

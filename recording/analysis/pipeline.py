@@ -1,0 +1,28 @@
+"""From two leg files to a ``CallAnalysis``: the job a worker process runs. Plain top-level functions taking and
+returning picklable values, so a process pool (``Analyser``) or a persistent queue can call them alike."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from core.analysis_policy import AnalysisPolicy
+from recording.analysis.audio import read_leg, snr_db
+from recording.analysis.detectors import chosen, detect
+from recording.analysis.metrics import CallAnalysis, analyse_intervals, analysis_key
+
+
+def analyse_call(caller_path: str | Path, agent_path: str | Path,
+                 policy: AnalysisPolicy | None = None) -> CallAnalysis:
+    policy = policy or AnalysisPolicy()
+    caller, agent = read_leg(caller_path), read_leg(agent_path)
+    # MixMonitor's legs of one call start together; a shorter one ended early (silence after it)
+    duration = max(caller.seconds, agent.seconds)
+    snrs = snr_db(caller.pcm), snr_db(agent.pcm)
+    detectors = chosen(policy, snrs[0]), chosen(policy, snrs[1])
+    return analyse_intervals(detect(caller.pcm, policy, detectors[0]), detect(agent.pcm, policy, detectors[1]),
+                             duration, policy, key=analysis_key(caller.sha256, agent.sha256, policy),
+                             legs=((caller.sha256, detectors[0], snrs[0]), (agent.sha256, detectors[1], snrs[1])))
+
+
+def analyse_job(caller_path: str, agent_path: str, policy: dict) -> dict:
+    """The queue's job: paths and the profile's ``analysis`` section as a dict in, the JSON-ready result out."""
+    return analyse_call(caller_path, agent_path, AnalysisPolicy.model_validate(policy)).to_dict()

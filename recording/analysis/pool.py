@@ -1,0 +1,46 @@
+"""Analysis off the event loop: a process pool (the work is CPU-bound, and webrtcvad holds the GIL), awaited from
+asyncio. The durable queue that feeds it belongs to the catalogue; this only runs jobs."""
+from __future__ import annotations
+
+import asyncio
+import multiprocessing
+import os
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+from core.analysis_policy import AnalysisPolicy
+from recording.analysis.metrics import CallAnalysis
+from recording.analysis.pipeline import analyse_call
+
+
+class Analyser:
+    """``await analyser.analyse(caller, agent)``; ``workers`` 0 or None = one process per CPU."""
+
+    def __init__(self, policy: AnalysisPolicy | None = None, workers: int | None = None) -> None:
+        self.policy = policy or AnalysisPolicy()
+        self.workers = workers or os.cpu_count() or 1
+        self._pool: ProcessPoolExecutor | None = None
+
+    def _executor(self) -> ProcessPoolExecutor:
+        if self._pool is None:
+            # forkserver, not fork: the service has threads (aiosqlite's, the executor's) that a forked child would
+            # inherit mid-lock
+            self._pool = ProcessPoolExecutor(max_workers=self.workers,
+                                             mp_context=multiprocessing.get_context("forkserver"))
+        return self._pool
+
+    async def analyse(self, caller_path: str | Path, agent_path: str | Path) -> CallAnalysis:
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._executor(), analyse_call, str(caller_path), str(agent_path),
+                                          self.policy)
+
+    async def close(self) -> None:
+        if self._pool is not None:
+            pool, self._pool = self._pool, None
+            await asyncio.get_running_loop().run_in_executor(None, pool.shutdown)
+
+    async def __aenter__(self) -> Analyser:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()
