@@ -20,6 +20,8 @@ from pathlib import Path
 log = logging.getLogger(__name__)
 
 BARESIP = "baresip"
+EXIT_ADDRESS_IN_USE = 98   # baresip exits with the errno of a failed bind: EADDRINUSE
+PORT_TRIES = 5
 MODULES = ("g711.so", "aufile.so")
 APP_MODULES = ("account.so", "menu.so", "ctrl_tcp.so")   # menu: the accept/hangup/dial commands of ctrl_tcp
 
@@ -80,6 +82,17 @@ class Softphone:
 
     async def start(self, timeout: float = 10.0) -> None:
         """Start baresip and connect to its control port (registration is the PBX's to confirm)."""
+        for _ in range(PORT_TRIES):
+            reader = await self._launch(timeout)
+            if reader is not None:
+                break
+        else:
+            raise RuntimeError(f"softphone {self.extension}: baresip found no free port in {PORT_TRIES} tries")
+        self._reader_task = asyncio.create_task(self._read(reader), name=f"softphone-{self.extension}")
+
+    async def _launch(self, timeout: float) -> asyncio.StreamReader | None:
+        """One start on two fresh ports; None when baresip lost a port to another process between our pick and its
+        bind (exit 98, EADDRINUSE: the ports are free when chosen, not reserved), so the caller picks again."""
         ctrl_port = free_port()
         self._write_config(free_port(), ctrl_port)
         self._process = await asyncio.create_subprocess_exec(
@@ -89,13 +102,14 @@ class Softphone:
         while True:
             try:
                 reader, self._writer = await asyncio.open_connection("127.0.0.1", ctrl_port)
-                break
+                return reader
             except OSError:
+                if self._process.returncode == EXIT_ADDRESS_IN_USE:
+                    return None
                 if self._process.returncode is not None or time.monotonic() > deadline:
                     raise RuntimeError(f"softphone {self.extension}: baresip did not start "
                                        f"(exit {self._process.returncode})") from None
                 await asyncio.sleep(0.05)   # its control port opens a moment after the process starts
-        self._reader_task = asyncio.create_task(self._read(reader), name=f"softphone-{self.extension}")
 
     async def stop(self, timeout: float = 5.0) -> None:
         """Quit like a user closing the app: baresip unregisters (REGISTER Expires: 0) and exits."""
