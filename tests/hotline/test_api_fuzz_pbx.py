@@ -22,7 +22,9 @@ from hotline.auth.service import create_user, issue_token
 from hotline.pbx.render import DEMO_AGENTS
 from tests.service_fixture import running_service
 
-pytestmark = [pytest.mark.pbx, pytest.mark.fuzz]
+# six roles, a fixed seed over every phase and a random one: about 5 minutes on 2 cores, over the suite's 300 s
+# hang guard (pyproject.toml), which exists to stop a stuck test, not a long one
+pytestmark = [pytest.mark.pbx, pytest.mark.fuzz, pytest.mark.timeout(900)]
 
 FIXED_SEED = 20261201
 MAX_EXAMPLES = 8   # per operation and phase: about 1 700 cases a role with the fixed seed, 400 with the random
