@@ -3,11 +3,11 @@ of every recording file and its state, voice-activity analysis per party, retent
 Issue 13 builds it; this is its public surface."""
 
 # the catalogue (issue 13 item 1)
-from recording.exceptions import RecordingError, RecordingNotFound
+from recording.exceptions import RecordingError, RecordingNotFound, RecordingRestricted
 from recording.models import HistoryEntry, RecordingKind, RecordingState, RecordingView
 from recording.service import RecordingCatalogue
 from recording.setup import Recordings, setup
 from recording.store import LocalDirectoryStore
 
 __all__ = ["HistoryEntry", "LocalDirectoryStore", "RecordingCatalogue", "RecordingError", "RecordingKind",
-           "RecordingNotFound", "RecordingState", "RecordingView", "Recordings", "setup"]
+           "RecordingNotFound", "RecordingRestricted", "RecordingState", "RecordingView", "Recordings", "setup"]

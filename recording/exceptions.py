@@ -8,3 +8,7 @@ class RecordingError(Exception):
 
 class RecordingNotFound(RecordingError, LookupError):
     """No catalogue entry with that id."""
+
+
+class RecordingRestricted(RecordingError):
+    """The recording is under a GDPR restriction: kept, but not played, analysed or exported."""

@@ -57,13 +57,10 @@ class RecordingEvents:
         consent = self.consents.get(event.call_id)   # forgotten once registered: a retried event still finds it
         files = [(RecordingKind.MIX, event.path), (RecordingKind.CALLER, event.caller_leg),
                  (RecordingKind.AGENT, event.agent_leg)]
-        ids = []
-        for kind, path in files:
-            if path:
-                ids.append(await self.catalogue.register(NewRecording(
-                    kind=kind.value, key=os.path.basename(path), started_at=event.at, call_id=event.call_id,
-                    consent=(consent.outcome or CONSENT_PLAYED) if consent else None,
-                    consent_at=consent.at if consent else None), RecordingState.RECORDING))
+        ids = await self.catalogue.register_all([NewRecording(
+            kind=kind.value, key=os.path.basename(path), started_at=event.at, call_id=event.call_id,
+            consent=(consent.outcome or CONSENT_PLAYED) if consent else None,
+            consent_at=consent.at if consent else None) for kind, path in files if path], RecordingState.RECORDING)
         self.consents.pop(event.call_id, None)
         live = LiveRecording(ids, CallLinks())
         if event.call_id in self.ended:   # the hang-up's event overtook the recording's
@@ -102,6 +99,8 @@ class RecordingEvents:
     def finish(self, ids: list[str], links: CallLinks | None) -> None:
         """Finalise the entries in a task of their own (the files close a moment after the hang-up)."""
         ids = [entry_id for entry_id in ids if entry_id not in self.busy]
+        if not ids:
+            return
         self.busy.update(ids)
         task = asyncio.create_task(self._finalise(ids, links), name="recording-finalise")
         self.finalising.add(task)
@@ -109,15 +108,11 @@ class RecordingEvents:
 
     async def _finalise(self, ids: list[str], links: CallLinks | None) -> None:
         try:
-            await asyncio.gather(*(self._finalise_one(entry_id, links) for entry_id in ids))
+            await self.catalogue.finalise_all(ids, links)
+        except Exception:   # the entries stay unfinished; the periodic check finalises them later
+            log.exception("recordings %s could not be finalised now", ", ".join(ids))
         finally:
             self.busy.difference_update(ids)
-
-    async def _finalise_one(self, entry_id: str, links: CallLinks | None) -> None:
-        try:
-            await self.catalogue.finalise(entry_id, links)
-        except Exception:   # the entry stays unfinished; the periodic check finalises it later
-            log.exception("recording %s could not be finalised now", entry_id)
 
     def live_ids(self) -> set[str]:
         """The entries of calls still on (their files are still being written)."""

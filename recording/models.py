@@ -62,6 +62,9 @@ class RecordingRow(Base):
     started_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
     finalised_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     error: Mapped[str | None] = mapped_column(String(200))        # why an error state; never personal data
+    # GDPR restriction: kept, but not played, analysed or exported while set
+    restricted_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    restriction_reason: Mapped[str | None] = mapped_column(String(200))   # e.g. the subject request's number
 
 
 class RecordingHistoryRow(Base):
@@ -110,7 +113,13 @@ class RecordingView:
     started_at: dt.datetime
     finalised_at: dt.datetime | None
     error: str | None
+    restricted_at: dt.datetime | None = None
+    restriction_reason: str | None = None
     history: tuple[HistoryEntry, ...] = field(default=())
+
+    @property
+    def restricted(self) -> bool:
+        return self.restricted_at is not None
 
     @classmethod
     def of(cls, row: RecordingRow, history: tuple[HistoryEntry, ...] = ()) -> RecordingView:

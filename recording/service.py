@@ -4,8 +4,9 @@ truncated file is a state of its entry with its reason, never an exception. Ever
 ``recording_history``; entries are updated, history never.
 
 MixMonitor's own ``MixMonitorStop`` event comes only for ``StopMixMonitor``, not at hang-up, so the end of a file
-is found by looking at it: after the call's end the file is polled until its header's length matches its size and
-the size stays put, for at most ``close_wait`` seconds.
+is found by looking at it: after the call's end the files are polled until each header's length matches its size and
+the size stays put, for at most ``close_wait`` seconds. A call's files are registered together and finalised
+together (one transaction each way), which keeps the catalogue's cost per call small next to the PBX's.
 """
 from __future__ import annotations
 
@@ -23,7 +24,7 @@ from core.clock import utcnow
 from core.db import make_sessionmaker, rows_by_key, write_lock
 from core.events import RecordingFinalised
 from core.ports import RecordingStore
-from recording.exceptions import RecordingNotFound
+from recording.exceptions import RecordingNotFound, RecordingRestricted
 from recording.inspection import OPEN, FileFacts, inspect, look
 from recording.models import (FINAL_STATES, HistoryEntry, RecordingHistoryRow, RecordingRow, RecordingState,
                               RecordingView)
@@ -69,42 +70,62 @@ class RecordingCatalogue:
         self._sessions = make_sessionmaker(engine)
 
     async def register(self, new: NewRecording, state: RecordingState) -> str:
-        """The entry's id; an entry already there for the key is kept as it is (the bus may deliver twice)."""
-        entry_id = recording_id(new.key)
+        return (await self.register_all([new], state))[0]
+
+    async def register_all(self, news: list[NewRecording], state: RecordingState) -> list[str]:
+        """The entries' ids, registered in one transaction (a call's three files at once); an entry already there
+        for its key is kept as it is (the bus may deliver twice)."""
+        ids = [recording_id(new.key) for new in news]
         async with write_lock(self.engine), self._sessions() as session, session.begin():
-            if await session.get(RecordingRow, entry_id) is not None:
-                return entry_id
-            session.add(RecordingRow(id=entry_id, state=state.value, **new.__dict__))
-            session.add(RecordingHistoryRow(recording_id=entry_id, at=utcnow(), actor=CATALOGUE, before=None,
-                                            after=state.value, changes={"key": new.key, "kind": new.kind}))
-        return entry_id
+            there = set((await session.scalars(select(RecordingRow.id).where(RecordingRow.id.in_(ids)))).all())
+            now = utcnow()
+            for entry_id, new in zip(ids, news):
+                if entry_id in there:
+                    continue
+                there.add(entry_id)
+                session.add(RecordingRow(id=entry_id, state=state.value, **new.__dict__))
+                session.add(RecordingHistoryRow(recording_id=entry_id, at=now, actor=CATALOGUE, before=None,
+                                                after=state.value, changes={"key": new.key, "kind": new.kind}))
+        return ids
 
     async def finalise(self, entry_id: str, links: CallLinks | None = None) -> RecordingView:
-        """Wait for the file to be closed, measure and hash it, and store what it is."""
-        row = await self._row(entry_id)
-        await self._wait_closed(row.key)
-        facts = await asyncio.to_thread(inspect, self.store, row.key)   # hashing a long call takes a while
-        state = RecordingState.TRUNCATED if facts.state == OPEN else facts.state   # never closed by the PBX
-        fields = _fields(facts)
-        if links is not None:
-            fields |= {name: value for name, value in links.__dict__.items() if value is not None}
-        view = await self._change(entry_id, state, CATALOGUE, fields | {"finalised_at": utcnow()})
-        await self.notifier.finalised(RecordingFinalised(at=utcnow(), recording_id=view.id, call_id=view.call_id,
-                                                         kind=view.kind, state=view.state, key=view.key))
-        if view.state != RecordingState.READY:
-            log.warning("recording %s of call %s finalised %s: %s", view.id, view.call_id, view.state, view.error)
-        return view
+        return (await self.finalise_all([entry_id], links))[0]
 
-    async def _wait_closed(self, key: str) -> FileFacts:
+    async def finalise_all(self, entry_ids: list[str], links: CallLinks | None = None) -> list[RecordingView]:
+        """Wait for the files to be closed, measure and hash them, and store what they are: a call's files
+        together, so they cost one wait, one trip to a thread and one transaction, not one each."""
+        keys = await self._keys(entry_ids)
+        await self._wait_closed(list(keys.values()))
+        facts = await asyncio.to_thread(lambda: {key: inspect(self.store, key) for key in keys.values()})
+        changes = {}
+        for entry_id, key in keys.items():
+            fields = _fields(facts[key]) | {"finalised_at": utcnow()}
+            if links is not None:
+                fields |= {name: value for name, value in links.__dict__.items() if value is not None}
+            state = RecordingState.TRUNCATED if facts[key].state == OPEN else facts[key].state   # never closed
+            changes[entry_id] = (state, fields)
+        views = await self._change_all(changes, CATALOGUE)
+        for view in views:
+            await self.notifier.finalised(RecordingFinalised(
+                at=utcnow(), recording_id=view.id, call_id=view.call_id, kind=view.kind, state=view.state,
+                key=view.key))
+            if view.state != RecordingState.READY:
+                log.warning("recording %s of call %s finalised %s: %s", view.id, view.call_id, view.state,
+                            view.error)
+        return views
+
+    async def _wait_closed(self, keys: list[str]) -> None:
+        """Until every file's header is closed and its size stayed put for one poll, or ``close_wait`` is over."""
         loop = asyncio.get_running_loop()
-        deadline, previous = loop.time() + self.close_wait, None
-        while True:
-            facts = await asyncio.to_thread(look, self.store, key)
-            if facts.closed and previous is not None and previous.size == facts.size:
-                return facts
-            if loop.time() >= deadline:
-                return facts
-            previous = facts
+        deadline, previous = loop.time() + self.close_wait, {}
+        waiting = list(keys)
+        while waiting:
+            looked = await asyncio.to_thread(lambda: {key: look(self.store, key) for key in waiting})
+            waiting = [key for key, facts in looked.items()
+                       if not (facts.closed and key in previous and previous[key].size == facts.size)]
+            if not waiting or loop.time() >= deadline:
+                return
+            previous = looked
             await asyncio.sleep(self.poll)
 
     async def check(self, entry_ids: Iterable[str] | None = None) -> list[str]:
@@ -146,6 +167,37 @@ class RecordingCatalogue:
                                   RecordingRow.kind, view=lambda row: row.id)
         return found
 
+    async def restrict(self, entry_id: str, actor: str, reason: str) -> RecordingView:
+        """Put the entry under a restriction (GDPR art. 18): kept, not played, analysed or exported. ``reason`` is
+        what asked for it (a subject request's reference), never personal data. Restricting twice keeps the first."""
+        view = await self.get(entry_id)
+        if view.restricted:
+            return view
+        return await self._change(entry_id, view.state, actor, {"restricted_at": utcnow(),
+                                                                "restriction_reason": reason[:200]})
+
+    async def lift_restriction(self, entry_id: str, actor: str) -> RecordingView:
+        view = await self.get(entry_id)
+        if not view.restricted:
+            return view
+        return await self._change(entry_id, view.state, actor, {"restricted_at": None, "restriction_reason": None})
+
+    async def playable(self, entry_id: str) -> RecordingView:
+        """The entry, if its audio may be played or exported now: not restricted, a file there to read."""
+        view = await self.get(entry_id)
+        if view.restricted:
+            raise RecordingRestricted(f"recording {entry_id} is restricted")
+        return view
+
+    async def _keys(self, entry_ids: list[str]) -> dict[str, str]:
+        """Each entry's file key, in the order asked; an unknown id is an error."""
+        async with self._sessions() as session:
+            found = dict((await session.execute(select(RecordingRow.id, RecordingRow.key).where(
+                RecordingRow.id.in_(entry_ids)))).all())
+        if missing := [entry_id for entry_id in entry_ids if entry_id not in found]:
+            raise RecordingNotFound(f"no recording {missing[0]}")
+        return {entry_id: found[entry_id] for entry_id in entry_ids}
+
     async def _row(self, entry_id: str) -> RecordingRow:
         async with self._sessions() as session:
             row = await session.get(RecordingRow, entry_id)
@@ -154,20 +206,27 @@ class RecordingCatalogue:
         return row
 
     async def _change(self, entry_id: str, state: str, actor: str, fields: dict) -> RecordingView:
-        async with write_lock(self.engine), self._sessions() as session, session.begin():
-            row = await session.get(RecordingRow, entry_id)
-            if row is None:
-                raise RecordingNotFound(f"no recording {entry_id}")
-            before = row.state
-            changed = {name: value for name, value in fields.items() if getattr(row, name) != value}
-            for name, value in changed.items():
-                setattr(row, name, value)
-            row.state = state
-            session.add(RecordingHistoryRow(recording_id=entry_id, at=utcnow(), actor=actor, before=before,
-                                            after=state, changes=_jsonable(changed) or None))
-            await session.flush()
-            return RecordingView.of(row)
+        return (await self._change_all({entry_id: (state, fields)}, actor))[0]
 
+    async def _change_all(self, changes: dict[str, tuple[str, dict]], actor: str) -> list[RecordingView]:
+        """Each entry's new state and fields, with a history row each, in one transaction."""
+        async with write_lock(self.engine), self._sessions() as session, session.begin():
+            rows = {row.id: row for row in (await session.scalars(
+                select(RecordingRow).where(RecordingRow.id.in_(list(changes))))).all()}
+            if missing := [entry_id for entry_id in changes if entry_id not in rows]:
+                raise RecordingNotFound(f"no recording {missing[0]}")
+            now = utcnow()
+            for entry_id, (state, fields) in changes.items():
+                row = rows[entry_id]
+                before = row.state
+                changed = {name: value for name, value in fields.items() if getattr(row, name) != value}
+                for name, value in changed.items():
+                    setattr(row, name, value)
+                row.state = state
+                session.add(RecordingHistoryRow(recording_id=entry_id, at=now, actor=actor, before=before,
+                                                after=state, changes=_jsonable(changed) or None))
+            await session.flush()
+            return [RecordingView.of(rows[entry_id]) for entry_id in changes]
 
 def _fields(facts: FileFacts) -> dict:
     header = facts.header

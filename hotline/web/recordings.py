@@ -54,6 +54,8 @@ class RecordingOut(BaseModel):
     message_id: int | None
     started_at: dt.datetime
     finalised_at: dt.datetime | None
+    restricted_at: dt.datetime | None = Field(None, description="set while a GDPR restriction holds: kept, not "
+                                              "played, analysed or exported")
     history: list[HistoryOut]
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import hashlib
 
+from sqlalchemy import event
+
 from core.events import MessageLeft
 from recording.setup import Recordings
 from tests.recording.catalogue_fixtures import T0, make_catalogue
@@ -35,6 +37,28 @@ async def test_a_recorded_call_registers_three_files_and_finalises_them_with_its
         (None, "recording", "catalogue"), ("recording", "ready", "catalogue")]
     assert sorted((e.kind, e.state) for e in catalogued.published) == [
         ("agent", "ready"), ("caller", "ready"), ("mix", "ready")]
+
+
+async def test_a_recorded_call_costs_one_write_to_register_its_files_and_one_to_finalise_them(catalogued, db_engine):
+    # the catalogue's writes per call were what put the service over its CPU budget in the SIP benchmark
+    commits = []
+
+    def count(connection) -> None:
+        commits.append(connection)
+
+    event.listen(db_engine.sync_engine, "commit", count)
+    try:
+        await catalogued.start_recording("c1")
+        registering = len(commits)
+        for name in catalogued.names("c1"):
+            closed_wav(catalogued.monitor / name, 2.0)
+        await catalogued.answer("c1")
+        await catalogued.hang_up("c1")
+        await catalogued.events.drain()
+    finally:
+        event.remove(db_engine.sync_engine, "commit", count)
+    assert (registering, len(commits) - registering) == (1, 1)
+    assert {view.state for view in (await catalogued.by_kind("c1")).values()} == {"ready"}
 
 
 async def test_a_file_still_growing_at_the_hang_up_is_finalised_once_the_pbx_closed_it(catalogued):
