@@ -25,6 +25,7 @@ from core.db import make_sessionmaker, rows_by_key, write_lock
 from core.events import RecordingFinalised
 from core.ports import RecordingStore
 from recording.exceptions import RecordingNotFound, RecordingRestricted
+from recording.entries import apply_changes, current_rows, insert_missing
 from recording.inspection import OPEN, FileFacts, inspect, look
 from recording.models import (FINAL_STATES, HistoryEntry, RecordingHistoryRow, RecordingRow, RecordingState,
                               RecordingView)
@@ -75,18 +76,11 @@ class RecordingCatalogue:
     async def register_all(self, news: list[NewRecording], state: RecordingState) -> list[str]:
         """The entries' ids, registered in one transaction (a call's three files at once); an entry already there
         for its key is kept as it is (the bus may deliver twice)."""
-        ids = [recording_id(new.key) for new in news]
-        async with write_lock(self.engine), self._sessions() as session, session.begin():
-            there = set((await session.scalars(select(RecordingRow.id).where(RecordingRow.id.in_(ids)))).all())
-            now = utcnow()
-            for entry_id, new in zip(ids, news):
-                if entry_id in there:
-                    continue
-                there.add(entry_id)
-                session.add(RecordingRow(id=entry_id, state=state.value, **new.__dict__))
-                session.add(RecordingHistoryRow(recording_id=entry_id, at=now, actor=CATALOGUE, before=None,
-                                                after=state.value, changes={"key": new.key, "kind": new.kind}))
-        return ids
+        rows = [{"id": recording_id(new.key), "state": state.value, **new.__dict__} for new in news]
+        if rows:
+            async with write_lock(self.engine), self.engine.begin() as conn:
+                await insert_missing(conn, rows, CATALOGUE, utcnow())
+        return [row["id"] for row in rows]
 
     async def finalise(self, entry_id: str, links: CallLinks | None = None) -> RecordingView:
         return (await self.finalise_all([entry_id], links))[0]
@@ -191,12 +185,8 @@ class RecordingCatalogue:
 
     async def _keys(self, entry_ids: list[str]) -> dict[str, str]:
         """Each entry's file key, in the order asked; an unknown id is an error."""
-        async with self._sessions() as session:
-            found = dict((await session.execute(select(RecordingRow.id, RecordingRow.key).where(
-                RecordingRow.id.in_(entry_ids)))).all())
-        if missing := [entry_id for entry_id in entry_ids if entry_id not in found]:
-            raise RecordingNotFound(f"no recording {missing[0]}")
-        return {entry_id: found[entry_id] for entry_id in entry_ids}
+        async with self.engine.connect() as conn:
+            return {entry_id: row["key"] for entry_id, row in (await current_rows(conn, entry_ids)).items()}
 
     async def _row(self, entry_id: str) -> RecordingRow:
         async with self._sessions() as session:
@@ -210,23 +200,9 @@ class RecordingCatalogue:
 
     async def _change_all(self, changes: dict[str, tuple[str, dict]], actor: str) -> list[RecordingView]:
         """Each entry's new state and fields, with a history row each, in one transaction."""
-        async with write_lock(self.engine), self._sessions() as session, session.begin():
-            rows = {row.id: row for row in (await session.scalars(
-                select(RecordingRow).where(RecordingRow.id.in_(list(changes))))).all()}
-            if missing := [entry_id for entry_id in changes if entry_id not in rows]:
-                raise RecordingNotFound(f"no recording {missing[0]}")
-            now = utcnow()
-            for entry_id, (state, fields) in changes.items():
-                row = rows[entry_id]
-                before = row.state
-                changed = {name: value for name, value in fields.items() if getattr(row, name) != value}
-                for name, value in changed.items():
-                    setattr(row, name, value)
-                row.state = state
-                session.add(RecordingHistoryRow(recording_id=entry_id, at=now, actor=actor, before=before,
-                                                after=state, changes=_jsonable(changed) or None))
-            await session.flush()
-            return [RecordingView.of(rows[entry_id]) for entry_id in changes]
+        async with write_lock(self.engine), self.engine.begin() as conn:
+            return await apply_changes(conn, changes, actor, utcnow())
+
 
 def _fields(facts: FileFacts) -> dict:
     header = facts.header
@@ -234,10 +210,6 @@ def _fields(facts: FileFacts) -> dict:
             "file_format": "wav" if header else None, "codec": header.codec if header else None,
             "sample_rate": header.sample_rate if header else None, "channels": header.channels if header else None,
             "sample_width": header.bits // 8 if header else None, "error": facts.error}
-
-
-def _jsonable(changes: dict) -> dict:
-    return {name: value.isoformat() if isinstance(value, dt.datetime) else value for name, value in changes.items()}
 
 
 def _history_entry(row: RecordingHistoryRow) -> HistoryEntry:
