@@ -171,6 +171,8 @@ class HotlineService:
         await self.recordings.stop()   # the files of calls that just ended are finalised (that publishes too)
         await self.bus.drain()
         await self.bus.stop()
+        if self.ivr is not None:
+            await self.ivr.close()
         await self.telephony.close()
         await self.engine.dispose()
 
@@ -179,6 +181,8 @@ class HotlineService:
         batched write is done (what a benchmark waits for before it stops the clock; a stop does it too)."""
         await self.bus.drain()
         await self.telephony.flush()
+        if self.ivr is not None:
+            await self.ivr.steps.flush()
 
     async def _pbx_ready(self) -> tuple[bool, str]:
         if self.ami.connected:

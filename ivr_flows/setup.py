@@ -42,6 +42,7 @@ class IvrFlows:
     flow: MenuFlow
     prompts: PromptSet
     preverifications: PreVerifications
+    steps: IvrStepWriter
     host: str
     port: int
 
@@ -50,6 +51,10 @@ class IvrFlows:
 
     async def stop(self) -> None:
         await self.server.stop()
+
+    async def close(self) -> None:
+        """After the bus drained: the IVR steps still buffered are written."""
+        await self.steps.close()
 
 
 def prompt_texts(deps: Dependencies) -> dict[str, str]:
@@ -64,9 +69,9 @@ async def setup(deps: Dependencies, sounds: SoundsDirs, ports: IvrPorts) -> IvrF
     server.add_route(AGI_IVR_PATH, flow)
     add_callback_routes(server, deps, prompts, ports)
     server.add_route(agent_feature.ROUTE, agent_feature.AgentFeatureFlow(ports.agents))
-    deps.bus.subscribe("ivr_steps", IvrStepWriter(deps.engine).write, IvrStepRecorded, durable=True,
-                       retry=is_transient_error)
-    return IvrFlows(server, flow, prompts, preverifications, deps.settings.agi_host, deps.settings.agi_port)
+    steps = IvrStepWriter(deps.engine)
+    deps.bus.subscribe("ivr_steps", steps.write, IvrStepRecorded, durable=True, retry=is_transient_error)
+    return IvrFlows(server, flow, prompts, preverifications, steps, deps.settings.agi_host, deps.settings.agi_port)
 
 
 def add_callback_routes(server: AgiServer, deps: Dependencies, prompts: PromptSet, ports: IvrPorts) -> None:

@@ -3,23 +3,20 @@ left, follows the recorded call's events for what the entries link to (agent, qu
 call's files once it ended.
 
 Links come from the events, not from reading the call store, so they never wait for its batches and the package
-reads no other capability's tables. Finalisation runs as a task of its own per call (it waits for the PBX to close
-the files, then hashes them), so the subscriber's queue keeps moving meanwhile.
+reads no other capability's tables. Finalisation runs beside the subscriber (``recording.finaliser``: it waits for
+the PBX to close the files, then hashes them), so the subscriber's queue keeps moving meanwhile.
 """
 from __future__ import annotations
 
-import asyncio
-import logging
 import os
 from collections import OrderedDict
 from dataclasses import dataclass
 
 from core.events import (CallState, CallStateChanged, IvrStep, IvrStepRecorded, MessageLeft, RecordingStarted,
                          RingEnded)
+from recording.finaliser import Finaliser
 from recording.models import RecordingKind, RecordingState
 from recording.service import CallLinks, NewRecording, RecordingCatalogue
-
-log = logging.getLogger(__name__)
 
 CONSENT_PLAYED = "played"     # the consent step's outcome is empty when the announcement played to its end
 REMEMBERED = 10_000           # calls kept in memory at most: a lost end event must not grow the maps for ever
@@ -27,7 +24,7 @@ REMEMBERED = 10_000           # calls kept in memory at most: a lost end event m
 
 @dataclass
 class LiveRecording:
-    ids: list[str]
+    files: dict[str, str]      # entry id -> key
     links: CallLinks
 
 
@@ -38,8 +35,12 @@ class RecordingEvents:
         self.live: OrderedDict[str, LiveRecording] = OrderedDict()
         self.consents: OrderedDict[str, IvrStepRecorded] = OrderedDict()
         self.ended: OrderedDict[str, None] = OrderedDict()     # calls that ended before their recording's event
-        self.finalising: set[asyncio.Task] = set()
-        self.busy: set[str] = set()                            # entry ids being finalised by this process
+        self.finaliser = Finaliser(catalogue)
+
+    @property
+    def busy(self) -> set[str]:
+        """Entry ids being finalised by this process."""
+        return self.finaliser.busy
 
     async def __call__(self, event: object) -> None:
         if isinstance(event, RecordingStarted):
@@ -57,25 +58,26 @@ class RecordingEvents:
         consent = self.consents.get(event.call_id)   # forgotten once registered: a retried event still finds it
         files = [(RecordingKind.MIX, event.path), (RecordingKind.CALLER, event.caller_leg),
                  (RecordingKind.AGENT, event.agent_leg)]
-        ids = await self.catalogue.register_all([NewRecording(
-            kind=kind.value, key=os.path.basename(path), started_at=event.at, call_id=event.call_id,
-            consent=(consent.outcome or CONSENT_PLAYED) if consent else None,
-            consent_at=consent.at if consent else None) for kind, path in files if path], RecordingState.RECORDING)
+        news = [NewRecording(kind=kind.value, key=os.path.basename(path), started_at=event.at,
+                             call_id=event.call_id, consent=(consent.outcome or CONSENT_PLAYED) if consent else None,
+                             consent_at=consent.at if consent else None) for kind, path in files if path]
+        ids = await self.catalogue.register_all(news, RecordingState.RECORDING)
         self.consents.pop(event.call_id, None)
-        live = LiveRecording(ids, CallLinks())
+        live = LiveRecording(dict(zip(ids, (new.key for new in news))), CallLinks())
         if event.call_id in self.ended:   # the hang-up's event overtook the recording's
             del self.ended[event.call_id]
-            self.finish(ids, live.links)
+            self.finish(live.files, live.links)
         else:
             self._remember(self.live, event.call_id, live)
 
     async def _message(self, event: MessageLeft) -> None:
         # RECORD FILE had returned before the message was stored: the file is closed, check it at once
+        key = os.path.basename(event.audio_path)
         entry_id = await self.catalogue.register(NewRecording(
-            kind=RecordingKind.VOICE_MESSAGE.value, key=os.path.basename(event.audio_path), started_at=event.at,
-            call_id=event.call_id, message_id=event.message_id, agent_extension=event.extension,
-            queue=event.queue), RecordingState.REGISTERED)
-        self.finish([entry_id], None)
+            kind=RecordingKind.VOICE_MESSAGE.value, key=key, started_at=event.at, call_id=event.call_id,
+            message_id=event.message_id, agent_extension=event.extension, queue=event.queue),
+            RecordingState.REGISTERED)
+        self.finish({entry_id: key}, None)
 
     def _step(self, event: IvrStepRecorded) -> None:
         if event.step is IvrStep.CONSENT:
@@ -94,29 +96,15 @@ class RecordingEvents:
             self._remember(self.ended, event.call_id, None)
             return
         del self.live[event.call_id]
-        self.finish(live.ids, live.links)
+        self.finish(live.files, live.links)
 
-    def finish(self, ids: list[str], links: CallLinks | None) -> None:
-        """Finalise the entries in a task of their own (the files close a moment after the hang-up)."""
-        ids = [entry_id for entry_id in ids if entry_id not in self.busy]
-        if not ids:
-            return
-        self.busy.update(ids)
-        task = asyncio.create_task(self._finalise(ids, links), name="recording-finalise")
-        self.finalising.add(task)
-        task.add_done_callback(self.finalising.discard)
-
-    async def _finalise(self, ids: list[str], links: CallLinks | None) -> None:
-        try:
-            await self.catalogue.finalise_all(ids, links)
-        except Exception:   # the entries stay unfinished; the periodic check finalises them later
-            log.exception("recordings %s could not be finalised now", ", ".join(ids))
-        finally:
-            self.busy.difference_update(ids)
+    def finish(self, files: dict[str, str], links: CallLinks | None) -> None:
+        """Finalise the entries (id -> key) once the PBX closed their files (a moment after the hang-up)."""
+        self.finaliser.add(files, links)
 
     def live_ids(self) -> set[str]:
         """The entries of calls still on (their files are still being written)."""
-        return {entry_id for live in self.live.values() for entry_id in live.ids}
+        return {entry_id for live in self.live.values() for entry_id in live.files}
 
     def _remember(self, where: OrderedDict, call_id: str, value: object) -> None:
         where[call_id] = value
@@ -124,11 +112,6 @@ class RecordingEvents:
             where.popitem(last=False)
 
     async def drain(self, timeout: float | None = None) -> None:
-        """Until every finalisation started so far is done; with ``timeout`` those still waiting then are cancelled
-        (a stop does not wait for files of calls still on: their entries stay unfinished for the next check)."""
-        while self.finalising:
-            _, waiting = await asyncio.wait(list(self.finalising), timeout=timeout)
-            for task in waiting:
-                task.cancel()
-            if waiting:
-                await asyncio.gather(*waiting, return_exceptions=True)
+        """Until every finalisation started so far is done; with ``timeout`` those still waiting then are left
+        unfinished (a stop does not wait for files of calls still on: the next check finalises them)."""
+        await self.finaliser.drain(timeout)

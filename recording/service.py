@@ -4,9 +4,9 @@ truncated file is a state of its entry with its reason, never an exception. Ever
 ``recording_history``; entries are updated, history never.
 
 MixMonitor's own ``MixMonitorStop`` event comes only for ``StopMixMonitor``, not at hang-up, so the end of a file
-is found by looking at it: after the call's end the files are polled until each header's length matches its size and
-the size stays put, for at most ``close_wait`` seconds. A call's files are registered together and finalised
-together (one transaction each way), which keeps the catalogue's cost per call small next to the PBX's.
+is found by looking at it (``recording.finaliser``): after the call's end the files are polled until each header's
+length matches its size and the size stays put, for at most ``close_wait`` seconds. A call's files are registered
+together (one transaction), and files are finalised in rounds shared by the calls that ended together.
 """
 from __future__ import annotations
 
@@ -25,8 +25,8 @@ from core.db import make_sessionmaker, rows_by_key, write_lock
 from core.events import RecordingFinalised
 from core.ports import RecordingStore
 from recording.exceptions import RecordingNotFound, RecordingRestricted
-from recording.entries import apply_changes, current_rows, insert_missing
-from recording.inspection import OPEN, FileFacts, inspect, look
+from recording.entries import apply_changes, insert_missing
+from recording.inspection import OPEN, FileFacts, look
 from recording.models import (FINAL_STATES, HistoryEntry, RecordingHistoryRow, RecordingRow, RecordingState,
                               RecordingView)
 from recording.notifier import RecordingNotifier
@@ -82,21 +82,15 @@ class RecordingCatalogue:
                 await insert_missing(conn, rows, CATALOGUE, utcnow())
         return [row["id"] for row in rows]
 
-    async def finalise(self, entry_id: str, links: CallLinks | None = None) -> RecordingView:
-        return (await self.finalise_all([entry_id], links))[0]
-
-    async def finalise_all(self, entry_ids: list[str], links: CallLinks | None = None) -> list[RecordingView]:
-        """Wait for the files to be closed, measure and hash them, and store what they are: a call's files
-        together, so they cost one wait, one trip to a thread and one transaction, not one each."""
-        keys = await self._keys(entry_ids)
-        await self._wait_closed(list(keys.values()))
-        facts = await asyncio.to_thread(lambda: {key: inspect(self.store, key) for key in keys.values()})
+    async def store_finalised(self, found: dict[str, tuple[FileFacts, CallLinks | None]]) -> list[RecordingView]:
+        """Store what the files were found to be (``recording.finaliser`` looked, waited and hashed), in one
+        transaction, and publish each entry's ``RecordingFinalised``."""
         changes = {}
-        for entry_id, key in keys.items():
-            fields = _fields(facts[key]) | {"finalised_at": utcnow()}
+        for entry_id, (facts, links) in found.items():
+            fields = _fields(facts) | {"finalised_at": utcnow()}
             if links is not None:
                 fields |= {name: value for name, value in links.__dict__.items() if value is not None}
-            state = RecordingState.TRUNCATED if facts[key].state == OPEN else facts[key].state   # never closed
+            state = RecordingState.TRUNCATED if facts.state == OPEN else facts.state   # never closed by the PBX
             changes[entry_id] = (state, fields)
         views = await self._change_all(changes, CATALOGUE)
         for view in views:
@@ -107,20 +101,6 @@ class RecordingCatalogue:
                 log.warning("recording %s of call %s finalised %s: %s", view.id, view.call_id, view.state,
                             view.error)
         return views
-
-    async def _wait_closed(self, keys: list[str]) -> None:
-        """Until every file's header is closed and its size stayed put for one poll, or ``close_wait`` is over."""
-        loop = asyncio.get_running_loop()
-        deadline, previous = loop.time() + self.close_wait, {}
-        waiting = list(keys)
-        while waiting:
-            looked = await asyncio.to_thread(lambda: {key: look(self.store, key) for key in waiting})
-            waiting = [key for key, facts in looked.items()
-                       if not (facts.closed and key in previous and previous[key].size == facts.size)]
-            if not waiting or loop.time() >= deadline:
-                return
-            previous = looked
-            await asyncio.sleep(self.poll)
 
     async def check(self, entry_ids: Iterable[str] | None = None) -> list[str]:
         """Entries whose file is gone become ``missing`` (with history); the ids that changed."""
@@ -138,16 +118,17 @@ class RecordingCatalogue:
                 gone.append(entry_id)
         return gone
 
-    async def unfinished(self) -> list[str]:
-        """Entries still being recorded or not inspected yet (after a restart: their calls ended meanwhile)."""
-        stmt = select(RecordingRow.id).where(RecordingRow.state.in_(
+    async def unfinished(self) -> dict[str, str]:
+        """Entries still being recorded or not inspected yet (after a restart: their calls ended meanwhile): their
+        ids and keys."""
+        stmt = select(RecordingRow.id, RecordingRow.key).where(RecordingRow.state.in_(
             [RecordingState.RECORDING.value, RecordingState.REGISTERED.value]))
-        async with self._sessions() as session:
-            return list((await session.scalars(stmt)).all())
+        async with self.engine.connect() as conn:
+            return dict((await conn.execute(stmt)).all())
 
-    async def closed_now(self, entry_id: str) -> bool:
-        """Whether the entry's file looks closed right now (no waiting)."""
-        return (await asyncio.to_thread(look, self.store, (await self._row(entry_id)).key)).closed
+    async def closed_now(self, key: str) -> bool:
+        """Whether the file looks closed right now (no waiting)."""
+        return (await asyncio.to_thread(look, self.store, key)).closed
 
     async def get(self, entry_id: str) -> RecordingView:
         row = await self._row(entry_id)
@@ -182,11 +163,6 @@ class RecordingCatalogue:
         if view.restricted:
             raise RecordingRestricted(f"recording {entry_id} is restricted")
         return view
-
-    async def _keys(self, entry_ids: list[str]) -> dict[str, str]:
-        """Each entry's file key, in the order asked; an unknown id is an error."""
-        async with self.engine.connect() as conn:
-            return {entry_id: row["key"] for entry_id, row in (await current_rows(conn, entry_ids)).items()}
 
     async def _row(self, entry_id: str) -> RecordingRow:
         async with self._sessions() as session:

@@ -43,10 +43,10 @@ class Recordings:
         """Files gone behind the catalogue's back become missing; entries left unfinished (their call ended while
         the service was away, or a finalisation failed) are finalised once their file is closed."""
         await self.catalogue.check()
-        for entry_id in await self.catalogue.unfinished():
+        for entry_id, key in (await self.catalogue.unfinished()).items():
             if entry_id not in self.events.busy and entry_id not in self.events.live_ids() \
-                    and await self.catalogue.closed_now(entry_id):
-                self.events.finish([entry_id], None)
+                    and await self.catalogue.closed_now(key):
+                self.events.finish({entry_id: key}, None)
 
     async def _checks(self) -> None:
         while True:

@@ -114,7 +114,7 @@ async def test_forced_database_and_agi_errors_leave_no_number_or_digits_in_logs_
     assert preverifications.take(a.uniqueid) is None
     [agi_error] = logged(logs, f"AGI flow 'ivr' failed on call {a.uniqueid}", "Traceback", "RuntimeError")
     assert "preverifications.put" in agi_error
-    step_errors = logged(logs, "bus subscriber ivr_steps failed on IvrStepRecorded", "Traceback",
+    step_errors = logged(logs, "ivr steps: step", f"of call {a.uniqueid} not written", "Traceback",
                          "IntegrityError", FORCED, "INSERT INTO call_ivr_steps")
     assert step_errors and all("parameters hidden" in line for line in step_errors)
     # A's callback refused: alone in its batch it is kept and written once accepted, in a batch with B's dropped

@@ -61,6 +61,29 @@ async def test_a_recorded_call_costs_one_write_to_register_its_files_and_one_to_
     assert {view.state for view in (await catalogued.by_kind("c1")).values()} == {"ready"}
 
 
+async def test_calls_ending_together_share_one_finalising_transaction(catalogued, db_engine):
+    # the busy hour: the files of calls that hang up together are looked at, hashed and stored in shared rounds
+    for call_id in ("c1", "c2", "c3"):
+        await catalogued.start_recording(call_id)
+        for name in catalogued.names(call_id):
+            closed_wav(catalogued.monitor / name, 1.0)
+    commits = []
+
+    def count(connection) -> None:
+        commits.append(connection)
+
+    event.listen(db_engine.sync_engine, "commit", count)
+    try:
+        for call_id in ("c1", "c2", "c3"):
+            await catalogued.hang_up(call_id)
+        await catalogued.events.drain()
+    finally:
+        event.remove(db_engine.sync_engine, "commit", count)
+    assert len(commits) == 1 and len(catalogued.published) == 9
+    for call_id in ("c1", "c2", "c3"):
+        assert {view.state for view in (await catalogued.by_kind(call_id)).values()} == {"ready"}
+
+
 async def test_a_file_still_growing_at_the_hang_up_is_finalised_once_the_pbx_closed_it(catalogued):
     await catalogued.start_recording("c2")
     paths = [catalogued.monitor / name for name in catalogued.names("c2")]
