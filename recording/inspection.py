@@ -15,7 +15,6 @@ from core.ports import RecordingFileMissing, RecordingStore
 from recording.models import RecordingState
 
 HEADER_BYTES = 4096            # the fmt and data chunks of any WAV file we record are well inside
-HASH_CHUNK = 1 << 20
 CODECS = {1: "pcm", 3: "float", 6: "alaw", 7: "mulaw"}   # WAVE format tags
 OPEN = "open"                  # not a catalogue state: a file still being written (its header not closed yet)
 
@@ -120,11 +119,10 @@ def inspect(store: RecordingStore, key: str) -> FileFacts:
     facts = look(store, key)
     if facts.state == RecordingState.MISSING:
         return facts
-    digest = hashlib.sha256()
     try:
         with store.open(key) as file:
-            while chunk := file.read(HASH_CHUNK):
-                digest.update(chunk)
+            # one reused buffer (read in chunks into it), not a fresh megabyte per read
+            digest = hashlib.file_digest(file, "sha256")
     except RecordingFileMissing:
         return classify(None, b"")
     return FileFacts(facts.state, facts.size, facts.duration_seconds, facts.header, facts.error,

@@ -172,6 +172,8 @@ class PushNotifier:
         }, at=event.at.isoformat()))
 
     def call_state(self, event: CallStateChanged) -> None:
+        if not self.hub.reaches(Audience.watching()):
+            return
         self.hub.publish(Audience.watching(), Push("call_state", {
             "call_id": event.call_id, "state": event.state.value, "queue": event.queue, "target": event.target,
             "cause": event.cause.value if event.cause else None, "detail": event.detail,
@@ -199,12 +201,14 @@ class PushNotifier:
         return self.view.age_out(live, utcnow(), dt.timedelta(seconds=AGE_OUT_GRACE))
 
     def queue_state(self) -> None:
-        self.hub.publish(Audience.watching(), self._queue_state_push())
+        if self.hub.reaches(Audience.watching()):   # nobody watching: no snapshot (a new socket is greeted)
+            self.hub.publish(Audience.watching(), self._queue_state_push())
 
     def greet(self, client: Client) -> Iterable[tuple[Audience, Push]]:
         """A new supervisor or wall-screen socket starts from the current picture instead of waiting for the next
-        change."""
-        yield Audience.watching(), self._queue_state_push()
+        change (an agent's phone is not shown the queues: nothing to build)."""
+        if client.wants(Audience.watching()):
+            yield Audience.watching(), self._queue_state_push()
 
     def _queue_state_push(self) -> Push:
         now = utcnow()

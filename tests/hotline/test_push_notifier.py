@@ -192,3 +192,30 @@ async def test_the_queue_state_task_stops_when_cancelled_even_as_a_change_arrive
         done, _ = await asyncio.wait([task], timeout=1)
         assert done, "the cancelled task kept running"
     await push.close()
+
+
+async def test_nobody_watching_means_no_queue_picture_is_built_and_a_new_watcher_gets_the_current_one(db_engine,
+                                                                                                      monkeypatch):
+    bus, hub = EventBus(), PushHub()
+    push = push_setup.setup(bus, db_engine, load_profile("lt-employment-1883"), hub=hub)
+    built = []
+    snapshot = QueueView.snapshot
+    monkeypatch.setattr(QueueView, "snapshot", lambda view, now: built.append(now) or snapshot(view, now))
+    await bus.start()
+    agent = Connected(hub, "agent", "101")   # connected, but no wallboard or supervisor watches the queues
+    try:
+        await bus.publish(CallStateChanged(at=at(0), call_id="c0", state=CallState.QUEUED, queue="employers"))
+        await bus.drain()
+        push.notifier.queue_state()
+        assert built == [] and hub.stats.published == 0
+        sup = Connected(hub, "supervisor")
+        try:
+            greeting = await sup.next()
+            employers = next(q for q in greeting["queues"] if q["queue"] == "employers")
+            assert greeting["type"] == "queue_state" and employers["waiting"] == 1 and len(built) == 1
+        finally:
+            await sup.stop()
+    finally:
+        await agent.stop()
+        await push.close()
+        await bus.stop()
