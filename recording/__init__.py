@@ -15,7 +15,8 @@ from recording.subject_requests import (InvalidSubjectRequest, RequestKind, Requ
                                         SubjectRequestConflict, SubjectRequestNotFound, SubjectRequests)
 import recording.subject_requests.models  # noqa: F401  tables subject_requests, subject_request_history
 
-__all__ = ["DerivedData", "ERASURE", "Graveyard", "InvalidSubjectRequest", "PurgedRecording", "RESTRICTED_KEPT",
-           "RETENTION", "RequestKind", "RequestState", "RetentionLoop", "RetentionPurge", "SubjectRequest",
-           "SubjectRequestConflict", "SubjectRequestNotFound", "SubjectRequests", "HistoryEntry", "LocalDirectoryStore", "RecordingCatalogue", "RecordingError", "RecordingKind",
-           "RecordingNotFound", "RecordingRestricted", "RecordingState", "RecordingView", "Recordings", "setup"]
+__all__ = ["DerivedData", "ERASURE", "Graveyard", "HistoryEntry", "InvalidSubjectRequest", "LocalDirectoryStore",
+           "PurgedRecording", "RESTRICTED_KEPT", "RETENTION", "RecordingCatalogue", "RecordingError", "RecordingKind",
+           "RecordingNotFound", "RecordingRestricted", "RecordingState", "RecordingView", "Recordings", "RequestKind",
+           "RequestState", "RetentionLoop", "RetentionPurge", "SubjectRequest", "SubjectRequestConflict",
+           "SubjectRequestNotFound", "SubjectRequests", "setup"]

@@ -13,7 +13,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from core.clock import utcnow
-from core.db import claim_for_update, write_lock
+from core.db import claim_for_update, hold_sqlite_writes, write_lock
 from telephony.calls.models import CallRow
 from telephony.messages.models import MessageRow
 
@@ -41,6 +41,7 @@ class Anonymiser:
         stmt = claim_for_update(select(self.model.id).where(*self._expired(before)).order_by(self.began).limit(limit),
                                 self.engine.dialect)
         async with write_lock(self.engine), self.engine.begin() as conn:
+            await hold_sqlite_writes(conn, self.model.__table__)
             ids = list((await conn.scalars(stmt)).all())
             await self.clear(conn, ids, RETENTION)
         return len(ids)

@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from sqlalchemy import ColumnElement, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from core.db import claim_for_update, write_lock
+from core.db import claim_for_update, hold_sqlite_writes, write_lock
 from core.ports import RecordingStore
 from recording.entries import apply_changes
 from recording.models import RecordingRow, RecordingState
@@ -45,6 +45,7 @@ class Graveyard:
             .where(where, RecordingRow.state != RecordingState.DELETED.value)
             .order_by(RecordingRow.started_at, RecordingRow.id).limit(self.batch), self.engine.dialect)
         async with write_lock(self.engine), self.engine.begin() as conn:
+            await hold_sqlite_writes(conn, RecordingRow.__table__)
             rows = (await conn.execute(stmt)).all()
             if not rows:
                 return 0
