@@ -27,7 +27,8 @@ def test_the_calendar_the_hand_counts_below_rely_on():
     for day in (D(2026, 12, 24), D(2026, 12, 25), D(2026, 12, 26), D(2027, 1, 1)):
         assert is_holiday(day, "LT") and is_holiday(day, "LV")
     assert is_holiday(D(2026, 12, 31), "LV") and not is_holiday(D(2026, 12, 31), "LT")
-    assert LT.subject_requests.count_from is CountFrom.RECEIPT_DAY and LV.subject_requests.count_from is CountFrom.NEXT_DAY
+    assert LT.subject_requests.count_from is CountFrom.RECEIPT_DAY
+    assert LV.subject_requests.count_from is CountFrom.NEXT_DAY
 
 
 @pytest.mark.parametrize("kind, assess, due", [
