@@ -13,10 +13,10 @@ from collections.abc import AsyncIterator, Callable, Iterable
 from pathlib import Path
 from typing import Any, TypeVar
 
-from sqlalchemy import BigInteger, Integer, MetaData, Select, event, select, text
+from sqlalchemy import BigInteger, Integer, MetaData, Select, event, false, select, text, update
 from sqlalchemy.engine import URL, Dialect, make_url
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.types import DateTime, TypeDecorator
 
@@ -209,6 +209,15 @@ def claim_for_update(stmt: S, dialect: Dialect | str) -> S:
     PostgreSQL gets ``FOR UPDATE SKIP LOCKED``: other instances skip rows already claimed (see ``for_update``).
     """
     return for_update(stmt, dialect, skip_locked=True)
+
+
+async def hold_sqlite_writes(conn: AsyncConnection, table: Any) -> None:
+    """On SQLite, take the database's write lock at once (an update of ``table`` that changes nothing), so the rows
+    the transaction reads next cannot change under it before it ends: SQLite's claim, where another engine's
+    connection would otherwise read the same rows (PostgreSQL claims rows with ``claim_for_update`` instead)."""
+    if conn.dialect.name == "sqlite":
+        column = next(iter(table.primary_key.columns))
+        await conn.execute(update(table).where(false()).values({column.name: column}))
 
 
 async def rows_by_key(engine: AsyncEngine, key: Any, keys: Iterable[Any], *order_by: Any,

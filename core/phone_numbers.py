@@ -45,3 +45,14 @@ def callback_number(raw: str | None, country: str, *, domestic_only: bool = Fals
 def profile_callback_number(raw: str | None, profile: PolicyProfile) -> str | None:
     """``callback_number`` as ``profile`` wants it: its country's national forms, domestic numbers only if set."""
     return callback_number(raw, profile.country, domestic_only=profile.callbacks.domestic_only)
+
+
+def number_forms(e164: str) -> list[str]:
+    """The forms the same number may have been stored in (the PBX's caller ID varies: ``+370…``, ``370…``,
+    ``00370…``, national ``8…`` or the bare national number), to find a data subject's records by equality."""
+    number = phonenumbers.parse(e164, None)
+    digits = e164.lstrip("+")
+    national = "".join(ch for ch in phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
+                       if ch.isdigit())
+    forms = [e164, digits, "00" + digits, national, phonenumbers.national_significant_number(number)]
+    return list(dict.fromkeys(forms))

@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from core.analysis_policy import AnalysisPolicy
+from core.data_protection import Retention, SubjectRequestPolicy
 
 PROFILE_DIR = Path(__file__).parent / "profiles"
 
@@ -103,11 +104,6 @@ class BusinessHours(_Strict):
             if start >= end:
                 raise ValueError(f"weekday {day}: opening {start} is not before closing {end}")
         return value
-
-
-class Retention(_Strict):
-    recordings_days: Annotated[int, Field(ge=1, le=3650)]
-    call_records_days: Annotated[int, Field(ge=1, le=3650)]
 
 
 class Prompts(_Strict):
@@ -213,6 +209,7 @@ class PolicyProfile(_Strict):
     callbacks: Callbacks = Callbacks()
     supervision: Supervision = Supervision()
     analysis: AnalysisPolicy = AnalysisPolicy()
+    subject_requests: SubjectRequestPolicy = SubjectRequestPolicy()
 
     @field_validator("timezone")
     @classmethod

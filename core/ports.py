@@ -134,3 +134,38 @@ class RecordingStore(Protocol):
     def delete(self, key: str) -> bool:
         """Remove the file; False when it was not there."""
         ...
+
+
+class ExpiringRecords(Protocol):
+    """Records another package keeps that the retention purge ends (implemented in telephony: call metadata,
+    voice messages; wired by hotline). A purged record keeps its row with its personal data removed."""
+
+    kind: str   # how the purge's counts name it: call_metadata, voice_messages
+
+    async def count_expired(self, before: dt.datetime) -> int:
+        """How many still hold personal data and began before ``before``."""
+        ...
+
+    async def purge_expired(self, before: dt.datetime, limit: int) -> int:
+        """Remove the personal data of up to ``limit`` of them (claimed, so two instances never take the same
+        ones); how many it did, 0 when none are left."""
+        ...
+
+
+@dataclass(frozen=True)
+class SubjectRecords:
+    """What another package holds of one phone number (a data subject): its calls and its messages."""
+
+    call_ids: tuple[str, ...] = ()
+    message_ids: tuple[int, ...] = ()
+
+
+class SubjectData(Protocol):
+    """Finds and erases what telephony holds of a phone number (E.164), for data-subject requests (wired by
+    hotline). The number is personal data: implementations never log it."""
+
+    async def find(self, number: str) -> SubjectRecords: ...
+
+    async def erase(self, number: str, reason: str) -> dict[str, int]:
+        """Remove the number from the calls and messages of it; how many of each (``calls``, ``messages``)."""
+        ...

@@ -65,6 +65,10 @@ class Settings(BaseSettings):
     recording_check_seconds: float = Field(300.0, gt=0, description="how often the catalogue checks that its "
                                            "files are still there (a file deleted behind its back: missing)")
 
+    retention_purge_seconds: float = Field(3600.0, gt=0, description="how often the retention purge runs (the "
+                                           "profile's [retention] periods; a failed round is tried again then)")
+    retention_batch: int = Field(100, ge=1, le=10000, description="rows the retention purge claims per transaction")
+
     ivr_enabled: bool = Field(True, description="serve the IVR over FastAGI; off, every public call goes straight "
                                                 "to the default queue (the dialplan's fallback)")
     callback_dialer: bool = Field(True, description="run the callback dialer (one per SQLite database; any number "

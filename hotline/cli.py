@@ -16,6 +16,7 @@ COMMANDS = {
     "agents": "Log agents in and out, pause and unpause them, and show their history",
     "phones": "The employees' SIP accounts: provision, rotate and revoke passwords (each shown once)",
     "prompts": "Synthesise the profiles' prompts (the consent announcement first) into the cache at install time",
+    "retention": "The retention purge: delete what is past the profile's periods (--dry-run: counts only)",
     "audit": "The audit trail of API writes and personal-data reads: verify its hash chain, show its rows",
 }
 

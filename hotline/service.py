@@ -26,6 +26,7 @@ from core.events import CallbackResult, RingEnded
 from core.policy import PolicyProfile, load_profile
 from core.settings import Settings
 from hotline import migrate
+from hotline.retention import build_purge, build_subject_requests
 from hotline.auth.service import token_checker
 from hotline.log_privacy import quiet_parameter_loggers
 from hotline.memory import limit_malloc_arenas
@@ -34,7 +35,8 @@ from hotline.pbx.paths import cdr_file, includes_dir, prompt_dirs, recordings_di
 from hotline.push import setup as push_setup
 from hotline.web import agents as agent_routes
 from hotline.web import callbacks as callback_routes
-from hotline.web import audit_api, callbacks_page, calls, employees, pages, recordings, sla, wallboard, ws
+from hotline.web import (audit_api, callbacks_page, calls, dpo_page, employees, pages, recordings, sla,
+                        subject_requests, wallboard, ws)
 from hotline.web import messages as message_routes
 from hotline.web.app import create_app
 from hotline.web.deps import WebDeps
@@ -107,12 +109,16 @@ class HotlineService:
                          self.telephony.agents.availability, self.telephony.recordings)
         self.ivr = await ivr_flows.setup(deps, ivr_sounds(self.settings), ports) if self.settings.ivr_enabled else None
         self.recordings = recording.setup(deps, recording.LocalDirectoryStore(recordings_dir(self.settings)))
+        purge = build_purge(self.engine, self.recordings.catalogue.store, self.settings, self.profile)
+        self.retention = recording.RetentionLoop(purge, self.settings.retention_purge_seconds)
+        self.subject_requests = build_subject_requests(self.engine, self.profile, self.recordings.catalogue, purge)
         self.metrics.watch_bus(self.bus)
         self.bus.subscribe("ring_metrics", self.metrics.count_ring, RingEnded)
         self.telephony.calls.writer.on_written = self.metrics.observe_store_lag
         self.bus.subscribe("callback_metrics", self.metrics.count_callback_try, CallbackResult)
         await self.bus.start()
         self.recordings.start()
+        self.retention.start()
         self.push.start()
         await self.ami.start()
         if self.ivr is not None:
@@ -151,6 +157,8 @@ class HotlineService:
             callbacks_page.routes(profile),
             functools.partial(message_routes.register_routes, messages=parts.messages),
             audit_api.register_routes,
+            functools.partial(subject_requests.register_routes, requests=self.subject_requests),
+            dpo_page.routes(profile),
         ]
 
     @property
@@ -168,6 +176,7 @@ class HotlineService:
         await self.ami.stop()
         await self.telephony.stop_intake()  # no resync may publish into a stopping bus
         await self.bus.drain()
+        await self.retention.stop()
         await self.recordings.stop()   # the files of calls that just ended are finalised (that publishes too)
         await self.bus.drain()
         await self.bus.stop()

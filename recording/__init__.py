@@ -8,6 +8,15 @@ from recording.models import HistoryEntry, RecordingKind, RecordingState, Record
 from recording.service import RecordingCatalogue
 from recording.setup import Recordings, setup
 from recording.store import LocalDirectoryStore
+# retention and data-subject requests (issue 13 items 5 and 6)
+from recording.retention import (ERASURE, RESTRICTED_KEPT, RETENTION, DerivedData, Graveyard, PurgedRecording,
+                                 RetentionLoop, RetentionPurge)
+from recording.subject_requests import (InvalidSubjectRequest, RequestKind, RequestState, SubjectRequest,
+                                        SubjectRequestConflict, SubjectRequestNotFound, SubjectRequests)
+import recording.subject_requests.models  # noqa: F401  tables subject_requests, subject_request_history
 
-__all__ = ["HistoryEntry", "LocalDirectoryStore", "RecordingCatalogue", "RecordingError", "RecordingKind",
-           "RecordingNotFound", "RecordingRestricted", "RecordingState", "RecordingView", "Recordings", "setup"]
+__all__ = ["DerivedData", "ERASURE", "Graveyard", "HistoryEntry", "InvalidSubjectRequest", "LocalDirectoryStore",
+           "PurgedRecording", "RESTRICTED_KEPT", "RETENTION", "RecordingCatalogue", "RecordingError", "RecordingKind",
+           "RecordingNotFound", "RecordingRestricted", "RecordingState", "RecordingView", "Recordings", "RequestKind",
+           "RequestState", "RetentionLoop", "RetentionPurge", "SubjectRequest", "SubjectRequestConflict",
+           "SubjectRequestNotFound", "SubjectRequests", "setup"]

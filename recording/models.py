@@ -10,7 +10,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from sqlalchemy import JSON, Float, Index, Integer, String
+from sqlalchemy import JSON, Boolean, Float, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core.db import AutoId, Base, UTCDateTime
@@ -30,7 +30,7 @@ class RecordingState(StrEnum):
     MISSING = "missing"          # no file: never written, or deleted behind the catalogue's back
     EMPTY = "empty"              # a WAV header and no audio
     TRUNCATED = "truncated"      # the header's length disagrees with the data (what can be read is measured)
-    DELETED = "deleted"          # removed by hotline itself (retention, later)
+    DELETED = "deleted"          # audio removed by hotline (retention, erasure): the row stays as a tombstone
 
 
 FINAL_STATES = (RecordingState.READY, RecordingState.EMPTY, RecordingState.TRUNCATED)   # a file there to watch
@@ -38,7 +38,8 @@ FINAL_STATES = (RecordingState.READY, RecordingState.EMPTY, RecordingState.TRUNC
 
 class RecordingRow(Base):
     __tablename__ = "recordings"
-    __table_args__ = (Index("ix_recordings_call_id", "call_id"), Index("ix_recordings_state", "state"))
+    __table_args__ = (Index("ix_recordings_call_id", "call_id"), Index("ix_recordings_state", "state"),
+                      Index("ix_recordings_started_at", "started_at"))
 
     id: Mapped[str] = mapped_column(String(40), primary_key=True)
     call_id: Mapped[str | None] = mapped_column(String(64))
@@ -65,6 +66,12 @@ class RecordingRow(Base):
     # GDPR restriction: kept, but not played, analysed or exported while set
     restricted_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     restriction_reason: Mapped[str | None] = mapped_column(String(200))   # e.g. the subject request's number
+    # the tombstone (state deleted): when, why (retention, erasure), on what basis (the period, the request); the
+    # checksum above stays, so an audit can prove which file was deleted; file_deleted False: it was already gone
+    deleted_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    deletion_reason: Mapped[str | None] = mapped_column(String(16))
+    deletion_basis: Mapped[str | None] = mapped_column(String(64))
+    file_deleted: Mapped[bool | None] = mapped_column(Boolean)
 
 
 class RecordingHistoryRow(Base):
@@ -115,6 +122,10 @@ class RecordingView:
     error: str | None
     restricted_at: dt.datetime | None = None
     restriction_reason: str | None = None
+    deleted_at: dt.datetime | None = None
+    deletion_reason: str | None = None
+    deletion_basis: str | None = None
+    file_deleted: bool | None = None
     history: tuple[HistoryEntry, ...] = field(default=())
 
     @property

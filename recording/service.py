@@ -26,7 +26,7 @@ from core.events import RecordingFinalised
 from core.ports import RecordingStore
 from recording.exceptions import RecordingNotFound, RecordingRestricted
 from recording.entries import apply_changes, insert_missing
-from recording.inspection import OPEN, FileFacts, look
+from recording.inspection import OPEN, FileFacts, inspect, look
 from recording.models import (FINAL_STATES, HistoryEntry, RecordingHistoryRow, RecordingRow, RecordingState,
                               RecordingView)
 from recording.notifier import RecordingNotifier
@@ -81,6 +81,13 @@ class RecordingCatalogue:
             async with write_lock(self.engine), self.engine.begin() as conn:
                 await insert_missing(conn, rows, CATALOGUE, utcnow())
         return [row["id"] for row in rows]
+
+    async def finalise(self, entry_id: str, links: CallLinks | None = None) -> RecordingView:
+        """Measure and hash the entry's file now and store what it is (no waiting for the PBX to close it: that is
+        ``recording.finaliser``'s work for calls that just ended)."""
+        key = (await self._row(entry_id)).key
+        facts = await asyncio.to_thread(inspect, self.store, key)
+        return (await self.store_finalised({entry_id: (facts, links)}))[0]
 
     async def store_finalised(self, found: dict[str, tuple[FileFacts, CallLinks | None]]) -> list[RecordingView]:
         """Store what the files were found to be (``recording.finaliser`` looked, waited and hashed), in one

@@ -20,8 +20,10 @@ from telephony.callbacks.exceptions import CallbackConflict, CallbackNotFound, I
 from telephony.callbacks.models import CallbackFilter, CallbackTask
 from telephony.callbacks.service import CallbackService
 from telephony.calls.contacts import caller_of, follow_ups, previous_contacts
+from telephony.anonymise import Anonymiser, call_metadata, message_details
 from telephony.calls.queries import CallFilter, CallView, StateEntry, get_call, list_calls
 from telephony.messages.models import Message
+from telephony.messages.retention import MessageDetailsHook
 from telephony.messages.service import MessageService
 from telephony.phones.credentials import password_digest
 from telephony.phones.endpoints import endpoints_conf
@@ -31,9 +33,11 @@ from telephony.phones.sync import ENDPOINTS_FILE, EndpointSync
 from telephony.rings.queries import (DIRECT_LINE, MAX_REPORT_DAYS, GroupBy, RingView, SlaFigures, SlaReport, rings_of,
                                      sla_report)
 from telephony.setup import Telephony, setup
+from telephony.subject_data import TelephonySubjectData
 
 __all__ = [
-    "AgentChange", "AgentControl", "AgentNotFound", "AgentView", "AgreedCallback", "AmiClient", "AmiConfig",
+    "AgentChange", "AgentControl", "Anonymiser", "MessageDetailsHook", "TelephonySubjectData", "call_metadata",
+    "message_details", "AgentNotFound", "AgentView", "AgreedCallback", "AmiClient", "AmiConfig",
     "AmiStats", "CallFilter", "CallView", "CallbackAdmin", "CallbackConflict", "CallbackDetail", "CallbackFilter",
     "CallbackNotFound", "CallbackService", "CallbackTask", "DIRECT_LINE", "DroppedMark", "ENDPOINTS_FILE",
     "EndpointSync", "GroupBy", "InvalidAgentChange", "InvalidCallbackRequest", "MAX_REPORT_DAYS", "Message",

@@ -14,7 +14,7 @@ The decisions, by function:
   service);
 - QA reviews how calls were handled, not who called: calls and SLA figures, numbers masked;
 - the DPO answers data-subject requests and audits access: reads calls, callbacks, messages, the directory and
-  the audit trail in full, writes nothing;
+  the audit trail in full; the subject requests (and their page) are the DPO's alone, the only writes it makes;
 - admins run the service - the directory, agents' availability, the pages: calls and callbacks only masked, no
   messages, no callbacks made or changed;
 - wall screens (``wallboard``) show the wallboard: agents' states, SLA figures and the live picture, numbers
@@ -68,7 +68,8 @@ AGENT_CONTROL = {AGENT: OWN, SUPERVISOR: UNIT, ADMIN: ALL}
 SUPERVISORS_PAGES = {SUPERVISOR: ALL, ADMIN: ALL}
 
 PUBLIC = MappingProxyType({})   # no token: health, metrics, the API description, the pages' static assets
-PUBLIC_PATTERNS = ("GET /pages/*", "GET /wallboard/*", "GET /callbacks/*")
+PUBLIC_PATTERNS = ("GET /pages/*", "GET /wallboard/*", "GET /callbacks/*", "GET /dpo/*")
+DPO_ONLY = {DPO: ALL_FULL}
 
 ROUTE_GRANTS: Mapping[str, Mapping[Role, Grant]] = {
     "GET /healthz": PUBLIC,
@@ -108,6 +109,14 @@ ROUTE_GRANTS: Mapping[str, Mapping[Role, Grant]] = {
     # the trail watches admins too, so its reader is the DPO alone
     "GET /api/audit": {DPO: ALL},
     "GET /callbacks": SUPERVISORS_PAGES,
+    # data-subject requests (GDPR-LT §26, §31, §34, §49): the subject's number in full, for the DPO alone
+    "GET /api/subject-requests": DPO_ONLY,
+    "POST /api/subject-requests": DPO_ONLY,
+    "GET /api/subject-requests/{id}": DPO_ONLY,
+    "POST /api/subject-requests/{id}/state": DPO_ONLY,
+    "POST /api/subject-requests/{id}/execute": DPO_ONLY,
+    "POST /api/subject-requests/{id}/lift": DPO_ONLY,
+    "GET /dpo": {DPO: ALL},
 }
 
 

@@ -22,6 +22,9 @@ class CallRow(Base):
     started_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), index=True)
     # inbound, or outbound: a callback the dialer placed (migration 0010); its caller is the client it called
     direction: Mapped[str] = mapped_column(String(8), default="inbound", server_default="inbound")
+    # the retention purge or an erasure removed the number (caller ""), keeping the call for statistics (0025)
+    anonymised_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    anonymised_reason: Mapped[str | None] = mapped_column(String(16))   # retention, erasure
 
 
 class CallStateRow(Base):

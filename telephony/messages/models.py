@@ -26,6 +26,9 @@ class MessageRow(Base):
     callback_id: Mapped[int | None] = mapped_column(AutoId)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
     read_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    # the caller's details and the audio link removed (retention, erasure), the row kept (migration 0025)
+    anonymised_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    anonymised_reason: Mapped[str | None] = mapped_column(String(16))
 
 
 @dataclass(frozen=True)

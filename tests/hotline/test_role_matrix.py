@@ -34,8 +34,16 @@ def test_agents_see_only_their_own_records_and_supervisors_at_most_their_units()
 
 @pytest.mark.parametrize("role", [Role.DPO, Role.WALLBOARD, Role.QA])
 def test_readers_change_nothing(role):
-    writes = [key for key in grants_of(role) if not key.startswith("GET ") and key not in OWN_SESSION]
+    # the DPO's one kind of write: the data-subject requests it answers (GDPR-LT §26, §31, §34, §49)
+    own_work = ("POST /api/subject-requests",) if role is Role.DPO else ()
+    writes = [key for key in grants_of(role) if not key.startswith("GET ") and key not in OWN_SESSION
+              and not key.startswith(own_work or ("\0",))]
     assert writes == []
+
+
+def test_the_subject_requests_are_the_dpos_alone():
+    keys = [key for key in ROUTE_GRANTS if "/subject-requests" in key or key == "GET /dpo"]
+    assert len(keys) == 7 and all(set(ROUTE_GRANTS[key]) == {Role.DPO} for key in keys)
 
 
 def test_the_audit_trail_is_the_dpos_alone_and_messages_are_nobody_elses_but_their_addressees_and_the_dpo():
