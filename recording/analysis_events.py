@@ -12,6 +12,7 @@ from collections import OrderedDict
 from collections.abc import Callable
 
 from core.events import RecordingFinalised
+from recording.analysis_models import AnalysisState
 from recording.analysis_queue import AnalysisQueue, Legs
 from recording.models import RecordingKind
 
@@ -36,7 +37,8 @@ class AnalysisEvents:
             return
         caller, agent = (event, other) if event.kind == RecordingKind.CALLER else (other, event)
         # forgotten only once enqueued: the bus handles the event again after a database outage
-        if await self.queue.enqueue(Legs(event.call_id, caller.recording_id, caller.key, caller.state,
-                                         agent.recording_id, agent.key, agent.state)):
+        state = await self.queue.enqueue(Legs(event.call_id, caller.recording_id, caller.key, caller.state,
+                                               agent.recording_id, agent.key, agent.state))
+        if state == AnalysisState.QUEUED:
             self.on_enqueued()
         self.lone.pop(event.call_id, None)

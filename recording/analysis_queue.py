@@ -79,9 +79,9 @@ class AnalysisQueue:
         self.max_attempts = max_attempts
         self.digest = policy_digest(policy)
 
-    async def enqueue(self, legs: Legs, actor: str = QUEUE) -> bool:
-        """A job for the call under the current key (``skipped`` with its reason when a leg is not ready); False
-        when the key had one already."""
+    async def enqueue(self, legs: Legs, actor: str = QUEUE) -> AnalysisState | None:
+        """A job for the call under the current key: its state, ``queued`` (or ``skipped`` with the reason when a
+        leg is not ready); None when the key had one already."""
         key, now = job_key(legs.caller_id, legs.agent_id, self.policy), utcnow()
         reason = legs.not_analysable()
         state = AnalysisState.SKIPPED if reason else AnalysisState.QUEUED
@@ -92,12 +92,12 @@ class AnalysisQueue:
         try:
             async with write_lock(self.engine), self.engine.begin() as conn:
                 if await conn.scalar(select(AnalysisRow.id).where(AnalysisRow.key == key)) is not None:
-                    return False
+                    return None
                 job_id = await conn.scalar(insert(AnalysisRow).values(row).returning(AnalysisRow.id))
                 await _history(conn, [job_id], actor, now, None, state, {"error": reason} if reason else None)
         except IntegrityError:   # another instance inserted the same key meanwhile
-            return False
-        return True
+            return None
+        return state
 
     async def known_keys(self, keys: list[str]) -> set[str]:
         async with self.engine.connect() as conn:

@@ -74,13 +74,20 @@ class AnalysisWorker:
             log.warning("analysis jobs %s not released at the stop; their leases will run out", list(left))
         await self.analyser.close(wait=False)
 
+    async def run_once(self) -> int | None:
+        """Claim one job and analyse it here and now (an operator's command, the tests); its id, None if none."""
+        job = await self.queue.claim(self.name)
+        if job is not None:
+            await self._analyse(job)
+        return job.id if job is not None else None
+
     async def sweep(self) -> int:
         """Enqueue the recent calls with both legs finalised and no job under the current key; how many."""
         since = utcnow() - SWEEP_WINDOW
         enqueued = 0
         for legs in await finalised_legs(self.queue.engine, since=since,
                                          without=(ANALYSER_VERSION, self.queue.digest)):
-            enqueued += await self.queue.enqueue(legs, actor=f"sweep:{self.name}")
+            enqueued += await self.queue.enqueue(legs, actor=f"sweep:{self.name}") is not None
         return enqueued
 
     async def _run(self) -> None:
