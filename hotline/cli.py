@@ -17,6 +17,7 @@ COMMANDS = {
     "phones": "The employees' SIP accounts: provision, rotate and revoke passwords (each shown once)",
     "prompts": "Synthesise the profiles' prompts (the consent announcement first) into the cache at install time",
     "audit": "The audit trail of API writes and personal-data reads: verify its hash chain, show its rows",
+    "recordings": "The recordings' voice-activity analysis queue: its state, and re-running analysis",
 }
 
 

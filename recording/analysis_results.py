@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 
-from sqlalchemy import exists, select
+from sqlalchemy import exists, func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.orm import aliased
 
@@ -61,3 +61,14 @@ async def finalised_legs(engine: AsyncEngine, *, since: dt.datetime | None = Non
                                           AnalysisRow.policy_digest == without[1]))
     async with engine.connect() as conn:
         return [Legs(*row) for row in (await conn.execute(stmt)).all()]
+
+
+async def queue_summary(engine: AsyncEngine, *, failed: int = 20) -> tuple[dict[str, int], list[tuple]]:
+    """Jobs per state, and the newest ``failed`` failed jobs as (id, call id, attempts, error): what an operator
+    looks at (``hotline recordings status``)."""
+    async with engine.connect() as conn:
+        counts = dict((await conn.execute(select(AnalysisRow.state, func.count()).group_by(AnalysisRow.state))).all())
+        rows = (await conn.execute(select(AnalysisRow.id, AnalysisRow.call_id, AnalysisRow.attempts, AnalysisRow.error)
+                                   .where(AnalysisRow.state == "failed").order_by(AnalysisRow.id.desc())
+                                   .limit(failed))).all()
+    return counts, [tuple(row) for row in rows]

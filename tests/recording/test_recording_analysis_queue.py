@@ -13,6 +13,7 @@ from recording.analysis.synthetic import labels, place
 from recording.analysis_models import AnalysisHistoryRow, AnalysisResultRow, AnalysisRow
 from recording.analysis_queue import AnalysisQueue
 from tests.api_fixtures import auth
+from tests.hotline.test_auth_cli import hotline
 from tests.recording.analysis.calls import monologue, phrase
 from tests.recording.analysis_fixtures import WORKER
 from tests.recording.catalogue_fixtures import T0
@@ -218,3 +219,22 @@ async def test_a_database_outage_pauses_a_write_and_loses_nothing(analysed):
         return "stored"
 
     assert await analysed.worker._persist(write) == "stored" and len(tries) == 3
+
+
+async def test_an_operator_sees_the_queue_and_re_runs_analysis_from_the_command_line(analysed, db_engine, db_url,
+                                                                                     tmp_path):
+    await analysed.record("q12", *conversation())   # its events never reached the queue
+    leg = analysed.catalogued.monitor / analysed.catalogued.names("q12")[1]
+    code, out, err = await hotline(["recordings", "analyse", "--since", "2020-01-01T00:00Z"], db_url, tmp_path)
+    assert (code, out.strip()) == (0, "enqueued: 1 call(s), skipped (a leg not ready): 0"), err
+    code, out, _ = await hotline(["recordings", "analyse", "--call", "q12"], db_url, tmp_path)
+    assert out.strip() == "enqueued: 0 call(s), skipped (a leg not ready): 0"   # the same key: not again
+    leg.unlink()
+    await analysed.worker.run_once()
+    code, out, _ = await hotline(["recordings", "status"], db_url, tmp_path)
+    assert code == 0 and out.splitlines()[0] == "queued 0  running 0  done 0  failed 1  skipped 0"
+    assert "(call q12, 1 attempts): a leg's file is no longer in the store" in out
+    code, out, _ = await hotline(["recordings", "analyse", "--failed"], db_url, tmp_path)
+    assert out.strip() == "queued again: 1 failed job(s)" and (await job_row(db_engine))["state"] == "queued"
+    code, _, err = await hotline(["recordings", "analyse"], db_url, tmp_path)
+    assert code == 1 and "--since TIME, --call CALL_ID or --failed" in err
