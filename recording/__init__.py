@@ -4,13 +4,15 @@ Issue 13 builds it; this is its public surface."""
 
 # the catalogue (issue 13 item 1) and the analysis queue's results (item 2)
 from recording.analysis_models import AnalysisState, AnalysisView
-from recording.analysis_results import latest_analysis, timeline_of
+from recording.analysis_queue import AnalysisQueue
+from recording.analysis_results import enqueue_finalised, latest_analysis, queue_summary, timeline_of
 from recording.exceptions import RecordingError, RecordingNotFound, RecordingRestricted
 from recording.models import HistoryEntry, RecordingKind, RecordingState, RecordingView
 from recording.service import RecordingCatalogue
 from recording.setup import Recordings, setup
 from recording.store import LocalDirectoryStore
 
-__all__ = ["AnalysisState", "AnalysisView", "HistoryEntry", "LocalDirectoryStore", "RecordingCatalogue",
-           "RecordingError", "RecordingKind", "RecordingNotFound", "RecordingRestricted", "RecordingState",
-           "RecordingView", "Recordings", "latest_analysis", "setup", "timeline_of"]
+__all__ = ["AnalysisQueue", "AnalysisState", "AnalysisView", "HistoryEntry", "LocalDirectoryStore",
+           "RecordingCatalogue", "RecordingError", "RecordingKind", "RecordingNotFound", "RecordingRestricted",
+           "RecordingState", "RecordingView", "Recordings", "enqueue_finalised", "latest_analysis", "queue_summary",
+           "setup", "timeline_of"]

@@ -10,7 +10,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.orm import aliased
 
 from recording.analysis_models import AnalysisResultRow, AnalysisRow, AnalysisView
-from recording.analysis_queue import Legs, restricted as _restricted
+from recording.analysis.metrics import ANALYSER_VERSION
+from recording.analysis_queue import AnalysisQueue, Legs, restricted as _restricted
 from recording.models import RecordingKind, RecordingRow, RecordingState
 
 # a leg in one of these states is finalised: the call can be enqueued (ready) or skipped with the reason (the rest)
@@ -72,3 +73,16 @@ async def queue_summary(engine: AsyncEngine, *, failed: int = 20) -> tuple[dict[
                                    .where(AnalysisRow.state == "failed").order_by(AnalysisRow.id.desc())
                                    .limit(failed))).all()
     return counts, [tuple(row) for row in rows]
+
+
+async def enqueue_finalised(queue: AnalysisQueue, *, since: dt.datetime | None = None,
+                            call_ids: Iterable[str] | None = None, actor: str) -> list[str]:
+    """Enqueue the calls with both legs finalised (since ``since``, or those named) and no job under the queue's
+    current key (analyser version and policy); the new jobs' states (``queued``, ``skipped``)."""
+    states = []
+    for legs in await finalised_legs(queue.engine, since=since, call_ids=call_ids,
+                                     without=(ANALYSER_VERSION, queue.digest)):
+        state = await queue.enqueue(legs, actor=actor)
+        if state is not None:
+            states.append(state)
+    return states

@@ -27,10 +27,9 @@ from core.clock import utcnow
 from core.db import is_transient_error
 from core.ports import RecordingFileMissing, RecordingStore
 from recording.analysis import Analyser, AudioError, DetectorUnavailable
-from recording.analysis.metrics import ANALYSER_VERSION
 from recording.analysis_models import Job
 from recording.analysis_queue import AnalysisQueue
-from recording.analysis_results import finalised_legs
+from recording.analysis_results import enqueue_finalised
 
 log = logging.getLogger(__name__)
 
@@ -83,12 +82,7 @@ class AnalysisWorker:
 
     async def sweep(self) -> int:
         """Enqueue the recent calls with both legs finalised and no job under the current key; how many."""
-        since = utcnow() - SWEEP_WINDOW
-        enqueued = 0
-        for legs in await finalised_legs(self.queue.engine, since=since,
-                                         without=(ANALYSER_VERSION, self.queue.digest)):
-            enqueued += await self.queue.enqueue(legs, actor=f"sweep:{self.name}") is not None
-        return enqueued
+        return len(await enqueue_finalised(self.queue, since=utcnow() - SWEEP_WINDOW, actor=f"sweep:{self.name}"))
 
     async def _run(self) -> None:
         loop = asyncio.get_running_loop()

@@ -32,7 +32,7 @@ class Recordings:
     catalogue: RecordingCatalogue
     events: RecordingEvents
     check_every: float
-    queue: AnalysisQueue
+    queue: AnalysisQueue | None = None
     analysis: AnalysisWorker | None = None   # None: this instance does not analyse (HOTLINE_ANALYSIS_ENABLED)
     _loop: asyncio.Task | None = field(default=None, init=False)
 

@@ -15,9 +15,7 @@ from core.db import make_engine
 from core.policy import load_profile
 from core.settings import Settings
 from hotline.commands.audit import aware_time
-from recording.analysis.metrics import ANALYSER_VERSION
-from recording.analysis_queue import AnalysisQueue
-from recording.analysis_results import finalised_legs, queue_summary
+from recording import AnalysisQueue, enqueue_finalised, queue_summary
 
 STATES = ("queued", "running", "done", "failed", "skipped")
 
@@ -52,9 +50,7 @@ async def _analyse(url: str, settings: Settings, args: argparse.Namespace) -> li
         if args.failed:
             lines.append(f"queued again: {await queue.requeue_failed('cli')} failed job(s)")
         if args.since is not None or args.call:
-            legs = await finalised_legs(engine, since=args.since, call_ids=args.call or None,
-                                        without=(ANALYSER_VERSION, queue.digest))
-            states = [await queue.enqueue(one, actor="cli") for one in legs]
+            states = await enqueue_finalised(queue, since=args.since, call_ids=args.call or None, actor="cli")
             lines.append(f"enqueued: {states.count('queued')} call(s), skipped (a leg not ready): "
                          f"{states.count('skipped')}")
     finally:
