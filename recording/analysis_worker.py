@@ -86,7 +86,10 @@ class AnalysisWorker:
 
     async def _run(self) -> None:
         loop = asyncio.get_running_loop()
-        await self._persist(self._recover)
+        try:
+            await self._persist(self._recover)
+        except Exception:   # a bug, not an outage: the loop runs anyway (leases and the next sweep cover it)
+            log.exception("analysis queue: recovering this instance's jobs failed")
         next_sweep = loop.time() + self.sweep_seconds
         failures = 0
         while True:
@@ -124,6 +127,12 @@ class AnalysisWorker:
         await self.sweep()
 
     async def _analyse(self, job: Job) -> None:
+        try:
+            await self._run_job(job)
+        except Exception:   # a bug: the job's lease runs out and it is taken again, up to its attempts
+            log.exception("analysis %s of call %s: storing its outcome failed", job.id, job.call_id)
+
+    async def _run_job(self, job: Job) -> None:
         try:
             async with self._files(job) as (caller, agent):
                 result, png = await self.analyser.analyse_and_draw(caller, agent)
