@@ -106,8 +106,15 @@ class Settings(BaseSettings):
                                                        "instance's sounds directory")
     pbx_prompts_dir: str = Field("", description="that directory as Asterisk sees it (prompts are played by this "
                                                  "path); empty = the sandbox instance's")
+    analysis_enabled: bool = Field(True, description="run the recordings' voice-activity analysis in this "
+                                   "instance (its queue is in the database: any number of instances may)")
     analysis_workers: int = Field(0, ge=0, le=64, description="processes analysing recordings' voice activity "
                                                               "(off the event loop); 0 = one per CPU")
+    analysis_lease_seconds: float = Field(300.0, gt=0, le=86400, description="how long a claimed analysis job is "
+                                          "this instance's; a job whose worker died is taken again after it")
+    analysis_poll_seconds: float = Field(60.0, gt=0, description="how often the analysis worker looks for jobs "
+                                         "it was not woken for (another instance's, a lease run out, a "
+                                         "restriction lifted); its own enqueues wake it at once")
 
     @model_validator(mode="after")
     def _tls_pair(self) -> Settings:

@@ -18,6 +18,7 @@ COMMANDS = {
     "prompts": "Synthesise the profiles' prompts (the consent announcement first) into the cache at install time",
     "retention": "The retention purge: delete what is past the profile's periods (--dry-run: counts only)",
     "audit": "The audit trail of API writes and personal-data reads: verify its hash chain, show its rows",
+    "recordings": "The recordings' voice-activity analysis queue: its state, and re-running analysis",
 }
 
 

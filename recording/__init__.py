@@ -2,7 +2,11 @@
 of every recording file and its state, voice-activity analysis per party, retention and audited listening.
 Issue 13 builds it; this is its public surface."""
 
-# the catalogue (issue 13 item 1)
+# the catalogue (issue 13 item 1) and the analysis queue's results (item 2)
+from recording.analysis_models import AnalysisState, AnalysisView
+from recording.analysis_queue import AnalysisQueue
+from recording.analysis_retention import AnalysisResultsPurge, ExpiredAnalyses
+from recording.analysis_results import enqueue_finalised, latest_analysis, queue_summary, timeline_of
 from recording.exceptions import RecordingError, RecordingNotFound, RecordingRestricted
 from recording.models import HistoryEntry, RecordingKind, RecordingState, RecordingView
 from recording.service import RecordingCatalogue
@@ -15,8 +19,10 @@ from recording.subject_requests import (InvalidSubjectRequest, RequestKind, Requ
                                         SubjectRequestConflict, SubjectRequestNotFound, SubjectRequests)
 import recording.subject_requests.models  # noqa: F401  tables subject_requests, subject_request_history
 
-__all__ = ["DerivedData", "ERASURE", "Graveyard", "HistoryEntry", "InvalidSubjectRequest", "LocalDirectoryStore",
-           "PurgedRecording", "RESTRICTED_KEPT", "RETENTION", "RecordingCatalogue", "RecordingError", "RecordingKind",
-           "RecordingNotFound", "RecordingRestricted", "RecordingState", "RecordingView", "Recordings", "RequestKind",
-           "RequestState", "RetentionLoop", "RetentionPurge", "SubjectRequest", "SubjectRequestConflict",
-           "SubjectRequestNotFound", "SubjectRequests", "setup"]
+__all__ = ["AnalysisQueue", "AnalysisResultsPurge", "AnalysisState", "AnalysisView", "DerivedData",
+           "enqueue_finalised", "ERASURE", "ExpiredAnalyses", "Graveyard", "HistoryEntry", "InvalidSubjectRequest",
+           "latest_analysis", "LocalDirectoryStore", "PurgedRecording", "queue_summary", "RecordingCatalogue",
+           "RecordingError", "RecordingKind", "RecordingNotFound", "RecordingRestricted", "Recordings",
+           "RecordingState", "RecordingView", "RequestKind", "RequestState", "RESTRICTED_KEPT", "RETENTION",
+           "RetentionLoop", "RetentionPurge", "setup", "SubjectRequest", "SubjectRequestConflict",
+           "SubjectRequestNotFound", "SubjectRequests", "timeline_of"]

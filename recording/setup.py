@@ -1,16 +1,23 @@
 """Builds the recordings catalogue from the shared dependencies (called by the composition root): the catalogue
-over its store, the bus subscriber, and the periodic check."""
+over its store, the bus subscriber, the periodic check, and the voice-activity analysis (its durable queue, the
+subscriber that enqueues a call once both legs are finalised, and the worker over the process pool)."""
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import logging
+import socket
 from dataclasses import dataclass, field
 
 from core.db import is_transient_error
 from core.deps import Dependencies
-from core.events import CallStateChanged, IvrStepRecorded, MessageLeft, RecordingStarted, RingEnded
+from core.events import (CallStateChanged, IvrStepRecorded, MessageLeft, RecordingFinalised, RecordingStarted,
+                         RingEnded)
 from core.ports import RecordingStore
+from recording.analysis import Analyser
+from recording.analysis_events import AnalysisEvents
+from recording.analysis_queue import AnalysisQueue
+from recording.analysis_worker import AnalysisWorker
 from recording.handlers import RecordingEvents
 from recording.notifier import RecordingNotifier
 from recording.service import RecordingCatalogue
@@ -25,15 +32,21 @@ class Recordings:
     catalogue: RecordingCatalogue
     events: RecordingEvents
     check_every: float
+    queue: AnalysisQueue | None = None
+    analysis: AnalysisWorker | None = None   # None: this instance does not analyse (HOTLINE_ANALYSIS_ENABLED)
     _loop: asyncio.Task | None = field(default=None, init=False)
 
     def start(self) -> None:
         self._loop = asyncio.create_task(self._checks(), name="recording-checks")
+        if self.analysis is not None:
+            self.analysis.start()
 
     async def stop(self) -> None:
         """After the bus drained: finalisations get ``STOP_WAIT`` seconds to end (a call's end just before the stop
         is the usual case), the rest are left for the next start's check; then the checks stop."""
         await self.events.drain(STOP_WAIT)
+        if self.analysis is not None:   # running analyses are left queued for the next start
+            await self.analysis.stop()
         if self._loop is not None:
             self._loop.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -64,4 +77,13 @@ def setup(deps: Dependencies, store: RecordingStore) -> Recordings:
     events = RecordingEvents(catalogue)
     deps.bus.subscribe("recording_catalogue", events, RecordingStarted, MessageLeft, IvrStepRecorded, RingEnded,
                        CallStateChanged, durable=True, retry=is_transient_error)
-    return Recordings(catalogue, events, settings.recording_check_seconds)
+    queue = AnalysisQueue(deps.engine, deps.profile.analysis, lease_seconds=settings.analysis_lease_seconds)
+    worker = None
+    if settings.analysis_enabled:
+        worker = AnalysisWorker(queue, Analyser(deps.profile.analysis, settings.analysis_workers), store,
+                                name=f"{socket.gethostname()}:{settings.http_port}",
+                                poll_seconds=settings.analysis_poll_seconds)
+    # an instance that does not analyse still enqueues: another one takes the job
+    deps.bus.subscribe("recording_analysis", AnalysisEvents(queue, worker.wake if worker else lambda: None),
+                       RecordingFinalised, durable=True, retry=is_transient_error)
+    return Recordings(catalogue, events, settings.recording_check_seconds, queue, worker)

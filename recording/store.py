@@ -18,6 +18,10 @@ class LocalDirectoryStore:
             raise ValueError("a recording key is a file name")
         return self.root / key
 
+    def local_path(self, key: str) -> Path:
+        """The file itself, for readers that need a path (the analysis's worker processes)."""
+        return self._path(key)
+
     def size(self, key: str) -> int | None:
         try:
             return self._path(key).stat().st_size

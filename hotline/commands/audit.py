@@ -23,12 +23,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     sub = parser.add_subparsers(dest="action", required=True)
     sub.add_parser("verify", help="walk the hash chain: exit 0 when intact, 3 naming the first broken row")
     show = sub.add_parser("show", help="list audit rows, newest first")
-    show.add_argument("--since", type=_aware_time, help="ISO time with an offset, e.g. 2026-01-05T08:00+02:00")
+    show.add_argument("--since", type=aware_time, help="ISO time with an offset, e.g. 2026-01-05T08:00+02:00")
     show.add_argument("--actor", type=_user_name, help="only this user's rows")
     show.add_argument("--limit", type=_limit, default=100, help="at most this many rows (1-1000, default 100)")
 
 
-def _aware_time(text: str) -> dt.datetime:
+def aware_time(text: str) -> dt.datetime:
+    """An argparse type: an ISO time that carries its offset (a naive one would depend on the host's zone)."""
     try:
         value = dt.datetime.fromisoformat(text)
     except ValueError:

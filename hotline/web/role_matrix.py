@@ -66,6 +66,7 @@ CALLBACK_SUPERVISORS = {SUPERVISOR: UNIT_FULL}
 MESSAGE_READERS = {AGENT: OWN_FULL, SUPERVISOR: UNIT_FULL, DPO: ALL_FULL}
 AGENT_CONTROL = {AGENT: OWN, SUPERVISOR: UNIT, ADMIN: ALL}
 SUPERVISORS_PAGES = {SUPERVISOR: ALL, ADMIN: ALL}
+RECORDING_READERS = {AGENT: OWN, SUPERVISOR: UNIT, QA: ALL, DPO: ALL, ADMIN: ALL}
 
 PUBLIC = MappingProxyType({})   # no token: health, metrics, the API description, the pages' static assets
 PUBLIC_PATTERNS = ("GET /pages/*", "GET /wallboard/*", "GET /callbacks/*", "GET /dpo/*")
@@ -89,7 +90,9 @@ ROUTE_GRANTS: Mapping[str, Mapping[Role, Grant]] = {
     "POST /api/callbacks/{id}/reschedule": CALLBACK_SUPERVISORS,
     "GET /api/messages": MESSAGE_READERS,
     # a recording's catalogue entry (metadata, no audio, no number): whoever may read its call, and the DPO
-    "GET /api/recordings/{id}": {AGENT: OWN, SUPERVISOR: UNIT, QA: ALL, DPO: ALL, ADMIN: ALL},
+    "GET /api/recordings/{id}": RECORDING_READERS,
+    # its call's analysis drawn (who spoke when; no audio, no number): the same readers
+    "GET /api/recordings/{id}/timeline.png": RECORDING_READERS,
     "POST /api/messages/{id}/read": {AGENT: OWN_FULL, SUPERVISOR: UNIT_FULL},
     "GET /api/agents": {SUPERVISOR: UNIT, ADMIN: ALL, WALLBOARD: ALL},
     "POST /api/agents/{extension}/pause": AGENT_CONTROL,

@@ -8,6 +8,7 @@ from core.analysis_policy import AnalysisPolicy
 from recording.analysis.audio import read_leg, snr_db
 from recording.analysis.detectors import chosen, detect
 from recording.analysis.metrics import CallAnalysis, analyse_intervals, analysis_key
+from recording.analysis.timeline import timeline_png
 
 
 def analyse_call(caller_path: str | Path, agent_path: str | Path,
@@ -26,3 +27,10 @@ def analyse_call(caller_path: str | Path, agent_path: str | Path,
 def analyse_job(caller_path: str, agent_path: str, policy: dict) -> dict:
     """The queue's job: paths and the profile's ``analysis`` section as a dict in, the JSON-ready result out."""
     return analyse_call(caller_path, agent_path, AnalysisPolicy.model_validate(policy)).to_dict()
+
+
+def analyse_and_draw(caller_path: str, agent_path: str, policy: AnalysisPolicy) -> tuple[dict, bytes]:
+    """The durable queue's job: the JSON-ready result and its timeline PNG, both made in the worker process (the
+    drawing is CPU work too)."""
+    result = analyse_call(caller_path, agent_path, policy)
+    return result.to_dict(), timeline_png(result)

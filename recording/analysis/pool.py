@@ -10,7 +10,7 @@ from pathlib import Path
 
 from core.analysis_policy import AnalysisPolicy
 from recording.analysis.metrics import CallAnalysis
-from recording.analysis.pipeline import analyse_call
+from recording.analysis.pipeline import analyse_and_draw, analyse_call
 
 
 class Analyser:
@@ -34,10 +34,20 @@ class Analyser:
         return await loop.run_in_executor(self._executor(), analyse_call, str(caller_path), str(agent_path),
                                           self.policy)
 
-    async def close(self) -> None:
+    async def analyse_and_draw(self, caller_path: str | Path, agent_path: str | Path) -> tuple[dict, bytes]:
+        """The result as JSON-ready data and its timeline PNG (``pipeline.analyse_and_draw``)."""
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._executor(), analyse_and_draw, str(caller_path), str(agent_path),
+                                          self.policy)
+
+    async def close(self, *, wait: bool = True) -> None:
+        """Shut the pool down; ``wait`` False: jobs not started are cancelled and a running one is left to end in
+        its process (a stop does not wait for it; its job is released for the next start). A broken pool (a
+        worker process died) is closed this way, and the next job starts a fresh one."""
         if self._pool is not None:
             pool, self._pool = self._pool, None
-            await asyncio.get_running_loop().run_in_executor(None, pool.shutdown)
+            await asyncio.get_running_loop().run_in_executor(
+                None, lambda: pool.shutdown(wait=wait, cancel_futures=not wait))
 
     async def __aenter__(self) -> Analyser:
         return self

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from tests.recording.analysis_fixtures import analysed, recordings_api  # noqa: F401  the analysis queue's
 from tests.recording.catalogue_fixtures import Catalogued, make_catalogue
 
 

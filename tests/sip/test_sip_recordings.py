@@ -4,19 +4,16 @@ ready with the call's recorded span as its duration, its checksum and format, li
 topic and consent step, and listed in the call's ``recording_ids``."""
 from __future__ import annotations
 
-import asyncio
 import hashlib
-import math
 
 import pytest
 
 from core.policy import load_profile
-from hotline.pbx.softphone import Behaviour
-from tests.recording.recorded_calls import catalogue_of, keep_finalised, recorded_span, wait_finalised
+from tests.recording.recorded_calls import catalogue_of, recorded_span
 from tests.service_fixture import running_service
 from tests.sip.audio import voiced_between, voiced_segments
-from tests.sip.directory import employees
-from tests.sip_network import AGENT_LEAD_SECONDS, REAL_PHONES, agent_phrase_seconds
+from tests.sip.talk_call import talk_call
+from tests.sip_network import REAL_PHONES
 
 pytestmark = [pytest.mark.pbx, pytest.mark.sip]
 
@@ -27,20 +24,8 @@ async def test_a_call_with_speech_on_both_legs_is_catalogued_as_three_ready_file
         pbx, sip_network, sip_phones, tmp_path):
     profile = load_profile(pbx.settings.profile)
     async with running_service(pbx, tmp_path, ivr=True, **REAL_PHONES) as running:
-        await employees(running, "101")
-        phones = await sip_phones.register(running.service, {"101": Behaviour(answer_after=1.0)})
-        finalised = keep_finalised(running)
-        seconds = running.service.ivr.prompts.seconds
-        before_menu = seconds["greeting"] + seconds["consent"] + 1.0
-        caller = await sip_network.call(profile.public_number, CALLER,
-                                        dtmf="w" * math.ceil(before_menu / 0.5) + "1", talk=60)
-        await phones["101"].wait_event("CALL_ESTABLISHED", timeout=60)
-        await sip_network.speak(caller)
-        await asyncio.sleep(AGENT_LEAD_SECONDS + agent_phrase_seconds(pbx.settings) + 1.5)
-        await sip_network.box.action(Action="Hangup", Channel=await sip_network.channel(caller))
-        await wait_finalised(finalised, 3)
-        call_id = finalised[0].call_id
-        call = await running.wait_call(call_id, lambda c: c["state"] == "ended")
+        call = await talk_call(running, pbx, sip_network, sip_phones, CALLER)
+        call_id = call["id"]
         entries = await catalogue_of(running, call)
 
     menu_queue = next(queue for queue in profile.queues if queue.dtmf == "1")
