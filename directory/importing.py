@@ -89,7 +89,13 @@ def validate_rows(rows: Iterable[Mapping], queue_names: Iterable[str]) -> list[E
 
 def parse_csv(text: str) -> list[dict]:
     """CSV with a header row: extension,name,unit,competences,fallback_number[,active] (competences ``a;b``)."""
-    reader = csv.DictReader(io.StringIO(text))
+    try:
+        return _rows(csv.DictReader(io.StringIO(text, newline="")))   # newline="": csv reads line ends itself
+    except csv.Error as exc:   # e.g. a NUL byte: what the file is, never a crash
+        raise DirectoryError(f"not a readable CSV file: {exc}") from None
+
+
+def _rows(reader: csv.DictReader) -> list[dict]:
     if not reader.fieldnames or "extension" not in reader.fieldnames:
         raise DirectoryError("CSV header must name the columns, at least extension and name")
     rows = []

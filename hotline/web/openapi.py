@@ -48,11 +48,22 @@ class _Schemas:
     def __init__(self) -> None:
         self.components: dict[str, Any] = {"Error": ERROR_SCHEMA}
 
+    def _add(self, name: str, schema: dict[str, Any]) -> None:
+        # components are keyed by the model's class name: two different models of one name would silently share
+        # the last one's schema, and clients (and the fuzz test) would check answers against the wrong one
+        if self.components.get(name, schema) != schema:
+            raise ValueError(f"two API models are named {name}: give one a name of its own")
+        self.components[name] = schema
+
+    def _add_defs(self, schema: dict[str, Any]) -> None:
+        for name, definition in schema.pop("$defs", {}).items():
+            self._add(name, definition)
+
     def of(self, annotation: Any) -> dict[str, Any]:
         schema = TypeAdapter(annotation).json_schema(ref_template=REF_TEMPLATE)
-        self.components.update(schema.pop("$defs", {}))
+        self._add_defs(schema)
         if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-            self.components[annotation.__name__] = schema
+            self._add(annotation.__name__, schema)
             return {"$ref": REF_TEMPLATE.format(model=annotation.__name__)}
         return schema
 
@@ -60,7 +71,7 @@ class _Schemas:
         if model is None:
             return []
         schema = model.model_json_schema(ref_template=REF_TEMPLATE)
-        self.components.update(schema.pop("$defs", {}))
+        self._add_defs(schema)
         required = set(schema.get("required", []))
         params = []
         for name, prop in schema.get("properties", {}).items():

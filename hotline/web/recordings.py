@@ -27,7 +27,7 @@ class RecordingPath(BaseModel):
     id: str = Field(..., pattern=r"^[0-9a-f]{32}$")
 
 
-class HistoryOut(BaseModel):
+class RecordingHistoryOut(BaseModel):
     at: dt.datetime
     actor: str
     before: str | None
@@ -73,14 +73,14 @@ class RecordingOut(BaseModel):
     finalised_at: dt.datetime | None
     restricted_at: dt.datetime | None = Field(None, description="set while a GDPR restriction holds: kept, not "
                                               "played, analysed or exported")
-    history: list[HistoryOut]
+    history: list[RecordingHistoryOut]
     analysis: AnalysisOut | None = Field(None, description="the call's voice-activity analysis (a call's mix and "
                                          "legs share it); none yet, or a voice message")
 
 
 def present(view: RecordingView, analysis: AnalysisView | None = None) -> RecordingOut:
     fields = {name: getattr(view, name) for name in RecordingOut.model_fields if name not in ("history", "analysis")}
-    fields["history"] = [HistoryOut(**entry.__dict__) for entry in view.history]
+    fields["history"] = [RecordingHistoryOut(**entry.__dict__) for entry in view.history]
     if analysis is not None:
         shown = analysis.__dict__ | ({"result": None} if analysis.restricted else {})
         fields["analysis"] = AnalysisOut(**shown)

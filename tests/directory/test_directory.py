@@ -109,3 +109,14 @@ async def test_competences_round_trip_in_order(directory):
     stored = await directory.get_employee("103")
     assert stored is not None and stored.competences == ("employers", "job_seekers")
     assert stored.name == "Rūta"
+
+
+def test_a_carriage_return_inside_a_row_is_a_line_end_not_a_crash():
+    # the API fuzz test sent this to the import route and got a 500 (csv's "new-line character seen in unquoted
+    # field"): csv reads the line ends itself, so the row ends there (and the half row fails validation later)
+    assert parse_csv("extension,name\n10\r1,Ona\n") == [{"extension": "10"}, {"extension": "1", "name": "Ona"}]
+
+
+def test_a_file_csv_cannot_read_is_a_directory_error():
+    with pytest.raises(DirectoryError, match="not a readable CSV file: field larger than field limit"):
+        parse_csv("extension,name\n101," + "x" * 200_000 + "\n")

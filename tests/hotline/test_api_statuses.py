@@ -11,7 +11,8 @@ import pytest
 from core.policy import load_profile
 from hotline.auth.service import create_user
 from hotline.web import (ApiRouter, HotlineMetrics, WebDeps, agents, audit_api, callbacks, callbacks_page, calls,
-                         create_app, employees, messages, pages, session, sla, system, wallboard, ws)
+                         create_app, dpo_page, employees, messages, pages, recordings, session, sla, subject_requests,
+                         system, wallboard, ws)
 from hotline.web.audit import audited_action
 from hotline.web.openapi import build_openapi
 from hotline.web.statuses import declared_statuses
@@ -30,7 +31,8 @@ def service_router() -> ApiRouter:
                      functools.partial(agents.register_routes, agents=None, control=None),
                      functools.partial(callbacks.register_routes, callbacks=None, admin=None),
                      callbacks_page.routes(LT), functools.partial(messages.register_routes, messages=None),
-                     audit_api.register_routes]:
+                     audit_api.register_routes, functools.partial(recordings.register_routes, catalogue=None),
+                     functools.partial(subject_requests.register_routes, requests=None), dpo_page.routes(LT)]:
         register(router)
     return router
 
@@ -52,6 +54,23 @@ def test_every_route_declares_its_mapped_errors_and_what_the_cross_cutting_parts
             expected |= {400, 503}
         assert expected <= {int(status) for status in responses}, f"{route.method} {route.path}"
         assert set(responses) == {str(status) for status in declared_statuses(route, router.error_map)}
+
+
+def test_two_api_models_of_one_name_are_refused_not_silently_merged():
+    # the service's description holds every model once (service_router's routes built above); a second model
+    # under a taken name would make clients check answers against the wrong schema
+    from pydantic import BaseModel
+
+    from hotline.web.openapi import _Schemas
+
+    def model(**fields):
+        return type("ChangeOut", (BaseModel,), {"__annotations__": fields})
+
+    schemas = _Schemas()
+    schemas.of(model(extension=str))
+    schemas.of(model(extension=str))   # the same model again is fine
+    with pytest.raises(ValueError, match="two API models are named ChangeOut"):
+        schemas.of(model(request_id=int))
 
 
 def test_the_service_declares_what_its_handlers_answer_by_themselves():
