@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from core.analysis_policy import AnalysisPolicy
+from core.recording_policy import RecordingAccess
 
 PROFILE_DIR = Path(__file__).parent / "profiles"
 
@@ -213,6 +214,7 @@ class PolicyProfile(_Strict):
     callbacks: Callbacks = Callbacks()
     supervision: Supervision = Supervision()
     analysis: AnalysisPolicy = AnalysisPolicy()
+    recordings: RecordingAccess = RecordingAccess()
 
     @field_validator("timezone")
     @classmethod

@@ -1,5 +1,6 @@
 """Builds the recordings catalogue from the shared dependencies (called by the composition root): the catalogue
-over its store, the bus subscriber, and the periodic check."""
+over its store, the bus subscriber, the listen-only sessions, and the periodic check (which also deletes the
+rendered audio of expired sessions)."""
 from __future__ import annotations
 
 import asyncio
@@ -12,6 +13,7 @@ from core.deps import Dependencies
 from core.events import CallStateChanged, IvrStepRecorded, MessageLeft, RecordingStarted, RingEnded
 from core.ports import RecordingStore
 from recording.handlers import RecordingEvents
+from recording.listening import ListenSessions
 from recording.notifier import RecordingNotifier
 from recording.service import RecordingCatalogue
 
@@ -25,6 +27,7 @@ class Recordings:
     catalogue: RecordingCatalogue
     events: RecordingEvents
     check_every: float
+    listening: ListenSessions | None = None
     _loop: asyncio.Task | None = field(default=None, init=False)
 
     def start(self) -> None:
@@ -43,6 +46,8 @@ class Recordings:
         """Files gone behind the catalogue's back become missing; entries left unfinished (their call ended while
         the service was away, or a finalisation failed) are finalised once their file is closed."""
         await self.catalogue.check()
+        if self.listening is not None:
+            await self.listening.purge()
         for entry_id in await self.catalogue.unfinished():
             if entry_id not in self.events.busy and entry_id not in self.events.live_ids() \
                     and await self.catalogue.closed_now(entry_id):
@@ -64,4 +69,6 @@ def setup(deps: Dependencies, store: RecordingStore) -> Recordings:
     events = RecordingEvents(catalogue)
     deps.bus.subscribe("recording_catalogue", events, RecordingStarted, MessageLeft, IvrStepRecorded, RingEnded,
                        CallStateChanged, durable=True, retry=is_transient_error)
-    return Recordings(catalogue, events, settings.recording_check_seconds)
+    listen_dir = settings.listen_dir or settings.var_dir / "listen"
+    return Recordings(catalogue, events, settings.recording_check_seconds,
+                      ListenSessions(deps.engine, catalogue, listen_dir))
