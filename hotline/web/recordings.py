@@ -73,7 +73,7 @@ def register_routes(router: ApiRouter, *, catalogue: RecordingCatalogue) -> None
             view = await catalogue.get(entry_id)
         except RecordingNotFound:
             view = None
-        if view is None or not await _in_scope(request, view):   # outside the reader's scope: as unknown
+        if view is None or not await in_scope(request, view):   # outside the reader's scope: as unknown
             raise ApiError(404, "not_found", f"no recording with id {entry_id}")
         return present(view)
 
@@ -83,7 +83,7 @@ def register_routes(router: ApiRouter, *, catalogue: RecordingCatalogue) -> None
                summary="One recording's catalogue entry: state, size, duration, checksum, format, links, history")
 
 
-async def _in_scope(request: web.Request, view: RecordingView) -> bool:
+async def in_scope(request: web.Request, view: RecordingView) -> bool:
     scope = await scope_of(request)
     if scope is None:
         return True

@@ -35,7 +35,15 @@ def test_agents_see_only_their_own_records_and_supervisors_at_most_their_units()
 @pytest.mark.parametrize("role", [Role.DPO, Role.WALLBOARD, Role.QA])
 def test_readers_change_nothing(role):
     writes = [key for key in grants_of(role) if not key.startswith("GET ") and key not in OWN_SESSION]
-    assert writes == []
+    # the DPO's one write: a data subject's listen-only session (GDPR-LT §24.1), which changes no record
+    assert writes == (["POST /api/listen-sessions"] if role is Role.DPO else [])
+
+
+def test_recordings_audio_is_for_quality_control_and_the_dpo_and_sessions_for_the_dpo_alone():
+    assert set(ROUTE_GRANTS["GET /api/recordings/{id}/audio"]) == {Role.SUPERVISOR, Role.QA, Role.DPO}
+    assert ROUTE_GRANTS["GET /api/recordings/{id}/audio"][Role.SUPERVISOR].records is Records.UNIT
+    assert set(ROUTE_GRANTS["POST /api/listen-sessions"]) == set(ROUTE_GRANTS["GET /api/listen-sessions/{id}/copy"]) \
+        == {Role.DPO}
 
 
 def test_the_audit_trail_is_the_dpos_alone_and_messages_are_nobody_elses_but_their_addressees_and_the_dpo():
