@@ -52,9 +52,8 @@ def parse_range(header: str | None, size: int) -> ByteRange | None:
             raise RangeNotSatisfiable(size)
         return ByteRange(max(0, size - suffix), size - 1)
     start = int(first)
-    end = size - 1 if last == "" else int(last)
-    if end < start:
+    if last != "" and int(last) < start:
         return None                      # syntactically invalid (RFC 7233 §2.1): ignored
     if start >= size:
         raise RangeNotSatisfiable(size)
-    return ByteRange(start, min(end, size - 1))
+    return ByteRange(start, size - 1 if last == "" else min(int(last), size - 1))
