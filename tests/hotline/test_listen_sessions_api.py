@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import update
 
 from core.clock import utcnow
+from hotline.web.listen_link import link_free_path
 from recording.listening import BLEEP_HZ, ListenSessionRow
 from tests.api_fixtures import auth
 from tests.hotline.audit_fixtures import audit_rows
@@ -155,3 +156,24 @@ async def test_under_redacted_audio_the_dpos_copy_is_the_stream_sample_for_sampl
     assert samples_of(await (await client.get(made["copy_url"], headers=auth(tokens["dpo"]))).read()) == copied
     rows = [row for row in await audit_rows(db_engine) if row["route"] == f"{SESSIONS}/{{id}}/copy"]
     assert [(row["actor_name"], row["status"]) for row in rows] == [("dpo-1", 200), ("dpo-1", 200)]
+
+
+async def test_the_periodic_purge_deletes_expired_and_leftover_renderings_and_keeps_live_ones(
+        aiohttp_client, db_engine, catalogued, tmp_path, tokens, call):
+    client, sessions = await app_for(aiohttp_client, db_engine, catalogued, tmp_path)
+    _, kept = await open_session(client, tokens, [call.ids["caller"]])
+    _, ending = await open_session(client, tokens, [call.ids["caller"]])
+    leftover = tmp_path / "listen" / ("f" * 32 + ".wav")   # from before a restart: no session of its own
+    leftover.write_bytes(b"RIFF")
+    async with db_engine.begin() as conn:
+        await conn.execute(update(ListenSessionRow).where(ListenSessionRow.id == ending["id"])
+                           .values(expires_at=utcnow() - dt.timedelta(seconds=1)))
+    assert await sessions.purge() == 2
+    assert sorted(path.name for path in (tmp_path / "listen").iterdir()) == [f"{kept['id']}.wav"]
+    assert (tmp_path / "listen").stat().st_mode & 0o077 == 0, "the renderings' directory is private"
+
+
+def test_the_access_log_never_shows_a_links_token():
+    assert link_free_path("/listen/" + "A" * 43 + "/audio") == "/listen/[link]/audio"
+    assert link_free_path("/listen/" + "A" * 43) == "/listen/[link]"
+    assert link_free_path("/api/recordings/x/audio") == "/api/recordings/x/audio"
