@@ -102,9 +102,12 @@ def register_routes(router: ApiRouter, *, sessions: ListenSessions, language: st
 
     link = {404: "the link opens no session", 410: "the link has expired", 503: "the audit trail cannot be "
             "written: nothing is answered"}
+    audited = "Audited by its handler (no user's token): each request is a row in the session owner's name."
     router.get("/listen/{token}", page, path_params=LinkPath, content_type="text/html", tags=["listen"],
+               description=audited,
                statuses=link, summary="A data subject's listen-only page: a player of their redacted recording")
     router.get("/listen/{token}/audio", stream, path_params=LinkPath, content_type=audio.AUDIO, head=True,
+               description=audited,
                tags=["listen"], summary="The listen-only session's redacted audio, inline, in byte ranges",
                statuses={**link, 206: audio.PARTIAL, 403: "?download: the link gives no copy",
                          409: "a recording of the session is restricted now",
