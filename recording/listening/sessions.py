@@ -26,7 +26,7 @@ from core.db import make_sessionmaker, write_lock
 from recording.exceptions import RecordingNotFound, RecordingRestricted
 from recording.listening.exceptions import AudioUnavailable, NotSessionable, SessionExpired, SessionNotFound
 from recording.listening.models import ListenSession, ListenSessionRow
-from recording.listening.redaction import redact
+from recording.listening.redaction import NotRedactable, redact
 from recording.models import RecordingKind, RecordingState, RecordingView
 from recording.service import RecordingCatalogue
 from recording.store import LocalDirectoryStore
@@ -152,6 +152,8 @@ class ListenSessions:
             os.replace(partial, final)   # whole or not at all: a stream never reads half a rendering
         except LookupError:
             raise AudioUnavailable(f"recording {session.source_id}'s file is gone from the store") from None
+        except NotRedactable as exc:
+            raise NotSessionable(f"recording {session.source_id} cannot be redacted: {exc}") from None
         finally:
             partial.unlink(missing_ok=True)
 

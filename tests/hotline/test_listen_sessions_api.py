@@ -6,9 +6,10 @@ never go in; under ``redacted_audio`` the DPO's copy is the stream, sample for s
 from __future__ import annotations
 
 import datetime as dt
+import wave
 
 import pytest
-from sqlalchemy import update
+from sqlalchemy import select, update
 
 from core.clock import utcnow
 from hotline.web.listen_link import link_free_path
@@ -177,3 +178,22 @@ def test_the_access_log_never_shows_a_links_token():
     assert link_free_path("/listen/" + "A" * 43 + "/audio") == "/listen/[link]/audio"
     assert link_free_path("/listen/" + "A" * 43) == "/listen/[link]"
     assert link_free_path("/api/recordings/x/audio") == "/api/recordings/x/audio"
+
+
+async def test_a_callers_leg_the_redaction_cannot_read_is_refused_with_the_reason_and_no_session(
+        aiohttp_client, db_engine, catalogued, tmp_path, tokens):
+    await catalogued.start_recording("c3")
+    for path in (catalogued.monitor / name for name in catalogued.names("c3")):
+        with wave.open(str(path), "wb") as out:   # stereo: not what the PBX writes, not what redaction reads
+            out.setnchannels(2)
+            out.setsampwidth(2)
+            out.setframerate(8000)
+            out.writeframes(b"\1\0" * 16000)
+    await catalogued.hang_up("c3")
+    await catalogued.events.drain()
+    client, _ = await app_for(aiohttp_client, db_engine, catalogued, tmp_path)
+    status, refused = await open_session(client, tokens, [(await catalogued.by_kind("c3"))["caller"].id])
+    assert (status, refused["error"]["code"]) == (422, "not_sessionable") and "16-bit PCM mono" in \
+        refused["error"]["message"]
+    async with db_engine.connect() as conn:
+        assert (await conn.execute(select(ListenSessionRow.id))).all() == []
