@@ -10,10 +10,10 @@ says why. Both are audited: the opening as a write (with the new session's id), 
 from __future__ import annotations
 
 import datetime as dt
-import re
+from typing import Annotated
 
 from aiohttp import web
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field
 
 from core.policy import PolicyProfile
 from hotline.web import audio
@@ -25,32 +25,20 @@ from recording import (AudioUnavailable, ListenSessions, NotSessionable, Recordi
                        SessionNotFound)
 
 DEFAULT_MINUTES, MAX_MINUTES = 60, 24 * 60   # an appointment's length; a day at most (the link is a key)
-RECORDING_ID = r"^[0-9a-f]{32}$"
+RecordingId = Annotated[str, Field(pattern=r"^[0-9a-f]{32}$")]
+Second = Annotated[float, Field(ge=0, le=86400)]
 
 
 class ListenSessionIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    recording_ids: list[str] = Field(..., min_length=1, max_length=10, description="recordings of one call (a mix "
-                                     "or agent leg stands for its call: the caller's leg is what plays)")
-    bleeps: list[tuple[float, float]] = Field([], max_length=100, description="[start, end] seconds of the "
-                                              "recording replaced by a 1 kHz tone (third parties' names, voices)")
+    recording_ids: list[RecordingId] = Field(..., min_length=1, max_length=10, description="recordings of one call "
+                                             "(a mix or agent leg stands for its call: the caller's leg plays)")
+    bleeps: list[tuple[Second, Second]] = Field([], max_length=100, description="[start, end] seconds of the "
+                                                "recording replaced by a 1 kHz tone (third parties' names, voices); "
+                                                "a start not before its end: 422")
     lifetime_minutes: int = Field(DEFAULT_MINUTES, ge=1, le=MAX_MINUTES)
     subject_request_id: str | None = Field(None, pattern=r"^[A-Za-z0-9._/-]{1,64}$",
                                            description="the subject request it answers (its reference)")
-
-    @field_validator("recording_ids")
-    @classmethod
-    def _ids(cls, value: list[str]) -> list[str]:
-        if not all(re.fullmatch(RECORDING_ID, item) for item in value):
-            raise ValueError("a recording id is 32 hexadecimal digits")
-        return value
-
-    @field_validator("bleeps")
-    @classmethod
-    def _spans(cls, value: list[tuple[float, float]]) -> list[tuple[float, float]]:
-        if any(not 0 <= start < end <= 86400 for start, end in value):
-            raise ValueError("each bleep is [start, end] seconds with 0 <= start < end")
-        return value
 
 
 class ListenSessionOut(BaseModel):
@@ -117,7 +105,8 @@ def register_routes(router: ApiRouter, *, sessions: ListenSessions, profile: Pol
     router.post("/api/listen-sessions", open_session, body=ListenSessionIn, response=ListenSessionOut, status=201,
                 tags=["recordings"], summary="Open a listen-only session of a call's recordings for a data subject",
                 statuses={409: "a recording is restricted, or has no audio yet",
-                          422: "unknown recordings, of several calls, no caller's leg, a bleep past the end"})
+                          422: "unknown recordings, of several calls, no caller's leg, a bleep past the end or "
+                               "not starting before it ends"})
     router.get("/api/listen-sessions/{id}/copy", get_copy, path_params=SessionPath, head=True,
                content_type=audio.AUDIO, tags=["recordings"], personal_data=True,
                statuses={206: audio.PARTIAL, 403: "the profile gives no copy (subject_access_copy = none)",

@@ -61,6 +61,8 @@ class ListenSessions:
             raise AudioUnavailable(f"recording {source.id} is {source.state}: no audio to play")
         duration = source.duration_seconds or 0.0
         for start, end in bleeps:
+            if not 0 <= start < end:
+                raise NotSessionable(f"a bleep [{start:g}, {end:g}] does not start before it ends")
             if end > duration + 0.5:
                 raise NotSessionable(f"a bleep [{start:g}, {end:g}] ends after the recording's {duration:.1f} s")
         now, token = utcnow(), secrets.token_urlsafe(32)

@@ -126,7 +126,8 @@ async def test_restricted_recordings_never_go_into_a_session_nor_play_in_one_res
 
 @pytest.mark.parametrize("body, status", [
     ({"recording_ids": []}, 400), ({"recording_ids": ["x"]}, 400), ({"recording_ids": ["0" * 32]}, 422),
-    ({"recording_ids": ["{caller}"], "bleeps": [[2.0, 1.0]]}, 400),
+    ({"recording_ids": ["{caller}"], "bleeps": [[2.0, 1.0]]}, 422),
+    ({"recording_ids": ["{caller}"], "bleeps": [[-1, 1]]}, 400),
     ({"recording_ids": ["{caller}"], "bleeps": [[1.0, 60.0]]}, 422),
     ({"recording_ids": ["{caller}"], "lifetime_minutes": 100000}, 400),
     ({"recording_ids": ["{caller}", "{other}"]}, 422),
