@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from core.analysis_policy import AnalysisPolicy
 from core.data_protection import Retention, SubjectRequestPolicy
+from core.recording_policy import RecordingAccess
 
 PROFILE_DIR = Path(__file__).parent / "profiles"
 
@@ -210,6 +211,7 @@ class PolicyProfile(_Strict):
     supervision: Supervision = Supervision()
     analysis: AnalysisPolicy = AnalysisPolicy()
     subject_requests: SubjectRequestPolicy = SubjectRequestPolicy()
+    recordings: RecordingAccess = RecordingAccess()
 
     @field_validator("timezone")
     @classmethod

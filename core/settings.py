@@ -62,6 +62,8 @@ class Settings(BaseSettings):
                                                           "sandbox instance's")
     recording_close_wait_seconds: float = Field(15.0, gt=0, description="how long after a call's end the "
                                                 "catalogue waits for the PBX to close its recording files")
+    listen_dir: Path | None = Field(None, description="where the redacted audio of listen-only sessions is kept "
+                                                     "until they expire (private: 0700); empty = var_dir/listen")
     recording_check_seconds: float = Field(300.0, gt=0, description="how often the catalogue checks that its "
                                            "files are still there (a file deleted behind its back: missing)")
 

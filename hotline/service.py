@@ -35,8 +35,8 @@ from hotline.pbx.paths import cdr_file, includes_dir, prompt_dirs, recordings_di
 from hotline.push import setup as push_setup
 from hotline.web import agents as agent_routes
 from hotline.web import callbacks as callback_routes
-from hotline.web import (audit_api, callbacks_page, calls, dpo_page, employees, pages, recordings, sla,
-                        subject_requests, wallboard, ws)
+from hotline.web import (audit_api, callbacks_page, calls, dpo_page, employees, listen_link, listen_sessions,
+                         listening, pages, recordings, sla, subject_requests, wallboard, ws)
 from hotline.web import messages as message_routes
 from hotline.web.app import create_app
 from hotline.web.deps import WebDeps
@@ -48,10 +48,11 @@ log = logging.getLogger(__name__)
 
 
 class PathOnlyAccessLogger(AbstractAccessLogger):
-    """Access log without query strings: ``?token=`` and search terms (numbers) must not reach the logs."""
+    """Access log without query strings (``?token=``, search terms: numbers) nor listen links' tokens."""
 
     def log(self, request: web.BaseRequest, response: web.StreamResponse, time: float) -> None:
-        self.logger.info("%s %s %s %.1fms", request.method, request.path, response.status, time * 1000)
+        self.logger.info("%s %s %s %.1fms", request.method, listen_link.link_free_path(request.path), response.status,
+                         time * 1000)
 
 
 def ivr_sounds(settings: Settings) -> SoundsDirs:
@@ -146,6 +147,10 @@ class HotlineService:
         return [
             functools.partial(calls.register_routes, recordings=self.recordings.catalogue.ids_of_calls),
             functools.partial(recordings.register_routes, catalogue=self.recordings.catalogue),
+            functools.partial(listening.register_routes, catalogue=self.recordings.catalogue, profile=profile),
+            functools.partial(listen_sessions.register_routes, sessions=self.recordings.listening, profile=profile),
+            functools.partial(listen_link.register_routes, sessions=self.recordings.listening,
+                              language=profile.language, timezone=profile.tz),
             functools.partial(sla.register_routes, profile=profile),
             ws.routes(self.push.hub), pages.register_routes, wallboard.routes(profile),
             functools.partial(employees.register_routes, directory=self.directory, profile=profile,

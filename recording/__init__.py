@@ -8,6 +8,8 @@ from recording.analysis_queue import AnalysisQueue
 from recording.analysis_retention import AnalysisResultsPurge, ExpiredAnalyses
 from recording.analysis_results import enqueue_finalised, latest_analysis, queue_summary, timeline_of
 from recording.exceptions import RecordingError, RecordingNotFound, RecordingRestricted
+from recording.listening import (AudioUnavailable, ListenSession, ListenSessions, NotSessionable, RangeNotSatisfiable,
+                                 SessionExpired, SessionNotFound, chunks, parse_range)
 from recording.models import HistoryEntry, RecordingKind, RecordingState, RecordingView
 from recording.service import RecordingCatalogue
 from recording.setup import Recordings, setup
@@ -19,10 +21,11 @@ from recording.subject_requests import (InvalidSubjectRequest, RequestKind, Requ
                                         SubjectRequestConflict, SubjectRequestNotFound, SubjectRequests)
 import recording.subject_requests.models  # noqa: F401  tables subject_requests, subject_request_history
 
-__all__ = ["AnalysisQueue", "AnalysisResultsPurge", "AnalysisState", "AnalysisView", "DerivedData",
-           "enqueue_finalised", "ERASURE", "ExpiredAnalyses", "Graveyard", "HistoryEntry", "InvalidSubjectRequest",
-           "latest_analysis", "LocalDirectoryStore", "PurgedRecording", "queue_summary", "RecordingCatalogue",
-           "RecordingError", "RecordingKind", "RecordingNotFound", "RecordingRestricted", "Recordings",
-           "RecordingState", "RecordingView", "RequestKind", "RequestState", "RESTRICTED_KEPT", "RETENTION",
-           "RetentionLoop", "RetentionPurge", "setup", "SubjectRequest", "SubjectRequestConflict",
-           "SubjectRequestNotFound", "SubjectRequests", "timeline_of"]
+__all__ = ["AnalysisQueue", "AnalysisResultsPurge", "AnalysisState", "AnalysisView", "AudioUnavailable", "chunks",
+           "DerivedData", "enqueue_finalised", "ERASURE", "ExpiredAnalyses", "Graveyard", "HistoryEntry",
+           "InvalidSubjectRequest", "latest_analysis", "ListenSession", "ListenSessions", "LocalDirectoryStore",
+           "NotSessionable", "parse_range", "PurgedRecording", "queue_summary", "RangeNotSatisfiable",
+           "RecordingCatalogue", "RecordingError", "RecordingKind", "RecordingNotFound", "RecordingRestricted",
+           "Recordings", "RecordingState", "RecordingView", "RequestKind", "RequestState", "RESTRICTED_KEPT",
+           "RETENTION", "RetentionLoop", "RetentionPurge", "SessionExpired", "SessionNotFound", "setup",
+           "SubjectRequest", "SubjectRequestConflict", "SubjectRequestNotFound", "SubjectRequests", "timeline_of"]

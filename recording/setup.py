@@ -1,5 +1,6 @@
 """Builds the recordings catalogue from the shared dependencies (called by the composition root): the catalogue
-over its store, the bus subscriber, the periodic check, and the voice-activity analysis (its durable queue, the
+over its store, the bus subscriber, the periodic check (which also deletes the rendered audio of expired
+listen-only sessions), the listen-only sessions, and the voice-activity analysis (its durable queue, the
 subscriber that enqueues a call once both legs are finalised, and the worker over the process pool)."""
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from recording.analysis_events import AnalysisEvents
 from recording.analysis_queue import AnalysisQueue
 from recording.analysis_worker import AnalysisWorker
 from recording.handlers import RecordingEvents
+from recording.listening import ListenSessions
 from recording.notifier import RecordingNotifier
 from recording.service import RecordingCatalogue
 
@@ -34,6 +36,7 @@ class Recordings:
     check_every: float
     queue: AnalysisQueue | None = None
     analysis: AnalysisWorker | None = None   # None: this instance does not analyse (HOTLINE_ANALYSIS_ENABLED)
+    listening: ListenSessions | None = None
     _loop: asyncio.Task | None = field(default=None, init=False)
 
     def start(self) -> None:
@@ -56,6 +59,8 @@ class Recordings:
         """Files gone behind the catalogue's back become missing; entries left unfinished (their call ended while
         the service was away, or a finalisation failed) are finalised once their file is closed."""
         await self.catalogue.check()
+        if self.listening is not None:
+            await self.listening.purge()
         for entry_id, key in (await self.catalogue.unfinished()).items():
             if entry_id not in self.events.busy and entry_id not in self.events.live_ids() \
                     and await self.catalogue.closed_now(key):
@@ -86,4 +91,6 @@ def setup(deps: Dependencies, store: RecordingStore) -> Recordings:
     # an instance that does not analyse still enqueues: another one takes the job
     deps.bus.subscribe("recording_analysis", AnalysisEvents(queue, worker.wake if worker else lambda: None),
                        RecordingFinalised, durable=True, retry=is_transient_error)
-    return Recordings(catalogue, events, settings.recording_check_seconds, queue, worker)
+    listen_dir = settings.listen_dir or settings.var_dir / "listen"
+    return Recordings(catalogue, events, settings.recording_check_seconds, queue, worker,
+                      ListenSessions(deps.engine, catalogue, listen_dir))

@@ -18,9 +18,10 @@ phone number masked), the NAMES of the query parameters, never their values, nev
 """
 from __future__ import annotations
 
+import contextlib
 import logging
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from aiohttp import web
 
@@ -55,6 +56,7 @@ class Audited:
     attempt_id: int | None = None
     recorded: bool = False
     failed: bool = False   # an append failed and the client is told so: no second try
+    made: dict[str, str] = field(default_factory=dict)   # what the handler made (a new session's id), by name
 
 
 AUDIT_KEY = request_key("hotline_audit", Audited)
@@ -87,19 +89,19 @@ def _purpose(request: web.Request) -> str | None:
     return mask_numbers(value)[:MAX_PURPOSE]   # a purpose may quote a number: it is not kept
 
 
-def _query_names(request: web.Request) -> list[str]:
+def query_names(request: web.Request) -> list[str]:
     names = sorted({name if _NAME.fullmatch(name) else "[other]" for name in request.query.keys()})
     return names if len(names) <= MAX_QUERY_NAMES else [*names[:MAX_QUERY_NAMES], "[more]"]
 
 
 def _record(request: web.Request, state: Audited, principal: Principal, status: int | None) -> AuditRecord:
     resources = {name: mask_numbers(value) if _SAFE_VALUE.fullmatch(value) else "[invalid]"
-                 for name, value in request.match_info.items()}
+                 for name, value in request.match_info.items()} | state.made
     return AuditRecord(
         actor_id=principal.user_id, actor_name=principal.name, actor_role=principal.role.value,
         action=state.action, method=request.method, route=state.route.path,
         purpose=state.purpose or state.route.summary[:MAX_PURPOSE], resources=resources,
-        query=_query_names(request), status=status, attempt_of=state.attempt_id if status is not None else None,
+        query=query_names(request), status=status, attempt_of=state.attempt_id if status is not None else None,
     )
 
 
@@ -112,6 +114,13 @@ async def _append(request: web.Request, state: Audited, status: int | None) -> i
         log.error("audit: %s %s (%s) not recorded: %s", request.method, state.route.path,
                   "attempt" if status is None else status, exc)
         raise
+
+
+def note_made(request: web.Request, **ids: str) -> None:
+    """Name in the request's audit row what its handler made (ids, never personal data)."""
+    state = request.get(AUDIT_KEY)
+    if state is not None:
+        state.made.update(ids)
 
 
 async def record_now(request: web.Request, status: int) -> None:
@@ -136,6 +145,9 @@ async def audit_outer(request: web.Request, handler):
     response = await handler(request)
     if request.get(PRINCIPAL_KEY) is None or state.recorded or state.failed:
         return response
+    if state.purpose is None:   # refused before the inner half (the role): the purpose it was asked with still
+        with contextlib.suppress(ApiError):
+            state.purpose = _purpose(request)
     try:
         await _append(request, state, response.status)
     except AuditUnavailable:

@@ -95,7 +95,7 @@ def register_routes(router: ApiRouter, *, catalogue: RecordingCatalogue) -> None
             view = await catalogue.get(entry_id)
         except RecordingNotFound:
             view = None
-        if view is None or not await _in_scope(request, view):   # outside the reader's scope: as unknown
+        if view is None or not await in_scope(request, view):   # outside the reader's scope: as unknown
             raise ApiError(404, "not_found", f"no recording with id {entry_id}")
         return view
 
@@ -135,7 +135,7 @@ def register_routes(router: ApiRouter, *, catalogue: RecordingCatalogue) -> None
                        "monologues, dead air, holds")
 
 
-async def _in_scope(request: web.Request, view: RecordingView) -> bool:
+async def in_scope(request: web.Request, view: RecordingView) -> bool:
     scope = await scope_of(request)
     if scope is None:
         return True

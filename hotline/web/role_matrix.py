@@ -14,7 +14,10 @@ The decisions, by function:
   service);
 - QA reviews how calls were handled, not who called: calls and SLA figures, numbers masked;
 - the DPO answers data-subject requests and audits access: reads calls, callbacks, messages, the directory and
-  the audit trail in full; the subject requests (and their page) are the DPO's alone, the only writes it makes;
+  the audit trail in full; its writes are the subject requests (and their page), which are the DPO's alone, and
+  the listen-only sessions it opens for data subjects;
+- recordings' audio is for those whose function needs it (GDPR-LT §8, §15): QA, supervisors (their unit's) and the
+  DPO - and of those only the roles the profile's ``[recordings] listen_roles`` names (``hotline.web.listening``);
 - admins run the service - the directory, agents' availability, the pages: calls and callbacks only masked, no
   messages, no callbacks made or changed;
 - wall screens (``wallboard``) show the wallboard: agents' states, SLA figures and the live picture, numbers
@@ -69,6 +72,9 @@ SUPERVISORS_PAGES = {SUPERVISOR: ALL, ADMIN: ALL}
 RECORDING_READERS = {AGENT: OWN, SUPERVISOR: UNIT, QA: ALL, DPO: ALL, ADMIN: ALL}
 
 PUBLIC = MappingProxyType({})   # no token: health, metrics, the API description, the pages' static assets
+# no user either: a listen-only session's link, whose token the handler checks (a data subject has no user; the
+# session's DPO is its actor in the audit trail, hotline.web.listen_link)
+BY_LINK = MappingProxyType({})
 PUBLIC_PATTERNS = ("GET /pages/*", "GET /wallboard/*", "GET /callbacks/*", "GET /dpo/*")
 DPO_ONLY = {DPO: ALL_FULL}
 
@@ -93,6 +99,13 @@ ROUTE_GRANTS: Mapping[str, Mapping[Role, Grant]] = {
     "GET /api/recordings/{id}": RECORDING_READERS,
     # its call's analysis drawn (who spoke when; no audio, no number): the same readers
     "GET /api/recordings/{id}/timeline.png": RECORDING_READERS,
+    # a recording's audio, audited: quality control and the DPO, never agents or admins (narrowed by the profile)
+    "GET /api/recordings/{id}/audio": {SUPERVISOR: UNIT, QA: ALL, DPO: ALL},
+    # a data subject's listen-only session and its copy (when the profile gives one): the DPO answers the request
+    "POST /api/listen-sessions": {DPO: ALL},
+    "GET /api/listen-sessions/{id}/copy": {DPO: ALL},
+    "GET /listen/{token}": BY_LINK,
+    "GET /listen/{token}/audio": BY_LINK,
     "POST /api/messages/{id}/read": {AGENT: OWN_FULL, SUPERVISOR: UNIT_FULL},
     "GET /api/agents": {SUPERVISOR: UNIT, ADMIN: ALL, WALLBOARD: ALL},
     "POST /api/agents/{extension}/pause": AGENT_CONTROL,
@@ -139,11 +152,14 @@ def grants_for(method: str, path: str) -> Mapping[Role, Grant]:
 
 
 def is_public(grants: Mapping[Role, Grant]) -> bool:
-    return grants is PUBLIC
+    """No user's token needed: a public route, or one opened by a link's own token (checked by its handler)."""
+    return grants is PUBLIC or grants is BY_LINK
 
 
 def describe(grants: Mapping[Role, Grant]) -> str:
     """A matrix entry in words, as the API reference (docs/architecture.md) lists it: ``agent (own), qa (masked)``."""
+    if grants is BY_LINK:
+        return "the link's token"
     if is_public(grants):
         return "public"
     if set(grants) == set(Role) and all(grant == ALL for grant in grants.values()):

@@ -99,6 +99,7 @@ class ApiRoute:
     statuses: Mapping[int, Status | str] = field(default_factory=dict)   # what the handler answers by itself
     raises: tuple[type[Exception], ...] = ()   # the mapped domain errors (ApiRouter.map_error) it may raise
     raw_body: str | None = None   # the media type of a body the handler reads itself (not JSON: a CSV)
+    head: bool = False            # a GET answered to HEAD too (the same handler and access; an audio stream's size)
 
 
 def _query_input(request: web.Request, model: type[BaseModel], drop_token: bool) -> dict[str, Any]:
@@ -178,6 +179,7 @@ class ApiRouter:
         statuses: Mapping[int, Status | str] | None = None,
         raises: Iterable[type[Exception]] = (),
         raw_body: str | None = None,
+        head: bool = False,
     ) -> ApiRoute:
         """Declare a route; who may call it comes from the role matrix (UndecidedRoute if it has no entry). Every
         status it can answer is declared (``hotline.web.statuses``): ``statuses`` for what the handler answers by
@@ -189,7 +191,8 @@ class ApiRouter:
         route = ApiRoute(method=method, path=path, handler=handler, summary=summary, access=access, query=query,
                          path_params=path_params, body=body, response=response, content_type=content_type,
                          description=description, tags=tuple(tags), personal_data=personal_data, status=status,
-                         statuses=dict(statuses or {}), raises=tuple(raises), raw_body=raw_body)
+                         statuses=dict(statuses or {}), raises=tuple(raises), raw_body=raw_body,
+                         head=head and method == "GET")
         self.routes.append(route)
         return route
 
@@ -214,4 +217,7 @@ class ApiRouter:
 
     def install(self, app: web.Application) -> None:
         for route in self.routes:
-            app.router.add_route(route.method, route.path, _endpoint(route))
+            endpoint = _endpoint(route)
+            app.router.add_route(route.method, route.path, endpoint)
+            if route.head:
+                app.router.add_route("HEAD", route.path, endpoint)

@@ -3,7 +3,7 @@ the profile's calendar, state, result) and ``subject_request_history`` (every ch
 after).
 
 Revision ID: 0024_subject_requests
-Revises: 0022_recording_analyses
+Revises: 0023_listen_sessions
 Create Date: 2026-12-04
 """
 from __future__ import annotations
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0024_subject_requests"
-down_revision = "0022_recording_analyses"
+down_revision = "0023_listen_sessions"
 branch_labels = None
 depends_on = None
 

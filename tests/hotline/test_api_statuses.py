@@ -11,8 +11,8 @@ import pytest
 from core.policy import load_profile
 from hotline.auth.service import create_user
 from hotline.web import (ApiRouter, HotlineMetrics, WebDeps, agents, audit_api, callbacks, callbacks_page, calls,
-                         create_app, dpo_page, employees, messages, pages, recordings, session, sla, subject_requests,
-                         system, wallboard, ws)
+                         create_app, dpo_page, employees, listen_link, listen_sessions, listening, messages, pages,
+                         recordings, session, sla, subject_requests, system, wallboard, ws)
 from hotline.web.audit import audited_action
 from hotline.web.openapi import build_openapi
 from hotline.web.statuses import declared_statuses
@@ -32,7 +32,10 @@ def service_router() -> ApiRouter:
                      functools.partial(callbacks.register_routes, callbacks=None, admin=None),
                      callbacks_page.routes(LT), functools.partial(messages.register_routes, messages=None),
                      audit_api.register_routes, functools.partial(recordings.register_routes, catalogue=None),
-                     functools.partial(subject_requests.register_routes, requests=None), dpo_page.routes(LT)]:
+                     functools.partial(subject_requests.register_routes, requests=None), dpo_page.routes(LT),
+                     functools.partial(listening.register_routes, catalogue=None, profile=LT),
+                     functools.partial(listen_sessions.register_routes, sessions=None, profile=LT),
+                     functools.partial(listen_link.register_routes, sessions=None, language="lt", timezone=None)]:
         register(router)
     return router
 

@@ -34,11 +34,19 @@ def test_agents_see_only_their_own_records_and_supervisors_at_most_their_units()
 
 @pytest.mark.parametrize("role", [Role.DPO, Role.WALLBOARD, Role.QA])
 def test_readers_change_nothing(role):
-    # the DPO's one kind of write: the data-subject requests it answers (GDPR-LT §26, §31, §34, §49)
+    # the DPO's writes: the data-subject requests it answers (GDPR-LT §26, §31, §34, §49) and a data subject's
+    # listen-only session (GDPR-LT §24.1)
     own_work = ("POST /api/subject-requests",) if role is Role.DPO else ()
     writes = [key for key in grants_of(role) if not key.startswith("GET ") and key not in OWN_SESSION
               and not key.startswith(own_work or ("\0",))]
-    assert writes == []
+    assert writes == (["POST /api/listen-sessions"] if role is Role.DPO else [])
+
+
+def test_recordings_audio_is_for_quality_control_and_the_dpo_and_sessions_for_the_dpo_alone():
+    assert set(ROUTE_GRANTS["GET /api/recordings/{id}/audio"]) == {Role.SUPERVISOR, Role.QA, Role.DPO}
+    assert ROUTE_GRANTS["GET /api/recordings/{id}/audio"][Role.SUPERVISOR].records is Records.UNIT
+    assert set(ROUTE_GRANTS["POST /api/listen-sessions"]) == set(ROUTE_GRANTS["GET /api/listen-sessions/{id}/copy"]) \
+        == {Role.DPO}
 
 
 def test_the_subject_requests_are_the_dpos_alone():
