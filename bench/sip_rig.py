@@ -40,6 +40,34 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def descendants(pid: int) -> list[int]:
+    """The processes under ``pid`` now (the service's analysis processes and their forkserver)."""
+    children: dict[int, list[int]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            parent = int(stat.read_text().rsplit(")", 1)[1].split()[1])
+        except (OSError, ValueError, IndexError):   # a process that just ended
+            continue
+        children.setdefault(parent, []).append(int(stat.parent.name))
+    found, todo = [], list(children.get(pid, []))
+    while todo:
+        child = todo.pop()
+        found.append(child)
+        todo += children.get(child, [])
+    return found
+
+
+def children_cpu_seconds(pid: int) -> dict[int, float]:
+    """Each process under ``pid`` and its CPU so far (one that ended meanwhile is left out)."""
+    out = {}
+    for child in descendants(pid):
+        try:
+            out[child] = cpu_seconds(child)
+        except OSError:
+            continue
+    return out
+
+
 @dataclass
 class Rig:
     calls: int

@@ -112,6 +112,8 @@ class Settings(BaseSettings):
                                    "instance (its queue is in the database: any number of instances may)")
     analysis_workers: int = Field(0, ge=0, le=64, description="processes analysing recordings' voice activity "
                                                               "(off the event loop); 0 = one per CPU")
+    analysis_warm_start: bool = Field(True, description="start the analysis processes with the service, so the "
+                                      "first calls' analyses do not wait for them (off: the first job starts them)")
     analysis_lease_seconds: float = Field(300.0, gt=0, le=86400, description="how long a claimed analysis job is "
                                           "this instance's; a job whose worker died is taken again after it")
     analysis_poll_seconds: float = Field(60.0, gt=0, description="how often the analysis worker looks for jobs "

@@ -65,7 +65,9 @@ async def running_service(pbx, tmp_path, *, ivr: bool = False, dialer: bool = Fa
     settings = pbx.settings.model_copy(update={
         "var_dir": tmp_path, "database_url": "", "http_port": http_port,
         "ami_ping_interval": 1.0, "ami_ping_timeout": 3.0, "ami_reconnect_max": 2.0, "ivr_enabled": ivr,
-        "callback_dialer": dialer, **overrides,
+        "callback_dialer": dialer,
+        # the analysis processes start on a test's first job, not with each of the suite's hundred service starts
+        "analysis_warm_start": False, **overrides,
     })
     service = build_service(settings)
     await service.start()

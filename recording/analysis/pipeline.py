@@ -2,6 +2,7 @@
 returning picklable values, so a process pool (``Analyser``) or a persistent queue can call them alike."""
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from core.analysis_policy import AnalysisPolicy
@@ -34,3 +35,9 @@ def analyse_and_draw(caller_path: str, agent_path: str, policy: AnalysisPolicy) 
     drawing is CPU work too)."""
     result = analyse_call(caller_path, agent_path, policy)
     return result.to_dict(), timeline_png(result)
+
+
+def warm_up() -> int:
+    """Nothing but this module's imports (the decoder, the detectors, the drawing): run once per worker process at
+    the service's start, so the first call's analysis does not pay for them; the worker's pid."""
+    return os.getpid()

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from core.analysis_policy import AnalysisPolicy
 from recording.analysis.metrics import CallAnalysis
-from recording.analysis.pipeline import analyse_and_draw, analyse_call
+from recording.analysis.pipeline import analyse_and_draw, analyse_call, warm_up
 
 
 class Analyser:
@@ -28,6 +28,12 @@ class Analyser:
             self._pool = ProcessPoolExecutor(max_workers=self.workers,
                                              mp_context=multiprocessing.get_context("forkserver"))
         return self._pool
+
+    async def warm(self) -> None:
+        """Start every worker process now (the pool starts one for each job submitted while none is idle, and each
+        imports the analysis once) rather than on the first jobs."""
+        loop, pool = asyncio.get_running_loop(), self._executor()
+        await asyncio.gather(*(loop.run_in_executor(pool, warm_up) for _ in range(self.workers)))
 
     async def analyse(self, caller_path: str | Path, agent_path: str | Path) -> CallAnalysis:
         loop = asyncio.get_running_loop()

@@ -145,3 +145,12 @@ def test_silero_starts_each_leg_afresh_so_the_order_of_legs_does_not_matter(call
     once = analyse_call(*call, policy)
     analyse_call(call[1], call[0], policy)   # the process's model has heard other audio since
     assert analyse_call(*call, policy) == once
+
+
+async def test_warming_starts_every_worker_process_before_the_first_job():
+    # the service starts them with itself (HOTLINE_ANALYSIS_WARM_START), so the first calls' analyses do not wait
+    import os
+    async with Analyser(workers=2) as analyser:
+        await analyser.warm()
+        processes = list(analyser._executor()._processes.values())
+        assert len(processes) == 2 and all(p.is_alive() and p.pid != os.getpid() for p in processes)
