@@ -41,9 +41,8 @@ STOPPED = "the service stopped during the analysis"
 
 class AnalysisWorker:
     def __init__(self, queue: AnalysisQueue, analyser: Analyser, store: RecordingStore, *, name: str,
-                 poll_seconds: float = 60.0, sweep_seconds: float = SWEEP_SECONDS, warm_start: bool = False) -> None:
+                 poll_seconds: float = 60.0, sweep_seconds: float = SWEEP_SECONDS) -> None:
         self.queue, self.analyser, self.store, self.name = queue, analyser, store, name
-        self.warm_start = warm_start
         self.poll_seconds, self.sweep_seconds = poll_seconds, sweep_seconds
         self._wake = asyncio.Event()
         self._slots = asyncio.Semaphore(analyser.workers)
@@ -87,7 +86,7 @@ class AnalysisWorker:
 
     async def _run(self) -> None:
         loop = asyncio.get_running_loop()
-        if self.warm_start:
+        if self.analyser.warm_start:
             try:
                 await self.analyser.warm()
             except Exception:   # the first job starts the processes instead

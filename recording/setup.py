@@ -85,10 +85,10 @@ def setup(deps: Dependencies, store: RecordingStore) -> Recordings:
     queue = AnalysisQueue(deps.engine, deps.profile.analysis, lease_seconds=settings.analysis_lease_seconds)
     worker = None
     if settings.analysis_enabled:
-        worker = AnalysisWorker(queue, Analyser(deps.profile.analysis, settings.analysis_workers), store,
+        worker = AnalysisWorker(queue, Analyser(deps.profile.analysis, settings.analysis_workers,
+                                                   warm_start=settings.analysis_warm_start), store,
                                 name=f"{socket.gethostname()}:{settings.http_port}",
-                                poll_seconds=settings.analysis_poll_seconds,
-                                warm_start=settings.analysis_warm_start)
+                                poll_seconds=settings.analysis_poll_seconds)
     # an instance that does not analyse still enqueues: another one takes the job
     deps.bus.subscribe("recording_analysis", AnalysisEvents(queue, worker.wake if worker else lambda: None),
                        RecordingFinalised, durable=True, retry=is_transient_error)

@@ -16,9 +16,12 @@ from recording.analysis.pipeline import analyse_and_draw, analyse_call, warm_up
 class Analyser:
     """``await analyser.analyse(caller, agent)``; ``workers`` 0 or None = one process per CPU."""
 
-    def __init__(self, policy: AnalysisPolicy | None = None, workers: int | None = None) -> None:
+    def __init__(self, policy: AnalysisPolicy | None = None, workers: int | None = None, *,
+                 warm_start: bool = False) -> None:
+        """``warm_start``: its user starts the processes before the first job (``warm``)."""
         self.policy = policy or AnalysisPolicy()
         self.workers = workers or os.cpu_count() or 1
+        self.warm_start = warm_start
         self._pool: ProcessPoolExecutor | None = None
 
     def _executor(self) -> ProcessPoolExecutor:
