@@ -1,0 +1,1 @@
+"""Adapters: the outside world behind core's ports (imports ``core`` only; wired by ``hotline``)."""
