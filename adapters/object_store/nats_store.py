@@ -14,6 +14,7 @@ that ``open`` (``ObjectStore.get``) makes.
 """
 from __future__ import annotations
 
+import asyncio
 import base64
 import logging
 import tempfile
@@ -118,9 +119,10 @@ class NatsObjectStore:
     async def _bucket(self) -> ObjectStore:
         if self._nc is None or self._nc.is_closed:
             self._store = None
-            self._nc = await nats.connect(servers=[self.url], connect_timeout=self.timeout, allow_reconnect=True,
-                                          max_reconnect_attempts=-1, reconnect_time_wait=1.0,
-                                          error_cb=self._quiet, disconnected_cb=self._gone)
+            # bounded here too: a transfer's longer wait must not go to a first connection nats-py keeps retrying
+            self._nc = await asyncio.wait_for(nats.connect(
+                servers=[self.url], connect_timeout=self.timeout, allow_reconnect=True, max_reconnect_attempts=-1,
+                reconnect_time_wait=1.0, error_cb=self._quiet, disconnected_cb=self._gone), self.timeout)
         self._last_error = ""
         if self._store is None:
             js = self._nc.jetstream(timeout=self.timeout)
@@ -164,8 +166,9 @@ class NatsObjectStore:
             await nc.close()
 
     async def _quiet(self, exc: Exception) -> None:
+        if type(exc).__name__ != self._last_error:   # once per kind of error, not per reconnect attempt
+            log.warning("%s: %s", self._where, type(exc).__name__)   # nats-py's own log would print the URL
         self._last_error = type(exc).__name__
-        log.warning("%s: %s", self._where, type(exc).__name__)   # nats-py's own log would print the URL
 
     async def _gone(self) -> None:
         log.warning("%s: disconnected, reconnecting", self._where)
