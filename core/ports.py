@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass
+from pathlib import Path
 from typing import BinaryIO, Protocol
 
 
@@ -117,7 +118,8 @@ class RecordingFileMissing(LookupError):
 class RecordingStore(Protocol):
     """Where recording files live, each addressed by a key (its name as the PBX wrote it): a local directory, the
     PBX's own, by default; an object store fits the same four operations. The methods block (file or network
-    I/O): callers run them off the event loop (``asyncio.to_thread``). Errors: ``RecordingFileMissing``, OSError."""
+    I/O): callers run them off the event loop (``asyncio.to_thread``). Errors: ``RecordingFileMissing``, OSError
+    (``RecordingStoreUnavailable`` when a remote store is away)."""
 
     def size(self, key: str) -> int | None:
         """The file's size in bytes, None when there is no such file."""
@@ -133,6 +135,18 @@ class RecordingStore(Protocol):
 
     def delete(self, key: str) -> bool:
         """Remove the file; False when it was not there."""
+        ...
+
+
+class RecordingStoreUnavailable(OSError):
+    """The recording store could not be asked: its server is away or did not answer in time (try again later)."""
+
+
+class RecordingArchive(RecordingStore, Protocol):
+    """A recording store files can be moved into (an object store behind an adapter)."""
+
+    def put(self, key: str, path: Path) -> str:
+        """Store the local file ``path`` under ``key`` (replacing one there); the SHA-256 hex of what was stored."""
         ...
 
 

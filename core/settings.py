@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -62,6 +63,12 @@ class Settings(BaseSettings):
                                                           "sandbox instance's")
     recording_close_wait_seconds: float = Field(15.0, gt=0, description="how long after a call's end the "
                                                 "catalogue waits for the PBX to close its recording files")
+    recording_store: Literal["local", "nats"] = Field("local", description="where finalised recordings are kept: "
+                                                      "local = where the PBX wrote them; nats = moved to a NATS "
+                                                      "JetStream object store (HOTLINE_NATS_URL) once finalised")
+    nats_url: str = Field("nats://127.0.0.1:4222", description="NATS server of the recordings' object store")
+    recording_bucket: str = Field("hotline-recordings", pattern=r"^[A-Za-z0-9_-]+$",
+                                  description="object-store bucket of the recordings (created when missing)")
     listen_dir: Path | None = Field(None, description="where the redacted audio of listen-only sessions is kept "
                                                      "until they expire (private: 0700); empty = var_dir/listen")
     recording_check_seconds: float = Field(300.0, gt=0, description="how often the catalogue checks that its "

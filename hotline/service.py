@@ -31,7 +31,8 @@ from hotline.auth.service import token_checker
 from hotline.log_privacy import quiet_parameter_loggers
 from hotline.memory import limit_malloc_arenas
 from hotline.pbx.credentials import ami_credentials
-from hotline.pbx.paths import cdr_file, includes_dir, prompt_dirs, recordings_dir
+from hotline.pbx.paths import cdr_file, includes_dir, prompt_dirs
+from hotline.recording_store import recording_stores
 from hotline.push import setup as push_setup
 from hotline.web import agents as agent_routes
 from hotline.web import callbacks as callback_routes
@@ -109,7 +110,9 @@ class HotlineService:
         ports = IvrPorts(self.telephony.callbacks.service, self.telephony.messages, self.directory,
                          self.telephony.agents.availability, self.telephony.recordings)
         self.ivr = await ivr_flows.setup(deps, ivr_sounds(self.settings), ports) if self.settings.ivr_enabled else None
-        self.recordings = recording.setup(deps, recording.LocalDirectoryStore(recordings_dir(self.settings)))
+        self.stores = recording_stores(self.settings)
+        self.recordings = recording.setup(deps, self.stores.store)
+        self.stores.archive(self.bus, self.recordings.catalogue, self.settings.recording_check_seconds)
         purge = build_purge(self.engine, self.recordings.catalogue.store, self.settings, self.profile)
         self.retention = recording.RetentionLoop(purge, self.settings.retention_purge_seconds)
         self.subject_requests = build_subject_requests(self.engine, self.profile, self.recordings.catalogue, purge)
@@ -119,6 +122,7 @@ class HotlineService:
         self.bus.subscribe("callback_metrics", self.metrics.count_callback_try, CallbackResult)
         await self.bus.start()
         self.recordings.start()
+        self.stores.start()
         self.retention.start()
         self.push.start()
         await self.ami.start()
@@ -184,6 +188,7 @@ class HotlineService:
         await self.retention.stop()
         await self.recordings.stop()   # the files of calls that just ended are finalised (that publishes too)
         await self.bus.drain()
+        await self.stores.stop()
         await self.bus.stop()
         if self.ivr is not None:
             await self.ivr.close()

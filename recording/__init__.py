@@ -14,6 +14,7 @@ from recording.models import HistoryEntry, RecordingKind, RecordingState, Record
 from recording.service import RecordingCatalogue
 from recording.setup import Recordings, setup
 from recording.store import LocalDirectoryStore
+from recording.archive import Archiver, ArchivingStore
 # retention and data-subject requests (issue 13 items 5 and 6)
 from recording.retention import (ERASURE, RESTRICTED_KEPT, RETENTION, DerivedData, Graveyard, PurgedRecording,
                                  RetentionLoop, RetentionPurge)
@@ -21,7 +22,8 @@ from recording.subject_requests import (InvalidSubjectRequest, RequestKind, Requ
                                         SubjectRequestConflict, SubjectRequestNotFound, SubjectRequests)
 import recording.subject_requests.models  # noqa: F401  tables subject_requests, subject_request_history
 
-__all__ = ["AnalysisQueue", "AnalysisResultsPurge", "AnalysisState", "AnalysisView", "AudioUnavailable", "chunks",
+__all__ = ["AnalysisQueue", "Archiver", "ArchivingStore",
+           "AnalysisResultsPurge", "AnalysisState", "AnalysisView", "AudioUnavailable", "chunks",
            "DerivedData", "enqueue_finalised", "ERASURE", "ExpiredAnalyses", "Graveyard", "HistoryEntry",
            "InvalidSubjectRequest", "latest_analysis", "ListenSession", "ListenSessions", "LocalDirectoryStore",
            "NotSessionable", "parse_range", "PurgedRecording", "queue_summary", "RangeNotSatisfiable",
