@@ -1,7 +1,7 @@
 """The retention purge and the data-subject requests as hotline wires them (the service's loop and the
 ``hotline retention`` command build the same): recordings' tombstones with the derived data that exists now (a
-voice message's details, a call's analysis results), the call metadata and voice messages of telephony, the
-analysis results past their own period, telephony's records of a number."""
+voice message's details, a call's analysis results, listen-only sessions' renderings), the call metadata and
+voice messages of telephony, the analysis results past their own period, telephony's records of a number."""
 from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -15,8 +15,9 @@ from core.settings import Settings
 
 def build_purge(engine: AsyncEngine, store: RecordingStore, settings: Settings,
                 profile: PolicyProfile) -> recording.RetentionPurge:
-    graveyard = recording.Graveyard(engine, store, [telephony.MessageDetailsHook(engine),
-                                                    recording.AnalysisResultsPurge()], batch=settings.retention_batch)
+    derived = [telephony.MessageDetailsHook(engine), recording.AnalysisResultsPurge(),
+               recording.ListenRenderingsPurge(recording.listen_dir_of(settings))]
+    graveyard = recording.Graveyard(engine, store, derived, batch=settings.retention_batch)
     expiring = [telephony.call_metadata(engine), telephony.message_details(engine), recording.ExpiredAnalyses(engine)]
     return recording.RetentionPurge(engine, graveyard, profile.retention, expiring)
 

@@ -12,17 +12,18 @@ from recording.listening import (AudioUnavailable, ListenSession, ListenSessions
                                  SessionExpired, SessionNotFound, chunks, parse_range)
 from recording.models import HistoryEntry, RecordingKind, RecordingState, RecordingView
 from recording.service import RecordingCatalogue
-from recording.setup import Recordings, setup
+from recording.setup import Recordings, listen_dir_of, setup
 from recording.store import LocalDirectoryStore
 from recording.archive import Archiver, ArchivingStore
 # retention and data-subject requests (issue 13 items 5 and 6)
 from recording.retention import (ERASURE, RESTRICTED_KEPT, RETENTION, DerivedData, Graveyard, PurgedRecording,
                                  RetentionLoop, RetentionPurge)
+from recording.listening.retention import ListenRenderingsPurge
 from recording.subject_requests import (InvalidSubjectRequest, RequestKind, RequestState, SubjectRequest,
                                         SubjectRequestConflict, SubjectRequestNotFound, SubjectRequests)
 import recording.subject_requests.models  # noqa: F401  tables subject_requests, subject_request_history
 
-__all__ = ["AnalysisQueue", "Archiver", "ArchivingStore",
+__all__ = ["ListenRenderingsPurge", "listen_dir_of", "AnalysisQueue", "Archiver", "ArchivingStore",
            "AnalysisResultsPurge", "AnalysisState", "AnalysisView", "AudioUnavailable", "chunks",
            "DerivedData", "enqueue_finalised", "ERASURE", "ExpiredAnalyses", "Graveyard", "HistoryEntry",
            "InvalidSubjectRequest", "latest_analysis", "ListenSession", "ListenSessions", "LocalDirectoryStore",

@@ -9,12 +9,14 @@ import contextlib
 import logging
 import socket
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from core.db import is_transient_error
 from core.deps import Dependencies
 from core.events import (CallStateChanged, IvrStepRecorded, MessageLeft, RecordingFinalised, RecordingStarted,
                          RingEnded)
 from core.ports import RecordingStore
+from core.settings import Settings
 from recording.analysis import Analyser
 from recording.analysis_events import AnalysisEvents
 from recording.analysis_queue import AnalysisQueue
@@ -92,6 +94,10 @@ def setup(deps: Dependencies, store: RecordingStore) -> Recordings:
     # an instance that does not analyse still enqueues: another one takes the job
     deps.bus.subscribe("recording_analysis", AnalysisEvents(queue, worker.wake if worker else lambda: None),
                        RecordingFinalised, durable=True, retry=is_transient_error)
-    listen_dir = settings.listen_dir or settings.var_dir / "listen"
     return Recordings(catalogue, events, settings.recording_check_seconds, queue, worker,
-                      ListenSessions(deps.engine, catalogue, listen_dir))
+                      ListenSessions(deps.engine, catalogue, listen_dir_of(settings)))
+
+
+def listen_dir_of(settings: Settings) -> Path:
+    """Where the listen-only sessions' redacted renderings are kept."""
+    return settings.listen_dir or settings.var_dir / "listen"

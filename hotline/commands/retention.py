@@ -18,7 +18,7 @@ from core.db import make_engine
 from core.policy import load_profile
 from core.settings import Settings
 from hotline import migrate
-from hotline.pbx.paths import recordings_dir
+from hotline.recording_store import recording_stores
 from hotline.retention import build_purge
 
 
@@ -32,9 +32,9 @@ async def _purge(settings: Settings, dry_run: bool, console: Console) -> dict[st
     url = settings.resolved_database_url()
     await migrate.upgrade(url)
     engine = make_engine(url)
+    stores = recording_stores(settings)   # the service's own: with an object store, its copies go too
     try:
-        purge = build_purge(engine, recording.LocalDirectoryStore(recordings_dir(settings)), settings,
-                            load_profile(settings.profile))
+        purge = build_purge(engine, stores.store, settings, load_profile(settings.profile))
         now = utcnow()
         plan = await purge.plan(now)
         if dry_run:
@@ -45,6 +45,7 @@ async def _purge(settings: Settings, dry_run: bool, console: Console) -> dict[st
                      if kind != recording.RESTRICTED_KEPT}
             return await purge.run(now, lambda kind, done: progress.advance(tasks[kind], done))
     finally:
+        await stores.stop()
         await engine.dispose()
 
 
