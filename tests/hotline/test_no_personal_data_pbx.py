@@ -5,6 +5,7 @@ the digits); then every log line, rendered by the service's own handler with eve
 stored row are searched for the numbers and the digits."""
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 import math
@@ -33,19 +34,26 @@ def pause(seconds: float) -> str:
     return "w" * math.ceil(seconds / 0.5)
 
 
-def refuse_inserts(database: Path, name: str, table: str, when: str) -> None:
+async def refuse_inserts(database: Path, name: str, table: str, when: str) -> None:
     """A trigger that makes the database refuse matching inserts (an IntegrityError, as a constraint would)."""
-    with contextlib.closing(sqlite3.connect(database, timeout=10)) as db:
-        db.execute(f"CREATE TRIGGER {name} BEFORE INSERT ON {table} WHEN {when} "
-                   f"BEGIN SELECT RAISE(ABORT, '{FORCED}'); END")
-        db.commit()
+    await _change_schema(database, f"CREATE TRIGGER {name} BEFORE INSERT ON {table} WHEN {when} "
+                                   f"BEGIN SELECT RAISE(ABORT, '{FORCED}'); END")
 
 
-def accept_inserts(database: Path, *names: str) -> None:
-    with contextlib.closing(sqlite3.connect(database, timeout=10)) as db:
-        for name in names:
-            db.execute(f"DROP TRIGGER IF EXISTS {name}")
-        db.commit()
+async def accept_inserts(database: Path, *names: str) -> None:
+    await _change_schema(database, *(f"DROP TRIGGER IF EXISTS {name}" for name in names))
+
+
+async def _change_schema(database: Path, *statements: str) -> None:
+    # in a thread: it waits for SQLite's write lock, which a writer of the service (the retention purge's first
+    # round at start, say) may hold - and that writer needs the event loop to finish and let go
+    def change() -> None:
+        with contextlib.closing(sqlite3.connect(database, timeout=10)) as db:
+            for statement in statements:
+                db.execute(statement)
+            db.commit()
+
+    await asyncio.to_thread(change)
 
 
 def logged(logs, *parts: str) -> list[str]:
@@ -64,8 +72,8 @@ async def test_forced_database_and_agi_errors_leave_no_number_or_digits_in_logs_
             seconds = running.service.ivr.prompts.seconds
             preverifications = running.service.ivr.preverifications
             # caller A's call row, and any callback owed to A, refused by the database
-            refuse_inserts(database, "forced_calls", "calls", "NEW.caller LIKE '%69912345'")
-            refuse_inserts(database, "forced_callbacks", "callback_tasks", "NEW.number LIKE '%69912345'")
+            await refuse_inserts(database, "forced_calls", "calls", "NEW.caller LIKE '%69912345'")
+            await refuse_inserts(database, "forced_callbacks", "callback_tasks", "NEW.number LIKE '%69912345'")
             a_call: list[str] = []
             real_put = preverifications.put
 
@@ -80,7 +88,7 @@ async def test_forced_database_and_agi_errors_leave_no_number_or_digits_in_logs_
                                     leaky_keys=True)
             a_call.append(a.uniqueid)
             # and every IVR step of A's (a call id is no personal data)
-            refuse_inserts(database, "forced_steps", "call_ivr_steps", f"NEW.call_id = '{a.uniqueid}'")
+            await refuse_inserts(database, "forced_steps", "call_ivr_steps", f"NEW.call_id = '{a.uniqueid}'")
             b = await pbx.originate(profile.public_number, CALLER_B_PLACED, dtmf=dtmf + "w".join(DIGITS_B),
                                     talk=3, leaky_keys=True)
 
@@ -88,7 +96,7 @@ async def test_forced_database_and_agi_errors_leave_no_number_or_digits_in_logs_
                 return bool(logged(logs, "call store: writing failed (IntegrityError)"))
 
             await until(call_store_failed, timeout=15)
-            accept_inserts(database, "forced_calls")   # the rest of the calls' history is written again
+            await accept_inserts(database, "forced_calls")   # the rest of the calls' history is written again
             b_call = await running.wait_call(b.uniqueid, lambda c: any(s["step"] == "queued" for s in c["ivr"]),
                                              timeout=60)
             digits_b = preverifications.take(b.uniqueid)
@@ -99,7 +107,7 @@ async def test_forced_database_and_agi_errors_leave_no_number_or_digits_in_logs_
                 return bool(logged(logs, "callback detection", "IntegrityError"))
 
             await until(callback_refused, timeout=30)
-            accept_inserts(database, "forced_steps", "forced_callbacks")
+            await accept_inserts(database, "forced_steps", "forced_callbacks")
 
             async def b_owed() -> bool:   # A's was refused for good: dropped, with the call id in the log
                 _, tasks = await running.get("/api/callbacks")
