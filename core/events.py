@@ -196,6 +196,7 @@ class RecordingFinalised(DomainEvent):
     kind: str               # mix, caller, agent, voice_message
     state: str
     key: str
+    answered_after: float | None = None   # seconds into the file the agent answered (None: never, or a message)
 
 
 # --- callbacks and messages ------------------------------------------------------------------------------------

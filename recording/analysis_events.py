@@ -38,7 +38,7 @@ class AnalysisEvents:
         caller, agent = (event, other) if event.kind == RecordingKind.CALLER else (other, event)
         # forgotten only once enqueued: the bus handles the event again after a database outage
         state = await self.queue.enqueue(Legs(event.call_id, caller.recording_id, caller.key, caller.state,
-                                               agent.recording_id, agent.key, agent.state))
+                                               agent.recording_id, agent.key, agent.state, agent.answered_after))
         if state == AnalysisState.QUEUED:
             self.on_enqueued()
         self.lone.pop(event.call_id, None)

@@ -40,6 +40,7 @@ class AnalysisRow(Base):
     agent_recording_id: Mapped[str] = mapped_column(String(40))
     caller_key: Mapped[str] = mapped_column(String(255))          # the legs' files in the store
     agent_key: Mapped[str] = mapped_column(String(255))
+    conversation_from_seconds: Mapped[float | None] = mapped_column(Float)   # the answer, seconds into the legs
     analyser_version: Mapped[int] = mapped_column(Integer)
     policy_digest: Mapped[str] = mapped_column(String(64))        # sha256 of the profile's [analysis] section
     state: Mapped[str] = mapped_column(String(16))
@@ -96,6 +97,7 @@ class Job:
     caller_key: str
     agent_key: str
     attempts: int
+    conversation_from: float | None = None   # seconds into the legs the agent answered: where the analysis begins
 
 
 @dataclass(frozen=True)

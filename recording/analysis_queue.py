@@ -41,6 +41,7 @@ class Legs:
     agent_id: str
     agent_key: str
     agent_state: str
+    conversation_from: float | None = None   # the agent's answer, seconds into the legs (None: never answered)
 
     def not_analysable(self) -> str | None:
         """Why the call cannot be analysed (a leg not ready), or None."""
@@ -88,7 +89,8 @@ class AnalysisQueue:
         row = {"key": key, "call_id": legs.call_id, "caller_recording_id": legs.caller_id,
                "agent_recording_id": legs.agent_id, "caller_key": legs.caller_key, "agent_key": legs.agent_key,
                "analyser_version": ANALYSER_VERSION, "policy_digest": self.digest, "state": state, "attempts": 0,
-               "error": reason, "created_at": now, "updated_at": now, "finished_at": now if reason else None}
+               "error": reason, "created_at": now, "updated_at": now, "finished_at": now if reason else None,
+               "conversation_from_seconds": legs.conversation_from}
         try:
             async with write_lock(self.engine), self.engine.begin() as conn:
                 if await conn.scalar(select(AnalysisRow.id).where(AnalysisRow.key == key)) is not None:
@@ -122,7 +124,7 @@ class AnalysisQueue:
                 await self._set(conn, row, worker, now, AnalysisState.RUNNING, attempts=row.attempts + 1,
                                 claimed_by=worker, claimed_until=now + self.lease)
             return Job(row.id, row.call_id, row.caller_recording_id, row.agent_recording_id, row.caller_key,
-                       row.agent_key, row.attempts + 1)
+                       row.agent_key, row.attempts + 1, row.conversation_from_seconds)
 
     async def complete(self, job: Job, worker: str, result: dict, png: bytes) -> bool:
         """Store the result, if ``worker`` still holds the job and no leg was restricted meanwhile; False if not

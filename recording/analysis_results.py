@@ -47,7 +47,8 @@ async def finalised_legs(engine: AsyncEngine, *, since: dt.datetime | None = Non
     named), oldest first; ``without`` (analyser version, policy digest): only those with no job under them."""
     caller, agent = aliased(RecordingRow), aliased(RecordingRow)
     states = [state.value for state in FINALISED]
-    stmt = (select(caller.call_id, caller.id, caller.key, caller.state, agent.id, agent.key, agent.state)
+    stmt = (select(caller.call_id, caller.id, caller.key, caller.state, agent.id, agent.key, agent.state,
+                   agent.answered_at, agent.started_at)
             .join(agent, (agent.call_id == caller.call_id) & (agent.kind == RecordingKind.AGENT))
             .where(caller.kind == RecordingKind.CALLER, caller.state.in_(states), agent.state.in_(states))
             .order_by(caller.finalised_at))
@@ -61,7 +62,12 @@ async def finalised_legs(engine: AsyncEngine, *, since: dt.datetime | None = Non
                                           AnalysisRow.analyser_version == without[0],
                                           AnalysisRow.policy_digest == without[1]))
     async with engine.connect() as conn:
-        return [Legs(*row) for row in (await conn.execute(stmt)).all()]
+        rows = (await conn.execute(stmt)).all()
+    return [Legs(*row[:7], conversation_from=_seconds_between(row.started_at, row.answered_at)) for row in rows]
+
+
+def _seconds_between(start, end) -> float | None:
+    return None if end is None else max(0.0, (end - start).total_seconds())
 
 
 async def queue_summary(engine: AsyncEngine, *, failed: int = 20) -> tuple[dict[str, int], list[tuple]]:

@@ -140,7 +140,7 @@ class AnalysisWorker:
     async def _run_job(self, job: Job) -> None:
         try:
             async with self._files(job) as (caller, agent):
-                result, png = await self.analyser.analyse_and_draw(caller, agent)
+                result, png = await self.analyser.analyse_and_draw(caller, agent, job.conversation_from or 0.0)
         except BrokenProcessPool:   # the process died (killed, out of memory): a fresh pool, the job again
             await self.analyser.close(wait=False)
             await self._persist(lambda: self.queue.fail(job, self.name, "the analysis process stopped", retry=True))

@@ -50,7 +50,9 @@ class RecordingEvents:
         elif isinstance(event, IvrStepRecorded):
             self._step(event)
         elif isinstance(event, RingEnded) and event.answered and event.extension and event.call_id in self.live:
-            self.live[event.call_id].links.agent_extension = event.extension
+            links = self.live[event.call_id].links
+            links.agent_extension = event.extension
+            links.answered_at = links.answered_at or event.at   # a transfer's answer does not move the start
         elif isinstance(event, CallStateChanged):
             self._state(event)
 

@@ -72,6 +72,7 @@ class RecordingRow(Base):
     deletion_reason: Mapped[str | None] = mapped_column(String(16))
     deletion_basis: Mapped[str | None] = mapped_column(String(64))
     file_deleted: Mapped[bool | None] = mapped_column(Boolean)
+    answered_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())   # the agent's answer: the conversation
 
 
 class RecordingHistoryRow(Base):
@@ -126,11 +127,19 @@ class RecordingView:
     deletion_reason: str | None = None
     deletion_basis: str | None = None
     file_deleted: bool | None = None
+    answered_at: dt.datetime | None = None
     history: tuple[HistoryEntry, ...] = field(default=())
 
     @property
     def restricted(self) -> bool:
         return self.restricted_at is not None
+
+    @property
+    def answered_after(self) -> float | None:
+        """Seconds from the recording's start to the agent's answer (None: never answered while recorded)."""
+        if self.answered_at is None:
+            return None
+        return max(0.0, (self.answered_at - self.started_at).total_seconds())
 
     @classmethod
     def of(cls, row: RecordingRow, history: tuple[HistoryEntry, ...] = ()) -> RecordingView:

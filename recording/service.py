@@ -61,6 +61,7 @@ class CallLinks:
     agent_extension: str | None = None
     queue: str | None = None
     topic: str | None = None
+    answered_at: dt.datetime | None = None   # the first answer: where the conversation begins in the files
 
 
 class RecordingCatalogue:
@@ -103,7 +104,7 @@ class RecordingCatalogue:
         for view in views:
             await self.notifier.finalised(RecordingFinalised(
                 at=utcnow(), recording_id=view.id, call_id=view.call_id, kind=view.kind, state=view.state,
-                key=view.key))
+                key=view.key, answered_after=view.answered_after))
             if view.state != RecordingState.READY:
                 log.warning("recording %s of call %s finalised %s: %s", view.id, view.call_id, view.state,
                             view.error)

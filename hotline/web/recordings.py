@@ -71,6 +71,8 @@ class RecordingOut(BaseModel):
     message_id: int | None
     started_at: dt.datetime
     finalised_at: dt.datetime | None
+    answered_at: dt.datetime | None = Field(None, description="the agent's answer: where the conversation, and "
+                                            "its analysis, begins in the files")
     restricted_at: dt.datetime | None = Field(None, description="set while a GDPR restriction holds: kept, not "
                                               "played, analysed or exported")
     history: list[RecordingHistoryOut]

@@ -29,6 +29,12 @@ class Leg:
     def seconds(self) -> float:
         return len(self.pcm) / (RATE * WIDTH)
 
+    def after(self, seconds: float) -> Leg:
+        """The leg from ``seconds`` on (the same file's digest: its key names the file, the start is the job's)."""
+        if seconds <= 0:
+            return self
+        return Leg(self.pcm[int(seconds * RATE) * WIDTH:], self.sha256)
+
 
 def frame_rms(pcm: bytes, frame_ms: int) -> list[int]:
     step = RATE * WIDTH * frame_ms // 1000

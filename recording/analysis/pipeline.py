@@ -13,9 +13,11 @@ from recording.analysis.timeline import timeline_png
 
 
 def analyse_call(caller_path: str | Path, agent_path: str | Path,
-                 policy: AnalysisPolicy | None = None) -> CallAnalysis:
+                 policy: AnalysisPolicy | None = None, start: float = 0.0) -> CallAnalysis:
+    """The legs from ``start`` seconds on: the conversation, from the agent's answer (before it the agent's leg
+    holds the IVR's prompts and the queue's music, which are nobody's talk)."""
     policy = policy or AnalysisPolicy()
-    caller, agent = read_leg(caller_path), read_leg(agent_path)
+    caller, agent = read_leg(caller_path).after(start), read_leg(agent_path).after(start)
     # MixMonitor's legs of one call start together; a shorter one ended early (silence after it)
     duration = max(caller.seconds, agent.seconds)
     snrs = snr_db(caller.pcm), snr_db(agent.pcm)
@@ -30,10 +32,11 @@ def analyse_job(caller_path: str, agent_path: str, policy: dict) -> dict:
     return analyse_call(caller_path, agent_path, AnalysisPolicy.model_validate(policy)).to_dict()
 
 
-def analyse_and_draw(caller_path: str, agent_path: str, policy: AnalysisPolicy) -> tuple[dict, bytes]:
+def analyse_and_draw(caller_path: str, agent_path: str, policy: AnalysisPolicy,
+                     start: float = 0.0) -> tuple[dict, bytes]:
     """The durable queue's job: the JSON-ready result and its timeline PNG, both made in the worker process (the
     drawing is CPU work too)."""
-    result = analyse_call(caller_path, agent_path, policy)
+    result = analyse_call(caller_path, agent_path, policy, start)
     return result.to_dict(), timeline_png(result)
 
 

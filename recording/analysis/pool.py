@@ -43,11 +43,13 @@ class Analyser:
         return await loop.run_in_executor(self._executor(), analyse_call, str(caller_path), str(agent_path),
                                           self.policy)
 
-    async def analyse_and_draw(self, caller_path: str | Path, agent_path: str | Path) -> tuple[dict, bytes]:
-        """The result as JSON-ready data and its timeline PNG (``pipeline.analyse_and_draw``)."""
+    async def analyse_and_draw(self, caller_path: str | Path, agent_path: str | Path,
+                               start: float = 0.0) -> tuple[dict, bytes]:
+        """The result as JSON-ready data and its timeline PNG (``pipeline.analyse_and_draw``), of the legs from
+        ``start`` seconds on."""
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self._executor(), analyse_and_draw, str(caller_path), str(agent_path),
-                                          self.policy)
+                                          self.policy, start)
 
     async def close(self, *, wait: bool = True) -> None:
         """Shut the pool down; ``wait`` False: jobs not started are cancelled and a running one is left to end in

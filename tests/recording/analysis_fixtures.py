@@ -3,6 +3,7 @@ its catalogue events run, the legs' ``RecordingFinalised`` delivered to the queu
 one-process ``Analyser``; and the recordings API over the same database."""
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 
 import pytest
@@ -15,7 +16,7 @@ from recording.analysis.synthetic import place, write_wav
 from recording.analysis_events import AnalysisEvents
 from recording.analysis_queue import AnalysisQueue
 from recording.analysis_worker import AnalysisWorker
-from tests.recording.catalogue_fixtures import Catalogued, make_catalogue
+from tests.recording.catalogue_fixtures import T0, Catalogued, make_catalogue
 
 WORKER = "test-host:8080"
 
@@ -29,7 +30,7 @@ class Analysed:
     woken: list[int] = field(default_factory=list)
 
     async def record(self, call_id: str, caller: list[tuple[float, bytes]], agent: list[tuple[float, bytes]],
-                     seconds: float) -> dict:
+                     seconds: float, answered_after: float = 0.0) -> dict:
         """A call recorded with ``caller`` and ``agent`` clips on its legs, finalised; its entries by kind."""
         cat = self.catalogued
         await cat.start_recording(call_id)
@@ -38,7 +39,7 @@ class Analysed:
         write_wav(cat.monitor / caller_name, caller_pcm)
         write_wav(cat.monitor / agent_name, agent_pcm)
         write_wav(cat.monitor / mix, caller_pcm)
-        await cat.answer(call_id)
+        await cat.answer(call_id, at=T0 + dt.timedelta(seconds=answered_after))
         await cat.hang_up(call_id)
         await cat.events.drain()
         return await cat.by_kind(call_id)

@@ -31,11 +31,12 @@ class Catalogued:
         await self.events(IvrStepRecorded(at=T0, call_id=call_id, step=IvrStep.CONSENT))
         await self.events(RecordingStarted(at=T0, call_id=call_id, path=mix, caller_leg=caller, agent_leg=agent))
 
-    async def answer(self, call_id: str, extension: str = "101", queue: str = "employers") -> None:
+    async def answer(self, call_id: str, extension: str = "101", queue: str = "employers",
+                     at: dt.datetime = T0) -> None:
         await self.events(IvrStepRecorded(at=T0, call_id=call_id, step=IvrStep.QUEUED, outcome=queue,
                                           topic="employer"))
         await self.events(CallStateChanged(at=T0, call_id=call_id, state=CallState.QUEUED, queue=queue))
-        await self.events(RingEnded(at=T0, call_id=call_id, ring_id="r1", target=f"PJSIP/{extension}",
+        await self.events(RingEnded(at=at, call_id=call_id, ring_id="r1", target=f"PJSIP/{extension}",
                                     extension=extension, queue=queue, started_at=T0, answered=True, ring_count=1,
                                     within_sla=True))
 

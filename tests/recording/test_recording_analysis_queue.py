@@ -4,6 +4,7 @@ run while a leg is restricted, and its result and timeline come back through the
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 
 import pytest
 from sqlalchemy import func, select, update
@@ -238,3 +239,21 @@ async def test_an_operator_sees_the_queue_and_re_runs_analysis_from_the_command_
     assert out.strip() == "queued again: 1 failed job(s)" and (await job_row(db_engine))["state"] == "queued"
     code, _, err = await hotline(["recordings", "analyse"], db_url, tmp_path)
     assert code == 1 and "--since TIME, --call CALL_ID or --failed" in err
+
+
+async def test_the_analysis_covers_the_conversation_from_the_agents_answer(analysed, recordings_api, tokens):
+    # before the answer the agent's leg holds the IVR's prompts and the queue's music: nobody's talk
+    prompt, agent, caller = phrase("agent"), phrase("agent"), phrase("caller")
+    entries = await analysed.record("q9", [(12.0, caller)], [(1.0, prompt), (20.0, agent)], 30.0,
+                                    answered_after=10.0)
+    assert entries["agent"].answered_at == T0 + dt.timedelta(seconds=10)
+    await analysed.deliver()
+    await analysed.worker.run_once()
+    response = await recordings_api.get(f"/api/recordings/{entries['agent'].id}", headers=auth(tokens["qa"]))
+    body = await response.json()
+    result = body["analysis"]["result"]
+    assert body["answered_at"] == (T0 + dt.timedelta(seconds=10)).isoformat()
+    assert result["agent_talk_seconds"] == pytest.approx(known([(20.0, agent)], 30.0), rel=0.10)
+    assert result["caller_talk_seconds"] == pytest.approx(known([(12.0, caller)], 30.0), rel=0.10)
+    assert result["duration_seconds"] == pytest.approx(20.0, abs=0.01)
+    assert all(start >= 9.0 for start, _ in result["agent_speech"])   # the conversation's own time: 20 s -> 10 s
